@@ -1,0 +1,1 @@
+//! The runbook language: YAML text in, a typed and validated `Runbook` out.

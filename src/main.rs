@@ -1,0 +1,2 @@
+//! The `runbook` command line.
+fn main() {}
