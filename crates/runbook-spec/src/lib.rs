@@ -1,1 +1,125 @@
 //! The runbook language: YAML text in, a typed and validated `Runbook` out.
+//!
+//! Loading runs in stages, each feeding the next and each collecting every problem it finds:
+//! `source` (read with limits) -> `yaml_tree` (parse, positions) -> `schema` (JSON Schema) ->
+//! `typed` (serde into the model) -> `semantic` (references, ordering, templates). A stage that
+//! finds errors stops the pipeline, since later stages would only repeat them in other words.
+//! The result is a `Loaded` runbook with its warnings, or the list of diagnostics.
+//! This crate does no I/O beyond reading the file, and knows nothing of Azure or HTTP.
+
+pub mod diagnostic;
+pub mod model;
+pub mod outputs;
+pub mod params;
+pub mod schema;
+pub mod semantic;
+pub mod source;
+pub mod suggest;
+pub mod typed;
+pub mod yaml_tree;
+
+use std::path::Path;
+
+pub use diagnostic::{Diagnostic, Pos, Severity};
+pub use model::duration::DurationSpec;
+pub use model::kinds::*;
+pub use model::parameter::{ParamType, Parameter};
+pub use model::runbook::{Runbook, RunbookDoc, Section, Target};
+pub use model::step::{Backoff, OnFailure, RetrySpec, Step, StepKind};
+pub use model::template::TemplateText;
+pub use source::SourceFile;
+
+/// A runbook that passed every stage, with the source it came from and any warnings.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub source: SourceFile,
+    pub runbook: Runbook,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A runbook that did not load: every diagnostic found, errors and warnings, in file order.
+#[derive(Debug, Clone)]
+pub struct LoadFailure {
+    /// Absent when the file could not even be read.
+    pub source: Option<SourceFile>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl LoadFailure {
+    pub fn render(&self) -> String {
+        self.diagnostics
+            .iter()
+            .map(|d| d.render(self.source.as_ref()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// Reads and validates the runbook at `path`.
+pub fn load_file(path: &Path) -> Result<Loaded, LoadFailure> {
+    match SourceFile::read(path) {
+        Ok(src) => load_source(src),
+        Err(d) => Err(LoadFailure {
+            source: None,
+            diagnostics: vec![*d],
+        }),
+    }
+}
+
+/// Validates runbook text; `name` is what diagnostics call the file.
+pub fn load_str(name: &str, text: &str) -> Result<Loaded, LoadFailure> {
+    if text.len() as u64 > source::MAX_FILE_BYTES {
+        return Err(LoadFailure {
+            source: None,
+            diagnostics: vec![Diagnostic::file_error(
+                name,
+                format!("runbook is over the {} byte limit", source::MAX_FILE_BYTES),
+            )],
+        });
+    }
+    load_source(SourceFile::new(name, text))
+}
+
+fn load_source(src: SourceFile) -> Result<Loaded, LoadFailure> {
+    let fail = |src: SourceFile, mut diagnostics: Vec<Diagnostic>| {
+        diagnostics.sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0)));
+        Err(LoadFailure {
+            source: Some(src),
+            diagnostics,
+        })
+    };
+    let doc = match yaml_tree::parse(&src) {
+        Ok(doc) => doc,
+        Err(d) => return fail(src, vec![*d]),
+    };
+    if !doc.value.is_object() {
+        let found = schema::describe(&doc.value);
+        let d = Diagnostic::error(
+            &src.name,
+            doc.positions.value(""),
+            "",
+            format!(
+                "expected a mapping at the top level (version, name, target, steps), found {found}"
+            ),
+        );
+        return fail(src, vec![d]);
+    }
+    let schema_errors = schema::check(&src, &doc);
+    if !schema_errors.is_empty() {
+        return fail(src, schema_errors);
+    }
+    let runbook = match typed::build(&src, &doc) {
+        Ok(rb) => rb,
+        Err(errors) => return fail(src, errors),
+    };
+    let mut diagnostics = semantic::check(&src, &doc, &runbook);
+    diagnostics.sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0)));
+    if diagnostics.iter().any(Diagnostic::is_error) {
+        return fail(src, diagnostics);
+    }
+    Ok(Loaded {
+        source: src,
+        runbook,
+        warnings: diagnostics,
+    })
+}

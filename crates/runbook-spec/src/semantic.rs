@@ -1,0 +1,551 @@
+//! Stage 4: semantic analysis of a typed runbook. Collects every problem, not just the first.
+//!
+//! Checks what a schema cannot: unique step ids; `await.operation` names an earlier `failover`;
+//! `compare-devices` names earlier snapshots; every template compiles and each reference
+//! resolves to a declared parameter, a target field, a run field, or an output that an earlier
+//! step of that kind produces; durations are positive and consistent; parameter defaults fit
+//! their type. It also warns where a reviewer would (a failover with no validation before it,
+//! or no await after it).
+
+use std::collections::HashMap;
+
+use crate::diagnostic::{Diagnostic, field_from_pointer};
+use crate::model::duration::DurationSpec;
+use crate::model::kinds::HealthCheckSpec;
+use crate::model::parameter::{ParamType, Parameter};
+use crate::model::runbook::{Runbook, Section};
+use crate::model::step::{Step, StepKind};
+use crate::model::template::{self, TemplateText};
+use crate::outputs::{RUN_FIELDS, TARGET_FIELDS, is_object_output, outputs_of};
+use crate::source::SourceFile;
+use crate::suggest;
+use crate::yaml_tree::YamlDocument;
+
+struct Ctx<'a> {
+    src: &'a SourceFile,
+    doc: &'a YamlDocument,
+    rb: &'a Runbook,
+    out: Vec<Diagnostic>,
+    /// Step id -> (run order, kind name), for every step of the runbook.
+    order: HashMap<&'a str, (usize, &'static str)>,
+}
+
+impl Ctx<'_> {
+    fn error(&mut self, pointer: &str, message: String, hint: Option<String>) {
+        let d = Diagnostic::error(
+            &self.src.name,
+            self.doc.positions.value(pointer),
+            field_from_pointer(pointer),
+            message,
+        )
+        .with_hint(hint);
+        self.out.push(d);
+    }
+
+    fn warning(&mut self, pointer: &str, message: String, hint: Option<String>) {
+        let d = Diagnostic::warning(
+            &self.src.name,
+            self.doc.positions.value(pointer),
+            field_from_pointer(pointer),
+            message,
+        )
+        .with_hint(hint);
+        self.out.push(d);
+    }
+}
+
+pub fn check(src: &SourceFile, doc: &YamlDocument, rb: &Runbook) -> Vec<Diagnostic> {
+    let mut cx = Ctx {
+        src,
+        doc,
+        rb,
+        out: Vec::new(),
+        order: HashMap::new(),
+    };
+    check_parameters(&mut cx);
+    check_unique_ids(&mut cx);
+    for (k, t) in [
+        ("subscription", &rb.target.subscription),
+        ("resource_group", &rb.target.resource_group),
+        ("hub", &rb.target.hub),
+    ] {
+        check_template(&mut cx, &format!("/target/{k}"), t, None, true);
+    }
+    let mut position = 0usize;
+    for section in Section::ALL {
+        for (i, step) in rb.section(section).iter().enumerate() {
+            let pointer = format!("/{}/{i}", section.key());
+            check_step(&mut cx, &pointer, position, step);
+            position += 1;
+        }
+    }
+    check_reviewer_warnings(&mut cx);
+    cx.out
+}
+
+fn check_parameters(cx: &mut Ctx) {
+    let params: Vec<(String, Parameter)> = cx
+        .rb
+        .parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (name, p) in params {
+        let pointer = format!("/parameters/{name}");
+        let valid_name = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid_name {
+            cx.error(
+                &pointer,
+                format!("parameter name `{name}` is not valid"),
+                Some(
+                    "use lowercase letters, digits and _ (templates say {{params.NAME}})"
+                        .to_string(),
+                ),
+            );
+        }
+        if let Some(default) = &p.default
+            && let Err(why) = check_value_type(p.kind, default)
+        {
+            cx.error(&format!("{pointer}/default"), why, None);
+        }
+        for (i, allowed) in p.allowed.iter().flatten().enumerate() {
+            if let Err(why) = check_value_type(p.kind, allowed) {
+                cx.error(&format!("{pointer}/allowed/{i}"), why, None);
+            }
+        }
+        if let (Some(default), Some(allowed)) = (&p.default, &p.allowed)
+            && !allowed.contains(default)
+        {
+            cx.error(
+                &format!("{pointer}/default"),
+                format!("default {default} is not among the allowed values"),
+                None,
+            );
+        }
+        if p.secret && p.default.is_some() {
+            cx.warning(
+                &format!("{pointer}/default"),
+                format!("secret parameter `{name}` has a default written in the runbook"),
+                Some("take secrets from `env` or `--set`, not from the file".to_string()),
+            );
+        }
+    }
+}
+
+/// Whether a YAML value fits a parameter type; the message says what was expected.
+pub fn check_value_type(kind: ParamType, v: &serde_json::Value) -> Result<(), String> {
+    let ok = match kind {
+        ParamType::String => v.is_string(),
+        ParamType::Integer => v.is_i64() || v.is_u64(),
+        ParamType::Boolean => v.is_boolean(),
+        ParamType::Duration => v.as_str().is_some_and(|s| DurationSpec::parse(s).is_ok()),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a {} value, found {}",
+            kind.name(),
+            crate::schema::describe(v)
+        ))
+    }
+}
+
+fn check_unique_ids(cx: &mut Ctx) {
+    let mut seen: HashMap<&str, String> = HashMap::new();
+    let mut dups = Vec::new();
+    for (position, (section, i, step)) in cx.rb.all_steps().enumerate() {
+        let pointer = format!("/{}/{i}/id", section.key());
+        if let Some(first) = seen.get(step.id.as_str()) {
+            dups.push((pointer, step.id.clone(), first.clone()));
+        } else {
+            seen.insert(&step.id, field_from_pointer(&pointer));
+            cx.order.insert(&step.id, (position, step.kind.name()));
+        }
+    }
+    for (pointer, id, first) in dups {
+        cx.error(
+            &pointer,
+            format!("duplicate step id `{id}` (first used at {first})"),
+            Some("step ids must be unique across steps, rollback and finally".to_string()),
+        );
+    }
+}
+
+fn check_step(cx: &mut Ctx, pointer: &str, position: usize, step: &Step) {
+    if let Some(w) = &step.when {
+        check_template(cx, &format!("{pointer}/when"), w, Some(position), false);
+    }
+    if let Some(c) = &step.confirm {
+        check_template(cx, &format!("{pointer}/confirm"), c, Some(position), false);
+    }
+    if let Some(t) = step.timeout {
+        positive(cx, &format!("{pointer}/timeout"), t);
+    }
+    if let Some(r) = &step.retry {
+        if let Some(max) = r.max_delay
+            && max < r.delay
+        {
+            cx.error(
+                &format!("{pointer}/retry/max_delay"),
+                format!("max_delay {max} is shorter than delay {}", r.delay),
+                None,
+            );
+        }
+        if step.kind.is_mutation() && r.attempts > 1 {
+            cx.error(
+                &format!("{pointer}/retry"),
+                "a failover step cannot be retried: a second attempt could fail the hub back"
+                    .to_string(),
+                Some(
+                    "the ARM client already retries requests the server refused; remove `retry`"
+                        .to_string(),
+                ),
+            );
+        }
+    }
+    let kp = format!("{pointer}/{}", step.kind.name());
+    match &step.kind {
+        StepKind::Validate(v) => {
+            for (k, t) in [
+                ("state", &v.state),
+                ("provisioning_state", &v.provisioning_state),
+                ("location", &v.location),
+                ("secondary", &v.secondary),
+            ] {
+                if let Some(t) = t {
+                    check_template(cx, &format!("{kp}/{k}"), t, Some(position), false);
+                }
+            }
+            if v.state.is_none()
+                && v.provisioning_state.is_none()
+                && v.location.is_none()
+                && v.secondary.is_none()
+            {
+                cx.warning(
+                    &kp,
+                    format!("validate step `{}` checks nothing", step.id),
+                    Some("add an expectation such as `state: Active`".to_string()),
+                );
+            }
+        }
+        StepKind::SnapshotMetrics(s) => {
+            if s.include.is_empty() {
+                cx.error(
+                    &format!("{kp}/include"),
+                    "`include` is empty: a snapshot must read something".to_string(),
+                    Some("omit `include` to read hub, stats, quotas and endpoints".to_string()),
+                );
+            }
+        }
+        StepKind::Failover(f) => {
+            if let Some(r) = &f.region {
+                check_template(cx, &format!("{kp}/region"), r, Some(position), false);
+            }
+        }
+        StepKind::Await(a) => {
+            check_step_ref(
+                cx,
+                &format!("{kp}/operation"),
+                &a.operation,
+                position,
+                &["failover"],
+            );
+            positive(cx, &format!("{kp}/timeout"), a.timeout);
+            positive(cx, &format!("{kp}/interval"), a.interval);
+            if a.timeout < a.interval {
+                cx.error(
+                    &format!("{kp}/timeout"),
+                    format!(
+                        "timeout {} is shorter than interval {}: the operation would never be polled",
+                        a.timeout, a.interval
+                    ),
+                    None,
+                );
+            }
+        }
+        StepKind::CompareDevices(c) => {
+            check_step_ref(
+                cx,
+                &format!("{kp}/before"),
+                &c.before,
+                position,
+                &["snapshot-metrics"],
+            );
+            check_step_ref(
+                cx,
+                &format!("{kp}/after"),
+                &c.after,
+                position,
+                &["snapshot-metrics"],
+            );
+            if c.before == c.after {
+                cx.error(
+                    &format!("{kp}/after"),
+                    format!(
+                        "`before` and `after` are both `{}`: compare two different snapshots",
+                        c.after
+                    ),
+                    None,
+                );
+            }
+        }
+        StepKind::HealthCheck(h) => check_health(cx, &kp, h),
+        StepKind::Sleep(d) => {
+            let _ = d;
+        }
+    }
+}
+
+fn check_health(cx: &mut Ctx, kp: &str, h: &HealthCheckSpec) {
+    positive(cx, &format!("{kp}/interval"), h.interval);
+    if let Some(w) = h.wait
+        && w < h.interval
+    {
+        cx.error(
+            &format!("{kp}/wait"),
+            format!("wait {w} is shorter than interval {}", h.interval),
+            None,
+        );
+    }
+    if let Some(p) = &h.min_healthy {
+        let v: f64 = p.trim_end_matches('%').parse().unwrap_or(f64::NAN);
+        if !(0.0..=100.0).contains(&v) {
+            cx.error(
+                &format!("{kp}/min_healthy"),
+                format!("`{p}` is not a share between 0% and 100%"),
+                None,
+            );
+        }
+    }
+    if h.allowed.is_empty() {
+        cx.error(
+            &format!("{kp}/allowed"),
+            "`allowed` is empty: no endpoint could ever count as healthy".to_string(),
+            None,
+        );
+    }
+}
+
+fn positive(cx: &mut Ctx, pointer: &str, d: DurationSpec) {
+    if d.0.is_zero() {
+        cx.error(
+            pointer,
+            "duration must be greater than zero".to_string(),
+            None,
+        );
+    }
+}
+
+/// Checks that `id` names a step that runs before `position` and is of one of `kinds`.
+fn check_step_ref(cx: &mut Ctx, pointer: &str, id: &str, position: usize, kinds: &[&str]) {
+    let wanted = kinds.join(" or ");
+    match cx.order.get(id).copied() {
+        None => {
+            let hint = {
+                let candidates: Vec<&str> = cx
+                    .order
+                    .iter()
+                    .filter(|(_, (p, k))| *p < position && kinds.contains(k))
+                    .map(|(name, _)| *name)
+                    .collect();
+                suggest::did_you_mean(id, candidates)
+            };
+            cx.error(pointer, format!("no step has id `{id}`"), hint);
+        }
+        Some((p, _)) if p >= position => cx.error(
+            pointer,
+            format!("step `{id}` runs later; it must come before this step"),
+            None,
+        ),
+        Some((_, k)) if !kinds.contains(&k) => cx.error(
+            pointer,
+            format!("step `{id}` is a `{k}` step; expected a {wanted} step"),
+            None,
+        ),
+        Some(_) => {}
+    }
+}
+
+/// Compiles a template and checks every reference it makes. `position` is the run order of the
+/// step the template belongs to (`None` for the target, which renders before any step).
+fn check_template(
+    cx: &mut Ctx,
+    pointer: &str,
+    t: &TemplateText,
+    position: Option<usize>,
+    in_target: bool,
+) {
+    let refs = match template::references(t.as_str()) {
+        Ok(r) => r,
+        Err(why) => {
+            cx.error(pointer, format!("template does not compile: {why}"), None);
+            return;
+        }
+    };
+    for r in refs {
+        if let Err((msg, hint)) = check_reference(cx, &r, position, in_target) {
+            cx.error(pointer, msg, hint);
+        }
+    }
+}
+
+type RefError = (String, Option<String>);
+
+fn check_reference(
+    cx: &Ctx,
+    reference: &str,
+    position: Option<usize>,
+    in_target: bool,
+) -> Result<(), RefError> {
+    let parts: Vec<&str> = reference.split('.').collect();
+    let root = parts[0];
+    let field = parts.get(1).copied();
+    let missing_field = |what: &str| {
+        (
+            format!("`{{{{{reference}}}}}` is incomplete: name a {what}"),
+            None,
+        )
+    };
+    match root {
+        "params" => {
+            let Some(name) = field else {
+                return Err(missing_field("parameter"));
+            };
+            if !cx.rb.parameters.contains_key(name) {
+                return Err((
+                    format!("`{{{{{reference}}}}}`: no parameter `{name}` is declared"),
+                    suggest::did_you_mean(name, cx.rb.parameters.keys().map(String::as_str))
+                        .or_else(|| Some("declare it under `parameters:`".to_string())),
+                ));
+            }
+            Ok(())
+        }
+        "target" if !in_target => {
+            let Some(name) = field else {
+                return Err(missing_field("target field"));
+            };
+            if !TARGET_FIELDS.contains(&name) {
+                return Err((
+                    format!("`{{{{{reference}}}}}`: target has no field `{name}`"),
+                    suggest::did_you_mean(name, TARGET_FIELDS.iter().copied())
+                        .or_else(|| Some(format!("target fields: {}", TARGET_FIELDS.join(", ")))),
+                ));
+            }
+            Ok(())
+        }
+        "run" => {
+            let Some(name) = field else {
+                return Err(missing_field("run field"));
+            };
+            if !RUN_FIELDS.contains(&name) {
+                return Err((
+                    format!("`{{{{{reference}}}}}`: run has no field `{name}`"),
+                    suggest::did_you_mean(name, RUN_FIELDS.iter().copied())
+                        .or_else(|| Some(format!("run fields: {}", RUN_FIELDS.join(", ")))),
+                ));
+            }
+            Ok(())
+        }
+        "steps" if !in_target => {
+            let Some(id) = field else {
+                return Err(missing_field("step"));
+            };
+            let Some((p, kind)) = cx.order.get(id).copied() else {
+                let before: Vec<&str> = cx
+                    .order
+                    .iter()
+                    .filter(|(_, (p, _))| position.is_some_and(|pos| *p < pos))
+                    .map(|(n, _)| *n)
+                    .collect();
+                return Err((
+                    format!("`{{{{{reference}}}}}`: no step has id `{id}`"),
+                    suggest::did_you_mean(id, before),
+                ));
+            };
+            if position.is_none_or(|pos| p >= pos) {
+                return Err((
+                    format!("`{{{{{reference}}}}}`: step `{id}` has not run yet at this point"),
+                    Some("a template can only use outputs of steps that run before it".to_string()),
+                ));
+            }
+            let Some(output) = parts.get(2).copied() else {
+                return Err(missing_field("step output"));
+            };
+            let outputs = outputs_of(kind);
+            if !outputs.contains(&output) {
+                return Err((
+                    format!("`{{{{{reference}}}}}`: a `{kind}` step has no output `{output}`"),
+                    suggest::did_you_mean(output, outputs.iter().copied())
+                        .or_else(|| Some(format!("its outputs: {}", outputs.join(", ")))),
+                ));
+            }
+            if parts.len() > 3 && !is_object_output(output) {
+                return Err((
+                    format!(
+                        "`{{{{{reference}}}}}`: output `{output}` is a plain value with no fields"
+                    ),
+                    None,
+                ));
+            }
+            Ok(())
+        }
+        _ => {
+            let roots: &[&str] = if in_target {
+                &["params", "run"]
+            } else {
+                &["params", "target", "steps", "run"]
+            };
+            Err((
+                format!("`{{{{{reference}}}}}` does not name anything a template can use here"),
+                Some(format!(
+                    "references start with {}",
+                    roots
+                        .iter()
+                        .map(|r| format!("`{r}.`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+            ))
+        }
+    }
+}
+
+fn check_reviewer_warnings(cx: &mut Ctx) {
+    let steps = &cx.rb.steps;
+    for (i, step) in steps.iter().enumerate() {
+        let StepKind::Failover(_) = step.kind else {
+            continue;
+        };
+        let pointer = format!("/steps/{i}/failover");
+        let validated = steps[..i]
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::Validate(_)));
+        if !validated {
+            cx.warning(
+                &pointer,
+                format!("failover `{}` has no `validate` step before it", step.id),
+                Some("check the hub is Active before failing it over".to_string()),
+            );
+        }
+        let awaited = steps[i + 1..]
+            .iter()
+            .any(|s| matches!(&s.kind, StepKind::Await(a) if a.operation == step.id));
+        if !awaited {
+            cx.warning(
+                &pointer,
+                format!("failover `{}` is never awaited", step.id),
+                Some(format!(
+                    "add a step `await: {{ operation: {} }}` so the run sees it finish",
+                    step.id
+                )),
+            );
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! Stage 1: YAML text to a positioned tree.
+//!
+//! serde-saphyr parses the text (YAML 1.2, with budget limits against alias bombs, deep nesting
+//! and node floods) into `Node`s that remember their line:column. The tree is then flattened two
+//! ways: into a `serde_json::Value` that the schema and the typed model read, and into a
+//! `PositionIndex` from JSON pointer (`/steps/3/await`) to position, so that every later stage
+//! can point at the exact YAML node a problem came from.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+use serde_saphyr::Spanned;
+
+use crate::diagnostic::{Diagnostic, Pos};
+use crate::source::SourceFile;
+
+/// Deepest YAML nesting accepted; a runbook needs about six levels.
+pub const MAX_DEPTH: usize = 64;
+/// Most YAML nodes accepted; a 1,000-step runbook has about 10,000.
+pub const MAX_NODES: usize = 250_000;
+/// Most alias replays: aliases are rare in runbooks and alias bombs are the classic attack.
+pub const MAX_ALIAS_EVENTS: usize = 10_000;
+
+#[derive(Debug, Clone)]
+enum Node {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Spanned<Node>>),
+    Map(Vec<(Spanned<KeyText>, Spanned<Node>)>),
+}
+
+/// A mapping key, read as text whatever its YAML type (`1:` is the key "1").
+#[derive(Debug, Clone)]
+struct KeyText(String);
+
+impl<'de> Deserialize<'de> for KeyText {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = KeyText;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a scalar mapping key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<KeyText, E> {
+                Ok(KeyText(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<KeyText, E> {
+                Ok(KeyText("null".to_string()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Node;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Node, D2::Error> {
+                Node::deserialize(d)
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Node, E> {
+                Ok(Node::Bool(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Node, E> {
+                Ok(Node::Int(v))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Node, E> {
+                Ok(i64::try_from(v).map_or(Node::Float(v as f64), Node::Int))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+                Ok(Node::Float(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Node, E> {
+                Ok(Node::Str(v.to_string()))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<Node, E> {
+                Ok(Node::Str(v))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<Node>>()? {
+                    items.push(item);
+                }
+                Ok(Node::Seq(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<KeyText>>()? {
+                    let value = map.next_value::<Spanned<Node>>()?;
+                    entries.push((key, value));
+                }
+                Ok(Node::Map(entries))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Positions of every node, by JSON pointer. Keys of mappings are indexed separately so an
+/// "unknown key" can point at the key and a "wrong type" at the value.
+#[derive(Debug, Default, Clone)]
+pub struct PositionIndex {
+    values: HashMap<String, Pos>,
+    keys: HashMap<String, Pos>,
+}
+
+impl PositionIndex {
+    /// Position of the value at `pointer`, or of the nearest ancestor that has one.
+    pub fn value(&self, pointer: &str) -> Option<Pos> {
+        let mut p = pointer;
+        loop {
+            if let Some(pos) = self.values.get(p) {
+                return Some(*pos);
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return None,
+            }
+        }
+    }
+
+    /// Position of the mapping key whose value is at `pointer` (falls back to the value).
+    pub fn key(&self, pointer: &str) -> Option<Pos> {
+        self.keys
+            .get(pointer)
+            .copied()
+            .or_else(|| self.value(pointer))
+    }
+}
+
+/// The parsed document: its JSON form and where each part of it stands in the file.
+#[derive(Debug, Clone)]
+pub struct YamlDocument {
+    pub value: Value,
+    pub positions: PositionIndex,
+}
+
+fn pos_of<T>(s: &Spanned<T>) -> Pos {
+    Pos {
+        line: u32::try_from(s.referenced.line()).unwrap_or(u32::MAX),
+        column: u32::try_from(s.referenced.column()).unwrap_or(u32::MAX),
+    }
+}
+
+/// Escapes one JSON pointer segment (RFC 6901).
+pub fn escape_segment(seg: &str) -> String {
+    seg.replace('~', "~0").replace('/', "~1")
+}
+
+fn flatten(node: Spanned<Node>, pointer: &mut String, index: &mut PositionIndex) -> Value {
+    index.values.insert(pointer.clone(), pos_of(&node));
+    match node.value {
+        Node::Null => Value::Null,
+        Node::Bool(b) => Value::Bool(b),
+        Node::Int(i) => Value::from(i),
+        Node::Float(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
+        Node::Str(s) => Value::String(s),
+        Node::Seq(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&i.to_string());
+                out.push(flatten(item, pointer, index));
+                pointer.truncate(len);
+            }
+            Value::Array(out)
+        }
+        Node::Map(entries) => {
+            let mut out = Map::new();
+            for (key, value) in entries {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&escape_segment(&key.value.0));
+                index.keys.insert(pointer.clone(), pos_of(&key));
+                let v = flatten(value, pointer, index);
+                out.insert(key.value.0, v);
+                pointer.truncate(len);
+            }
+            Value::Object(out)
+        }
+    }
+}
+
+/// Parses `src` into a positioned document, or one located syntax diagnostic.
+pub fn parse(src: &SourceFile) -> Result<YamlDocument, Box<Diagnostic>> {
+    if src.text.trim().is_empty() {
+        return Err(Box::new(Diagnostic::file_error(
+            &src.name,
+            "file is empty, expected a runbook (a mapping with `version`, `name` and `steps`)",
+        )));
+    }
+    let options = serde_saphyr::options! {
+        budget: serde_saphyr::budget! {
+            max_depth: MAX_DEPTH,
+            max_nodes: MAX_NODES,
+            max_documents: 1,
+            max_aliases: 1_000,
+        },
+        alias_limits: serde_saphyr::alias_limits! {
+            max_total_replayed_events: MAX_ALIAS_EVENTS,
+        },
+        strict_booleans: true,
+        with_snippet: false,
+    };
+    let root: Spanned<Node> = serde_saphyr::from_str_with_options(&src.text, options)
+        .map_err(|e| Box::new(yaml_error(src, &e)))?;
+    let mut index = PositionIndex::default();
+    let value = flatten(root, &mut String::new(), &mut index);
+    Ok(YamlDocument {
+        value,
+        positions: index,
+    })
+}
+
+fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
+    let pos = e.location().and_then(|l| {
+        (l.line() > 0).then_some(Pos {
+            line: u32::try_from(l.line()).unwrap_or(u32::MAX),
+            column: u32::try_from(l.column()).unwrap_or(u32::MAX).max(1),
+        })
+    });
+    let raw = e.without_snippet().to_string();
+    // The library appends its own "at line X column Y"; we show the position in the headline.
+    let message = raw
+        .split(" at line ")
+        .next()
+        .unwrap_or(&raw)
+        .trim()
+        .to_string();
+    let message = if message.to_lowercase().contains("budget") || message.contains("alias") {
+        format!(
+            "{message} (runbooks are limited to {MAX_DEPTH} levels of nesting, {MAX_NODES} nodes and {MAX_ALIAS_EVENTS} alias-expanded events)"
+        )
+    } else {
+        message
+    };
+    Diagnostic::error(&src.name, pos, "", format!("invalid YAML: {message}"))
+}

@@ -1,0 +1,26 @@
+//! `runbook schema runbook|dr-log`: prints a JSON Schema, for editors and tooling.
+
+use std::io::Write;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SchemaName {
+    /// The runbook language (for `yaml-language-server: $schema=`).
+    Runbook,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    /// Which schema to print.
+    #[arg(value_enum)]
+    pub name: SchemaName,
+}
+
+pub fn run(args: &SchemaArgs) -> i32 {
+    let text = match args.name {
+        SchemaName::Runbook => runbook_spec::schema::runbook_schema_text(),
+    };
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => crate::exit_code::SUCCESS,
+        Err(_) => crate::exit_code::INVALID,
+    }
+}

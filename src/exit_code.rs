@@ -1,0 +1,14 @@
+//! Exit codes: the documented contract between `runbook` and the CI jobs and scripts that run it.
+
+/// The drill succeeded (warnings allowed), or the runbooks are valid.
+pub const SUCCESS: i32 = 0;
+/// The drill failed after it changed something.
+pub const DRILL_FAILED: i32 = 1;
+/// Invalid runbook, bad arguments or missing configuration.
+pub const INVALID: i32 = 2;
+/// Aborted before any change: a precheck failed, or confirmation was declined or missing.
+pub const ABORTED_BEFORE_CHANGE: i32 = 3;
+/// A rollback or finally step failed.
+pub const CLEANUP_FAILED: i32 = 4;
+/// Interrupted (Ctrl-C); a failover that started goes on in Azure.
+pub const INTERRUPTED: i32 = 130;
