@@ -190,7 +190,9 @@ impl Transport {
                                 continue;
                             }
                             Err(e) => {
-                                return Err(self.transport_error(&method, url, attempts, &e).into());
+                                return Err(self
+                                    .transport_error(&method, url, attempts, &e)
+                                    .into());
                             }
                         };
                         return Ok(Response {
