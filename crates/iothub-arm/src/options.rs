@@ -1,0 +1,186 @@
+//! Client configuration: which cloud, which endpoint, which api-version, and
+//! how patiently to retry and poll.
+//!
+//! [`ClientOptions`] goes into [`crate::ArmClient::new`], which resolves the
+//! effective ARM endpoint ([`ClientOptions::endpoint`] over [`Cloud::arm_endpoint`])
+//! and the token scope ([`ClientOptions::token_scope`]) once. [`RetryOptions`]
+//! feeds [`crate::retry`]; [`PollOptions`] feeds [`crate::ArmClient::wait_failover`].
+
+use std::time::Duration;
+
+use url::Url;
+
+use crate::error::ArmError;
+
+/// The api-version of the Microsoft.Devices resource provider this client speaks.
+pub const DEFAULT_API_VERSION: &str = "2023-06-30";
+
+/// An Azure cloud: where ARM lives and which audience its tokens are for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Cloud {
+    /// Azure public cloud (`https://management.azure.com`).
+    #[default]
+    Public,
+    /// Azure operated by 21Vianet (`https://management.chinacloudapi.cn`).
+    China,
+    /// Azure US Government (`https://management.usgovcloudapi.net`).
+    UsGovernment,
+    /// Any other ARM endpoint (Azure Stack Hub, a private cloud).
+    Custom {
+        /// The ARM endpoint, e.g. `https://management.local.azurestack.external`.
+        arm_endpoint: Url,
+        /// The token scope; derived from `arm_endpoint` (`<origin>/.default`) when `None`.
+        scope: Option<String>,
+    },
+}
+
+impl Cloud {
+    /// The ARM endpoint of this cloud.
+    pub fn arm_endpoint(&self) -> Url {
+        let text = match self {
+            Cloud::Public => "https://management.azure.com/",
+            Cloud::China => "https://management.chinacloudapi.cn/",
+            Cloud::UsGovernment => "https://management.usgovcloudapi.net/",
+            Cloud::Custom { arm_endpoint, .. } => return arm_endpoint.clone(),
+        };
+        Url::parse(text).expect("the built-in cloud endpoints are valid URLs")
+    }
+
+    /// The token scope for this cloud's ARM endpoint (`https://management.azure.com/.default`, ...).
+    pub fn scope(&self) -> String {
+        match self {
+            Cloud::Custom {
+                scope: Some(scope), ..
+            } => scope.clone(),
+            _ => scope_for(&self.arm_endpoint()),
+        }
+    }
+
+    /// Parses `public`, `china`, `usgovernment` (also `AzureCloud`, `AzureChinaCloud`,
+    /// `AzureUSGovernment`, as `az cloud list` names them) or an `https://` ARM endpoint.
+    pub fn parse(text: &str) -> Result<Cloud, ArmError> {
+        match text.to_ascii_lowercase().as_str() {
+            "public" | "azurecloud" | "azure" => Ok(Cloud::Public),
+            "china" | "azurechinacloud" => Ok(Cloud::China),
+            "usgovernment" | "usgov" | "azureusgovernment" => Ok(Cloud::UsGovernment),
+            _ => {
+                let arm_endpoint = Url::parse(text).map_err(|e| ArmError::InvalidInput {
+                    what: "cloud".into(),
+                    message: format!(
+                        "{text:?} is neither public, china, usgovernment nor an ARM endpoint URL ({e})"
+                    ),
+                })?;
+                Ok(Cloud::Custom {
+                    arm_endpoint,
+                    scope: None,
+                })
+            }
+        }
+    }
+}
+
+/// The `.default` scope of an endpoint: its origin followed by `/.default`.
+pub fn scope_for(endpoint: &Url) -> String {
+    format!("{}/.default", endpoint.origin().ascii_serialization())
+}
+
+/// How requests are retried, with azure-core's semantics (see [`crate::retry`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryOptions {
+    /// Retries after the first attempt (azure-core default 8). 0 disables retries.
+    pub max_retries: u32,
+    /// Backoff before the first retry; doubled each retry, with ±20% jitter.
+    pub initial_delay: Duration,
+    /// Cap on one backoff (a server `Retry-After` may still ask for longer).
+    pub max_delay: Duration,
+    /// Stop retrying once this much time has passed since the first attempt.
+    pub max_elapsed: Duration,
+}
+
+impl Default for RetryOptions {
+    fn default() -> Self {
+        // The defaults of azure_core's ExponentialRetryOptions.
+        Self {
+            max_retries: 8,
+            initial_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(30),
+            max_elapsed: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Everything [`crate::ArmClient::new`] needs besides a credential and a subscription.
+#[derive(Debug, Clone)]
+pub struct ClientOptions {
+    /// The cloud; gives the default endpoint and the token scope.
+    pub cloud: Cloud,
+    /// Overrides the cloud's ARM endpoint (the emulator's `http://127.0.0.1:PORT`).
+    pub endpoint: Option<Url>,
+    /// api-version sent on every request.
+    pub api_version: String,
+    /// Retry policy for every request.
+    pub retry: RetryOptions,
+    /// Timeout of one HTTP attempt (connect + response).
+    pub request_timeout: Duration,
+    /// `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            cloud: Cloud::Public,
+            endpoint: None,
+            api_version: DEFAULT_API_VERSION.to_string(),
+            retry: RetryOptions::default(),
+            request_timeout: Duration::from_secs(60),
+            user_agent: format!("runbook-iothub-arm/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+impl ClientOptions {
+    /// Options pointing at an endpoint (typically the emulator), with everything else default.
+    pub fn for_endpoint(endpoint: Url) -> Self {
+        Self {
+            endpoint: Some(endpoint),
+            ..Self::default()
+        }
+    }
+
+    /// The endpoint requests go to.
+    pub fn effective_endpoint(&self) -> Url {
+        self.endpoint
+            .clone()
+            .unwrap_or_else(|| self.cloud.arm_endpoint())
+    }
+
+    /// The token scope: an explicit custom-cloud scope, else derived from the effective endpoint.
+    pub fn token_scope(&self) -> String {
+        match &self.cloud {
+            Cloud::Custom {
+                scope: Some(scope), ..
+            } => scope.clone(),
+            _ => scope_for(&self.effective_endpoint()),
+        }
+    }
+}
+
+/// How [`crate::ArmClient::wait_failover`] polls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PollOptions {
+    /// Minimum time between polls; a longer server `Retry-After` wins.
+    pub interval: Duration,
+    /// Give up (with [`ArmError::Timeout`]) after this long.
+    pub timeout: Duration,
+}
+
+impl Default for PollOptions {
+    fn default() -> Self {
+        // ARMPolling's default interval is 30 s; IoT Hub failovers take minutes to hours.
+        Self {
+            interval: Duration::from_secs(30),
+            timeout: Duration::from_secs(2 * 60 * 60),
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! ARM's throttling budget, read from `x-ms-ratelimit-remaining-subscription-reads`
+//! and `-writes` on every response and kept as the latest value seen.
+
+use reqwest::header::HeaderMap;
+use time::OffsetDateTime;
+
+/// The remaining subscription-level request budget ARM last reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RateLimitInfo {
+    /// Remaining reads in the current window.
+    pub remaining_reads: Option<u64>,
+    /// Remaining writes in the current window.
+    pub remaining_writes: Option<u64>,
+    /// When the last of these values was observed.
+    pub observed_at: Option<OffsetDateTime>,
+}
+
+impl RateLimitInfo {
+    /// Updates the values the response carries; absent headers keep the previous value.
+    pub fn update(&mut self, headers: &HeaderMap) {
+        let read = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        let reads = read("x-ms-ratelimit-remaining-subscription-reads");
+        let writes = read("x-ms-ratelimit-remaining-subscription-writes");
+        if reads.is_some() {
+            self.remaining_reads = reads;
+        }
+        if writes.is_some() {
+            self.remaining_writes = writes;
+        }
+        if reads.is_some() || writes.is_some() {
+            self.observed_at = Some(OffsetDateTime::now_utc());
+        }
+    }
+}

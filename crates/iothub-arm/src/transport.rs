@@ -1,0 +1,367 @@
+//! One authenticated ARM request, retried as azure-core retries it.
+//!
+//! Flow of [`Transport::send`]: check the URL may receive a bearer token
+//! ([`ensure_secure`]) -> take a token from the cache (refreshed from the credential
+//! near expiry) -> send with reqwest -> record the rate-limit headers -> on a
+//! retryable failure wait ([`crate::retry`]) and send again -> map a final error
+//! status to [`ArmError`]. The failover POST uses [`Mode::NonIdempotent`]: it is
+//! retried only when the request provably was not acted on (connect failed, or
+//! 408/429/503), and any other transport failure becomes
+//! [`SendError::OutcomeUnknown`] instead of a second POST.
+
+use std::{
+    sync::{Arc, Mutex as StdMutex},
+    time::{Duration, Instant},
+};
+
+use azure_core::credentials::{AccessToken, TokenCredential};
+use reqwest::{
+    Method, StatusCode,
+    header::{HeaderMap, HeaderValue},
+};
+use time::OffsetDateTime;
+use tokio::sync::Mutex;
+use url::Url;
+
+use crate::{
+    error::ArmError,
+    models::error_body::ErrorBody,
+    options::{ClientOptions, RetryOptions},
+    ratelimit::RateLimitInfo,
+    retry,
+};
+
+/// A token is refreshed when it has less than this left.
+const TOKEN_REFRESH_MARGIN: time::Duration = time::Duration::minutes(2);
+
+/// Whether a request may be sent twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// GET: any retryable failure is retried.
+    Idempotent,
+    /// The failover POST: retried only when it provably was not acted on.
+    NonIdempotent,
+}
+
+/// Why [`Transport::send`] failed.
+#[derive(Debug)]
+pub(crate) enum SendError {
+    /// A definite failure.
+    Arm(ArmError),
+    /// A non-idempotent request may have been acted on; the reason is a sentence fragment.
+    OutcomeUnknown(String),
+}
+
+impl From<ArmError> for SendError {
+    fn from(error: ArmError) -> Self {
+        SendError::Arm(error)
+    }
+}
+
+/// A successful (2xx) response, body fully read.
+#[derive(Debug)]
+pub(crate) struct Response {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+/// The authenticated, retrying HTTP layer shared by all clones of an [`crate::ArmClient`].
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    credential: Arc<dyn TokenCredential>,
+    pub(crate) identity: String,
+    scope: String,
+    retry: RetryOptions,
+    token: Mutex<Option<AccessToken>>,
+    pub(crate) ratelimit: StdMutex<RateLimitInfo>,
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transport")
+            .field("identity", &self.identity)
+            .field("scope", &self.scope)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    pub(crate) fn new(
+        credential: Arc<dyn TokenCredential>,
+        options: &ClientOptions,
+    ) -> Result<Self, ArmError> {
+        let http = reqwest::Client::builder()
+            .user_agent(options.user_agent.clone())
+            .timeout(options.request_timeout)
+            .connect_timeout(options.request_timeout.min(Duration::from_secs(30)))
+            // ARM does not redirect; following one could carry the token elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ArmError::InvalidInput {
+                what: "HTTP client".into(),
+                message: error_chain(&e),
+            })?;
+        Ok(Self {
+            http,
+            identity: format!("{credential:?}"),
+            credential,
+            scope: options.token_scope(),
+            retry: options.retry.clone(),
+            token: Mutex::new(None),
+            ratelimit: StdMutex::new(RateLimitInfo::default()),
+        })
+    }
+
+    /// The cached token, refreshed from the credential when close to expiry.
+    async fn bearer(&self) -> Result<HeaderValue, ArmError> {
+        let mut cached = self.token.lock().await;
+        let fresh = cached
+            .as_ref()
+            .is_some_and(|t| t.expires_on - OffsetDateTime::now_utc() > TOKEN_REFRESH_MARGIN);
+        if !fresh {
+            let token = self
+                .credential
+                .get_token(&[self.scope.as_str()], None)
+                .await
+                .map_err(|e| ArmError::Credential {
+                    identity: self.identity.clone(),
+                    scope: self.scope.clone(),
+                    message: e.to_string(),
+                })?;
+            *cached = Some(token);
+        }
+        let secret = cached
+            .as_ref()
+            .map(|t| t.token.secret())
+            .unwrap_or_default();
+        let mut value = HeaderValue::from_str(&format!("Bearer {secret}")).map_err(|_| {
+            ArmError::Credential {
+                identity: self.identity.clone(),
+                scope: self.scope.clone(),
+                message: "the token contains characters not allowed in an HTTP header".into(),
+            }
+        })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
+    /// Sends `method url` (with an optional JSON body), retrying per `mode`.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        url: &Url,
+        body: Option<&serde_json::Value>,
+        mode: Mode,
+    ) -> Result<Response, SendError> {
+        ensure_secure(url)?;
+        let started = Instant::now();
+        let mut attempts: u32 = 0;
+        loop {
+            attempts += 1;
+            let mut request = self
+                .http
+                .request(method.clone(), url.clone())
+                .header(reqwest::header::AUTHORIZATION, self.bearer().await?)
+                .header(reqwest::header::ACCEPT, "application/json")
+                .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string());
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let exhausted = |attempts: u32| {
+                attempts > self.retry.max_retries || started.elapsed() >= self.retry.max_elapsed
+            };
+            let server_wait = match request.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let headers = response.headers().clone();
+                    if let Ok(mut info) = self.ratelimit.lock() {
+                        info.update(&headers);
+                    }
+                    if status.is_success() {
+                        let body = match response.bytes().await {
+                            Ok(bytes) => bytes.to_vec(),
+                            // The POST's answer is in its status and headers; a broken body does not change it.
+                            Err(_) if mode == Mode::NonIdempotent => Vec::new(),
+                            Err(e) if !exhausted(attempts) => {
+                                tracing::debug!(%url, error = %error_chain(&e), "response body broke; retrying");
+                                self.pause(attempts, None).await;
+                                continue;
+                            }
+                            Err(e) => {
+                                return Err(self
+                                    .transport_error(&method, url, attempts, &e)
+                                    .into());
+                            }
+                        };
+                        return Ok(Response {
+                            status,
+                            headers,
+                            body,
+                        });
+                    }
+                    let code = status.as_u16();
+                    let may_retry = match mode {
+                        Mode::Idempotent => retry::is_retryable_status(code),
+                        Mode::NonIdempotent => retry::SAFE_FOR_POST.contains(&code),
+                    };
+                    if mode == Mode::NonIdempotent && matches!(code, 502 | 504) {
+                        return Err(SendError::OutcomeUnknown(format!(
+                            "a gateway answered {status} after the request was sent"
+                        )));
+                    }
+                    let wait = retry::retry_after(&headers, OffsetDateTime::now_utc());
+                    // Read the body either way so the connection can be reused.
+                    let body = response
+                        .bytes()
+                        .await
+                        .map(|b| b.to_vec())
+                        .unwrap_or_default();
+                    if !may_retry || exhausted(attempts) {
+                        return Err(self
+                            .status_error(&method, url, status, &headers, &body, attempts, wait)
+                            .into());
+                    }
+                    tracing::debug!(%url, %status, attempts, ?wait, "retryable status; retrying");
+                    wait
+                }
+                Err(e) => {
+                    // A connect error means the request never left; anything else may have reached ARM.
+                    if mode == Mode::NonIdempotent && !e.is_connect() {
+                        return Err(SendError::OutcomeUnknown(format!(
+                            "the connection failed after the request was sent: {}",
+                            error_chain(&e)
+                        )));
+                    }
+                    if exhausted(attempts) {
+                        return Err(self.transport_error(&method, url, attempts, &e).into());
+                    }
+                    tracing::debug!(%url, attempts, error = %error_chain(&e), "transport error; retrying");
+                    None
+                }
+            };
+            self.pause(attempts, server_wait).await;
+        }
+    }
+
+    async fn pause(&self, attempts: u32, server_wait: Option<Duration>) {
+        tokio::time::sleep(retry::delay(&self.retry, attempts, server_wait)).await;
+    }
+
+    fn transport_error(
+        &self,
+        method: &Method,
+        url: &Url,
+        attempts: u32,
+        e: &reqwest::Error,
+    ) -> ArmError {
+        ArmError::Transport {
+            method: method.to_string(),
+            url: url.to_string(),
+            attempts,
+            message: error_chain(e),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn status_error(
+        &self,
+        method: &Method,
+        url: &Url,
+        status: StatusCode,
+        headers: &HeaderMap,
+        body: &[u8],
+        attempts: u32,
+        retry_after: Option<Duration>,
+    ) -> ArmError {
+        let request_id = headers
+            .get("x-ms-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let parsed = ErrorBody::parse(body);
+        let message = parsed.full_message().unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("no error message")
+                .to_string()
+        });
+        match status.as_u16() {
+            401 | 403 => ArmError::Auth {
+                status: status.as_u16(),
+                code: parsed.code,
+                message,
+                identity: self.identity.clone(),
+                hint: auth_hint(status.as_u16()),
+                request_id,
+                method: method.to_string(),
+                url: url.to_string(),
+            },
+            429 => {
+                let info = self.ratelimit.lock().map(|i| *i).unwrap_or_default();
+                ArmError::Throttled {
+                    method: method.to_string(),
+                    url: url.to_string(),
+                    attempts,
+                    retry_after,
+                    remaining_reads: info.remaining_reads,
+                    remaining_writes: info.remaining_writes,
+                    request_id,
+                }
+            }
+            code => ArmError::Http {
+                status: code,
+                code: parsed.code,
+                message,
+                request_id,
+                method: method.to_string(),
+                url: url.to_string(),
+            },
+        }
+    }
+}
+
+fn auth_hint(status: u16) -> String {
+    if status == 401 {
+        "The token was not accepted: sign in again (`az login`, then `az account set --subscription <id>`), \
+         or check AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET for a service principal, \
+         and that the cloud (--cloud) matches the account"
+            .to_string()
+    } else {
+        "The identity lacks permission: reading a hub needs Reader and a failover needs Contributor \
+         (or a custom role with Microsoft.Devices/IotHubs/failover/action) on the hub, its resource group or subscription"
+            .to_string()
+    }
+}
+
+/// Refuses to send a bearer token anywhere but https, or http on a loopback address.
+pub(crate) fn ensure_secure(url: &Url) -> Result<(), ArmError> {
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(ArmError::InsecureEndpoint {
+            url: url.to_string(),
+        }),
+    }
+}
+
+/// An error and its sources, as one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        let next = s.to_string();
+        if !text.contains(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        source = s.source();
+    }
+    text
+}

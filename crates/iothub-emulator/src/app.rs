@@ -1,0 +1,265 @@
+//! The request pipeline every ARM request goes through.
+//!
+//! request -> log number -> auth (401) -> fault rule (delay / status / drop) -> api-version (400)
+//! -> path -> operation (`ops`) -> response, recorded in the request log with its status.
+//! A dropped connection is recorded with status 0 and the connection is closed by the server
+//! loop (see `server`), which this module asks for through the request's `ConnHandle`.
+
+use crate::arm_error::ArmError;
+use crate::clock::Clock;
+use crate::faults::Faults;
+use crate::log::RequestLog;
+use crate::ops;
+use crate::route::{self, ArmPath};
+use crate::store::Store;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+use std::time::Instant;
+use time::OffsetDateTime;
+
+/// Largest request body read (failover bodies are tiny).
+const BODY_LIMIT: usize = 1 << 20;
+
+/// Shared, read-mostly state of a running emulator.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub store: Store,
+    pub faults: Faults,
+    pub log: RequestLog,
+    pub clock: Clock,
+    pub page_size: Option<usize>,
+    pub base_url: String,
+}
+
+/// Lets a handler ask the server loop to close this request's TCP connection.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnHandle(pub Arc<tokio::sync::Notify>);
+
+/// What the pipeline decided.
+pub(crate) enum Outcome {
+    Respond(Response),
+    Drop,
+}
+
+/// A parsed request as the operations see it.
+#[derive(Debug)]
+pub(crate) struct Req<'a> {
+    pub method: &'a Method,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub body: &'a [u8],
+    pub now: Instant,
+    /// `http://host:port` as the client reached us, for absolute links.
+    pub origin: String,
+}
+
+/// axum fallback handler: every path but `/_emulator/*`.
+pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
+    let seq = app.log.next_seq();
+    let arrived = OffsetDateTime::now_utc();
+    let (parts, body) = req.into_parts();
+    let conn = parts.extensions.get::<ConnHandle>().cloned();
+    let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
+    let outcome = pipeline(&app, &parts, body).await;
+    match outcome {
+        Outcome::Respond(mut response) => {
+            let id = request_id(seq);
+            if let Ok(v) = HeaderValue::from_str(&id) {
+                response.headers_mut().insert("x-ms-request-id", v.clone());
+                response
+                    .headers_mut()
+                    .insert("x-ms-correlation-request-id", v);
+            }
+            app.log.record(
+                seq,
+                arrived,
+                parts.method.as_str(),
+                path,
+                query,
+                response.status().as_u16(),
+            );
+            response
+        }
+        Outcome::Drop => {
+            app.log
+                .record(seq, arrived, parts.method.as_str(), path, query, 0);
+            match conn {
+                Some(ConnHandle(kill)) => {
+                    kill.notify_one();
+                    // The server loop drops the connection, and this future with it.
+                    std::future::pending::<Response>().await
+                }
+                None => ArmError::new(
+                    500,
+                    "InternalServerError",
+                    "connection drop requested outside the emulator server",
+                )
+                .into_response(&app.clock),
+            }
+        }
+    }
+}
+
+fn request_id(seq: u64) -> String {
+    format!("00000000-0000-4000-8000-{seq:012x}")
+}
+
+async fn pipeline(app: &App, parts: &axum::http::request::Parts, body: Body) -> Outcome {
+    if let Err(e) = check_auth(&parts.headers) {
+        return Outcome::Respond(e.into_response(&app.clock));
+    }
+    let path = parts.uri.path();
+    if let Some(rule) = app.faults.take(parts.method.as_str(), path) {
+        if let Some(delay) = rule.delay {
+            tokio::time::sleep(app.clock.scale(delay)).await;
+        }
+        if let Some(status) = rule.status {
+            let mut e = ArmError::new(
+                status,
+                rule.code
+                    .clone()
+                    .unwrap_or_else(|| ArmError::default_code(status)),
+                rule.message.clone().unwrap_or_else(|| {
+                    format!("Injected fault: {} {path} answered {status}.", parts.method)
+                }),
+            );
+            e.retry_after = rule.retry_after;
+            return Outcome::Respond(e.into_response(&app.clock));
+        }
+        if rule.drop_connection {
+            if rule.after_effect {
+                // The request takes effect (e.g. the failover starts); only the answer is lost.
+                let _ = dispatch(app, parts, body).await;
+            }
+            return Outcome::Drop;
+        }
+    }
+    Outcome::Respond(dispatch(app, parts, body).await)
+}
+
+/// No `Authorization: Bearer <token>`: 401 with a `WWW-Authenticate: Bearer` challenge.
+/// The token itself is never looked at beyond being present, and never logged.
+fn check_auth(headers: &HeaderMap) -> Result<(), ArmError> {
+    const CHALLENGE: &str = "Bearer error=\"invalid_token\", error_description=\"The access token is missing or invalid.\"";
+    let unauthorized = |code: &str, message: &str| {
+        let mut e = ArmError::new(401, code, message);
+        e.www_authenticate = Some(CHALLENGE);
+        e
+    };
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(unauthorized(
+            "AuthenticationFailed",
+            "Authentication failed. The 'Authorization' header is missing.",
+        ));
+    };
+    let ok = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.split_once(' '))
+        .is_some_and(|(scheme, token)| {
+            scheme.eq_ignore_ascii_case("Bearer") && !token.trim().is_empty()
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(unauthorized(
+            "InvalidAuthenticationToken",
+            "The access token is invalid: the 'Authorization' header must be 'Bearer <token>'.",
+        ))
+    }
+}
+
+fn check_api_version(query: &str, path: &ArmPath<'_>) -> Result<(), ArmError> {
+    let Some(version) = route::query_param(query, "api-version").filter(|v| !v.is_empty()) else {
+        return Err(ArmError::new(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        ));
+    };
+    if version == crate::wire::API_VERSION {
+        return Ok(());
+    }
+    let well_formed = {
+        let b = version.as_bytes();
+        b.len() >= 10
+            && b[..10].iter().enumerate().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    *c == b'-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            })
+            && (b.len() == 10 || version[10..].starts_with('-'))
+    };
+    if !well_formed {
+        return Err(ArmError::new(
+            400,
+            "InvalidApiVersionParameter",
+            format!(
+                "The api-version '{version}' is invalid. The supported versions are '{}'.",
+                crate::wire::API_VERSION
+            ),
+        ));
+    }
+    // Operation URLs are followed as given; Azure itself puts preview versions in them.
+    if matches!(path, ArmPath::OperationResult { .. }) {
+        return Ok(());
+    }
+    Err(ArmError::new(
+        400,
+        "NoRegisteredProviderFound",
+        format!(
+            "No registered resource provider found for API version '{version}' and type 'IotHubs'. \
+             The supported api-versions are '{}'.",
+            crate::wire::API_VERSION
+        ),
+    ))
+}
+
+async fn dispatch(app: &App, parts: &axum::http::request::Parts, body: Body) -> Response {
+    let path = parts.uri.path();
+    let query = parts.uri.query().unwrap_or("");
+    let arm_path = route::parse(path);
+    if let Err(e) = check_api_version(query, &arm_path) {
+        return e.into_response(&app.clock);
+    }
+    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ArmError::new(
+                400,
+                "InvalidRequestContent",
+                "The request content could not be read.",
+            )
+            .into_response(&app.clock);
+        }
+    };
+    let origin = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(|h| format!("http://{h}"))
+        .unwrap_or_else(|| app.base_url.clone());
+    let req = Req {
+        method: &parts.method,
+        path,
+        query,
+        body: &body,
+        now: Instant::now(),
+        origin,
+    };
+    match ops::run(app, &req, arm_path) {
+        Ok(response) => response,
+        Err(e) => e.into_response(&app.clock),
+    }
+}
+
+/// `GET /_emulator/requests`.
+pub(crate) async fn requests(State(app): State<Arc<App>>) -> Response {
+    axum::Json(app.log.snapshot()).into_response()
+}

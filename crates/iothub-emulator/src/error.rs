@@ -1,0 +1,48 @@
+//! Errors of the library API: scenario loading (with origin:line:col) and server start-up.
+//!
+//! Request-level failures are not Rust errors: they are ARM error responses built in `arm_error`.
+
+/// A scenario could not be read or is not valid.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("{origin}: cannot read scenario: {source}")]
+    Io {
+        origin: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The YAML is malformed or does not fit the scenario format (unknown key, wrong type...).
+    #[error("{origin}:{line}:{column}: {message}")]
+    Parse {
+        origin: String,
+        line: u64,
+        column: u64,
+        message: String,
+    },
+    /// The YAML parsed but says something impossible (duplicate hub, fault that does nothing...).
+    #[error("{origin}: {path}: {message}")]
+    Invalid {
+        origin: String,
+        path: String,
+        message: String,
+    },
+}
+
+/// The emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    /// Binding the listening socket failed.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The configuration is unusable (e.g. a non-positive time scale).
+    #[error("invalid emulator configuration: {0}")]
+    Config(String),
+    /// The scenario is unusable (e.g. two hubs with the same coordinates).
+    #[error("invalid scenario: {0}")]
+    Scenario(String),
+}

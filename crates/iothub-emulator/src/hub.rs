@@ -1,0 +1,275 @@
+//! One hub at run time: its mutable state behind its own lock, and the failover state machine.
+//!
+//! Transitions are lazy: an operation records when it will end, and every read or write of the
+//! hub first calls `advance`, which completes the operation if its time has come. So there is no
+//! background task per failover, and a hub costs only memory until someone asks about it.
+//! The rendered GET body is cached per hub and dropped whenever the state changes.
+
+use crate::clock::Clock;
+use crate::ordered::OrderedMap;
+use crate::scenario::{Devices, EndpointHealth, HubSeed, OperationErrorSeed, Outcome};
+use bytes::Bytes;
+use parking_lot::Mutex;
+use std::time::{Duration, Instant};
+use time::OffsetDateTime;
+
+/// Region names compare like ARM does: case and spaces do not matter ("West US" == "westus").
+pub fn same_region(a: &str, b: &str) -> bool {
+    let norm = |s: &str| -> String {
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    norm(a) == norm(b)
+}
+
+/// A hub: fixed identity and seed, mutable state behind its own lock (no global lock).
+#[derive(Debug)]
+pub(crate) struct Hub {
+    pub index: usize,
+    pub seed: HubSeed,
+    pub state: Mutex<HubState>,
+}
+
+/// Status of a failover operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OpStatus {
+    InProgress,
+    Succeeded,
+    Failed,
+}
+
+impl OpStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpStatus::InProgress => "InProgress",
+            OpStatus::Succeeded => "Succeeded",
+            OpStatus::Failed => "Failed",
+        }
+    }
+}
+
+/// One manual failover.
+#[derive(Debug, Clone)]
+pub(crate) struct Operation {
+    pub seq: u64,
+    pub started_at: OffsetDateTime,
+    /// `None`: stuck, never ends.
+    pub ends_at: Option<Instant>,
+    pub status: OpStatus,
+    pub ended_at: Option<OffsetDateTime>,
+    pub error: Option<OperationErrorSeed>,
+}
+
+/// The mutable part of a hub.
+#[derive(Debug)]
+pub(crate) struct HubState {
+    pub state: String,
+    pub location: String,
+    pub primary: String,
+    pub secondary: String,
+    pub devices: Devices,
+    pub quotas: Option<OrderedMap<[u64; 2]>>,
+    pub endpoints: OrderedMap<EndpointHealth>,
+    pub operations: Vec<Operation>,
+    pub last_failover_done: Option<Instant>,
+    pub version: u64,
+    /// Rendered GET body and etag, until the state changes.
+    pub body_cache: Option<(Bytes, String)>,
+}
+
+/// Why a failover request was refused: HTTP status, ARM code, message.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub status: u16,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Hub {
+    pub fn new(index: usize, seed: HubSeed) -> Hub {
+        let primary = seed
+            .primary
+            .clone()
+            .unwrap_or_else(|| seed.location.clone());
+        let state = HubState {
+            state: seed.state.clone(),
+            location: seed.location.clone(),
+            primary,
+            secondary: seed.secondary.clone(),
+            devices: seed.devices,
+            quotas: seed.quotas.clone(),
+            endpoints: seed.endpoints.clone(),
+            operations: Vec::new(),
+            last_failover_done: None,
+            version: 0,
+            body_cache: None,
+        };
+        Hub {
+            index,
+            seed,
+            state: Mutex::new(state),
+        }
+    }
+
+    /// Starts a failover to `region`, or says why not. Returns the operation's sequence number.
+    pub fn start_failover(
+        &self,
+        region: &str,
+        clock: &Clock,
+        now: Instant,
+    ) -> Result<u64, Refusal> {
+        let mut st = self.state.lock();
+        st.advance(&self.seed, now);
+        if !same_region(region, &st.secondary) {
+            return Err(Refusal {
+                status: 400,
+                code: "InvalidFailoverRegion",
+                message: format!(
+                    "Failover region '{region}' is not the paired secondary region '{}' of IoT hub '{}'.",
+                    st.secondary, self.seed.name
+                ),
+            });
+        }
+        if st
+            .operations
+            .iter()
+            .any(|op| op.status == OpStatus::InProgress)
+        {
+            return Err(Refusal {
+                status: 409,
+                code: "FailoverInProgress",
+                message: format!(
+                    "A failover of IoT hub '{}' is already in progress.",
+                    self.seed.name
+                ),
+            });
+        }
+        if !st.state.eq_ignore_ascii_case("Active") {
+            return Err(Refusal {
+                status: 409,
+                code: "IotHubNotActive",
+                message: format!(
+                    "IoT hub '{}' is in state '{}'; only an Active hub can fail over.",
+                    self.seed.name, st.state
+                ),
+            });
+        }
+        if let Some(done) = st.last_failover_done {
+            let cooldown = clock.cooldown();
+            let since = now.saturating_duration_since(done);
+            if since < cooldown {
+                let left = cooldown - since;
+                return Err(Refusal {
+                    status: 400,
+                    code: "FailoverNotAllowed",
+                    message: format!(
+                        "IoT hub '{}' failed over recently; the next failover is allowed in {} s.",
+                        self.seed.name,
+                        Clock::retry_after_secs(left)
+                    ),
+                });
+            }
+        }
+        let seq = st.operations.len() as u64 + 1;
+        let ends_at = if self.seed.failover.stuck {
+            None
+        } else {
+            Some(now + clock.scale(self.seed.failover.duration))
+        };
+        st.operations.push(Operation {
+            seq,
+            started_at: OffsetDateTime::now_utc(),
+            ends_at,
+            status: OpStatus::InProgress,
+            ended_at: None,
+            error: None,
+        });
+        st.state = "FailingOver".to_owned();
+        st.touch();
+        Ok(seq)
+    }
+}
+
+impl HubState {
+    /// The state changed: new etag, re-render on next GET.
+    pub fn touch(&mut self) {
+        self.version += 1;
+        self.body_cache = None;
+    }
+
+    /// Completes the running operation if its end time has passed.
+    pub fn advance(&mut self, seed: &HubSeed, now: Instant) {
+        let Some(op) = self.operations.last_mut() else {
+            return;
+        };
+        if op.status != OpStatus::InProgress || op.ends_at.is_none_or(|end| end > now) {
+            return;
+        }
+        let fail = seed.failover.outcome == Outcome::Failed;
+        op.ended_at = Some(OffsetDateTime::now_utc());
+        if fail {
+            op.status = OpStatus::Failed;
+            op.error = Some(seed.failover.error.clone().unwrap_or(OperationErrorSeed {
+                code: "FailoverFailed".to_owned(),
+                message: format!("The manual failover of IoT hub '{}' failed.", seed.name),
+                status: None,
+            }));
+        } else {
+            op.status = OpStatus::Succeeded;
+            std::mem::swap(&mut self.primary, &mut self.secondary);
+            self.location = self.primary.clone();
+        }
+        self.state = "Active".to_owned();
+        if let Some(after) = &seed.failover.after {
+            if let Some(d) = after.devices {
+                if let Some(e) = d.enabled {
+                    self.devices.enabled = e;
+                }
+                if let Some(x) = d.disabled {
+                    self.devices.disabled = x;
+                }
+            }
+            for (name, health) in after.endpoints.iter() {
+                self.endpoints.set(name, *health);
+            }
+            if !after.quotas.is_empty() {
+                let mut quotas = self.effective_quotas();
+                for (name, value) in after.quotas.iter() {
+                    quotas.set(name, *value);
+                }
+                self.quotas = Some(quotas);
+            }
+            if let Some(state) = &after.state {
+                self.state = state.clone();
+            }
+        }
+        self.last_failover_done = Some(now);
+        self.touch();
+    }
+
+    /// Quota metrics as reported: the seeded ones, or defaults following the device counts.
+    pub fn effective_quotas(&self) -> OrderedMap<[u64; 2]> {
+        match &self.quotas {
+            Some(q) => q.clone(),
+            None => OrderedMap::from([
+                ("TotalMessages", [1200, 400_000]),
+                (
+                    "TotalDeviceCount",
+                    [self.devices.enabled + self.devices.disabled, 500_000],
+                ),
+            ]),
+        }
+    }
+
+    /// The operation with this sequence number.
+    pub fn operation(&self, seq: u64) -> Option<&Operation> {
+        self.operations.iter().find(|op| op.seq == seq)
+    }
+}
+
+/// How long a client should wait before polling a running operation.
+pub(crate) fn poll_interval(seed: &HubSeed) -> Duration {
+    seed.failover.retry_after
+}

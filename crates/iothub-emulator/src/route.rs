@@ -1,0 +1,167 @@
+//! ARM path parsing: a request path to the operation it names.
+//!
+//! ARM matches its fixed segments (`subscriptions`, `resourceGroups`, `providers`,
+//! `Microsoft.Devices`, `IotHubs`, ...) case-insensitively, so this is a hand-written matcher
+//! over the path segments rather than a router table.
+
+/// What a hub-scoped path asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HubAction {
+    Get,
+    Stats,
+    QuotaMetrics,
+    EndpointHealth,
+    Failover,
+}
+
+/// A recognised ARM path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ArmPath<'a> {
+    ListBySubscription {
+        sub: &'a str,
+    },
+    OperationResult {
+        sub: &'a str,
+        id: &'a str,
+    },
+    ListByResourceGroup {
+        sub: &'a str,
+        rg: &'a str,
+    },
+    Hub {
+        sub: &'a str,
+        rg: &'a str,
+        name: &'a str,
+        action: HubAction,
+    },
+    /// Under a subscription, but not an IoT Hub operation the emulator serves.
+    Unknown,
+}
+
+fn is(segment: &str, literal: &str) -> bool {
+    segment.eq_ignore_ascii_case(literal)
+}
+
+/// Parses `path` (no query). Trailing slashes are ignored, as ARM does.
+pub(crate) fn parse(path: &str) -> ArmPath<'_> {
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    match segs.as_slice() {
+        [s, sub, p, ns, hubs]
+            if is(s, "subscriptions")
+                && is(p, "providers")
+                && is(ns, "Microsoft.Devices")
+                && is(hubs, "IotHubs") =>
+        {
+            ArmPath::ListBySubscription { sub }
+        }
+        [s, sub, p, ns, ops, id]
+            if is(s, "subscriptions")
+                && is(p, "providers")
+                && is(ns, "Microsoft.Devices")
+                && is(ops, "operationResults") =>
+        {
+            ArmPath::OperationResult { sub, id }
+        }
+        [s, sub, g, rg, p, ns, hubs, rest @ ..]
+            if is(s, "subscriptions")
+                && is(g, "resourceGroups")
+                && is(p, "providers")
+                && is(ns, "Microsoft.Devices")
+                && is(hubs, "IotHubs") =>
+        {
+            match rest {
+                [] => ArmPath::ListByResourceGroup { sub, rg },
+                [name] => ArmPath::Hub {
+                    sub,
+                    rg,
+                    name,
+                    action: HubAction::Get,
+                },
+                [name, a] => {
+                    let action = if is(a, "IotHubStats") {
+                        HubAction::Stats
+                    } else if is(a, "quotaMetrics") {
+                        HubAction::QuotaMetrics
+                    } else if is(a, "routingEndpointsHealth") {
+                        HubAction::EndpointHealth
+                    } else if is(a, "failover") {
+                        HubAction::Failover
+                    } else {
+                        return ArmPath::Unknown;
+                    };
+                    ArmPath::Hub {
+                        sub,
+                        rg,
+                        name,
+                        action,
+                    }
+                }
+                _ => ArmPath::Unknown,
+            }
+        }
+        _ => ArmPath::Unknown,
+    }
+}
+
+/// The value of query parameter `name` (first occurrence), and whether `name` appears at all.
+pub(crate) fn query_param<'q>(query: &'q str, name: &str) -> Option<&'q str> {
+    query.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        (k.eq_ignore_ascii_case(name)).then_some(v)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_route_case_insensitively() {
+        let base = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Devices/IotHubs";
+        assert_eq!(
+            parse("/subscriptions/s/providers/Microsoft.Devices/IotHubs"),
+            ArmPath::ListBySubscription { sub: "s" }
+        );
+        assert_eq!(
+            parse(base),
+            ArmPath::ListByResourceGroup { sub: "s", rg: "rg" }
+        );
+        assert_eq!(
+            parse(&format!("{}/h/", base.to_lowercase())),
+            ArmPath::Hub {
+                sub: "s",
+                rg: "rg",
+                name: "h",
+                action: HubAction::Get
+            }
+        );
+        assert_eq!(
+            parse(&format!("{base}/h/iothubstats")),
+            ArmPath::Hub {
+                sub: "s",
+                rg: "rg",
+                name: "h",
+                action: HubAction::Stats
+            }
+        );
+        assert_eq!(
+            parse("/subscriptions/s/providers/Microsoft.Devices/operationResults/x"),
+            ArmPath::OperationResult { sub: "s", id: "x" }
+        );
+        assert_eq!(parse(&format!("{base}/h/skus")), ArmPath::Unknown);
+        assert_eq!(parse("/"), ArmPath::Unknown);
+    }
+
+    #[test]
+    fn finds_query_params() {
+        assert_eq!(
+            query_param("api-version=1&asyncinfo", "asyncinfo"),
+            Some("")
+        );
+        assert_eq!(
+            query_param("api-version=1&asyncinfo", "API-VERSION"),
+            Some("1")
+        );
+        assert_eq!(query_param("", "api-version"), None);
+    }
+}

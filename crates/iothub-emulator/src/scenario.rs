@@ -1,0 +1,566 @@
+//! Scenario files: the hubs the emulator starts with and the faults it injects.
+//!
+//! YAML text -> serde-saphyr (unknown keys rejected, errors located as origin:line:col) -> typed
+//! `Scenario` -> `validate` (cross-field rules). The server turns a validated scenario into its
+//! hub store and fault list; nothing here knows about HTTP.
+
+use crate::duration;
+use crate::error::ScenarioError;
+use crate::ordered::OrderedMap;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// The subscription of the default scenario.
+pub const DEFAULT_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+/// The resource group of the default scenario.
+pub const DEFAULT_RESOURCE_GROUP: &str = "myResourceGroup";
+/// The hub of the default scenario.
+pub const DEFAULT_HUB: &str = "myIoTHub";
+
+/// Everything the emulator is seeded with.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// The hubs, each in its subscription and resource group.
+    #[serde(default)]
+    pub hubs: Vec<HubSeed>,
+    /// Faults applied to matching requests; the first matching rule with budget left wins.
+    #[serde(default)]
+    pub faults: Vec<FaultRule>,
+    /// Page size of every list (hubs, quota metrics, endpoint health); `None`: one page.
+    #[serde(default)]
+    pub page_size: Option<usize>,
+    /// Resource groups that exist without hubs (lists answer empty instead of 404).
+    #[serde(default)]
+    pub resource_groups: Vec<ResourceGroupSeed>,
+}
+
+/// A resource group with no hub in it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceGroupSeed {
+    pub subscription: String,
+    pub name: String,
+}
+
+/// Registry device counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Devices {
+    #[serde(default)]
+    pub enabled: u64,
+    #[serde(default)]
+    pub disabled: u64,
+}
+
+impl Default for Devices {
+    fn default() -> Self {
+        Devices {
+            enabled: 1180,
+            disabled: 20,
+        }
+    }
+}
+
+/// Partial device counts, for failover after-effects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DevicesPatch {
+    #[serde(default)]
+    pub enabled: Option<u64>,
+    #[serde(default)]
+    pub disabled: Option<u64>,
+}
+
+/// Routing endpoint health, as `routingEndpointsHealth` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EndpointHealth {
+    Healthy,
+    Unhealthy,
+    Degraded,
+    Dead,
+    Unknown,
+}
+
+impl EndpointHealth {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndpointHealth::Healthy => "healthy",
+            EndpointHealth::Unhealthy => "unhealthy",
+            EndpointHealth::Degraded => "degraded",
+            EndpointHealth::Dead => "dead",
+            EndpointHealth::Unknown => "unknown",
+        }
+    }
+}
+
+/// How a failover ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    #[default]
+    Succeeded,
+    Failed,
+}
+
+/// The error a failed failover operation reports.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationErrorSeed {
+    pub code: String,
+    pub message: String,
+    /// HTTP status the `Location` URL answers with once the operation failed (default 500).
+    #[serde(default)]
+    pub status: Option<u16>,
+}
+
+/// What changes on the hub when a failover completes (whatever its outcome).
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AfterEffects {
+    #[serde(default)]
+    pub devices: Option<DevicesPatch>,
+    /// Endpoint health updates (added if the endpoint did not exist).
+    #[serde(default)]
+    pub endpoints: OrderedMap<EndpointHealth>,
+    /// The hub state once done (default `Active`).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Quota metric updates `[current, max]`.
+    #[serde(default)]
+    pub quotas: OrderedMap<[u64; 2]>,
+}
+
+/// How this hub's manual failover behaves.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailoverSeed {
+    /// Time from the accepted POST to completion (scaled by the time scale).
+    #[serde(
+        default = "default_failover_duration",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub duration: Duration,
+    #[serde(default)]
+    pub outcome: Outcome,
+    /// Error reported when `outcome: failed` (a generic one if absent).
+    #[serde(default)]
+    pub error: Option<OperationErrorSeed>,
+    #[serde(default)]
+    pub after: Option<AfterEffects>,
+    /// The operation never completes: the hub stays `FailingOver`, the status `InProgress`.
+    #[serde(default)]
+    pub stuck: bool,
+    /// `Retry-After` of the 202 and of in-progress polls (scaled for `retry-after-ms`).
+    #[serde(
+        default = "default_retry_after",
+        deserialize_with = "duration::deserialize"
+    )]
+    pub retry_after: Duration,
+}
+
+fn default_failover_duration() -> Duration {
+    Duration::from_secs(2)
+}
+
+fn default_retry_after() -> Duration {
+    Duration::from_secs(1)
+}
+
+impl Default for FailoverSeed {
+    fn default() -> Self {
+        FailoverSeed {
+            duration: default_failover_duration(),
+            outcome: Outcome::Succeeded,
+            error: None,
+            after: None,
+            stuck: false,
+            retry_after: default_retry_after(),
+        }
+    }
+}
+
+/// The hub SKU.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkuSeed {
+    #[serde(default = "default_sku_name")]
+    pub name: String,
+    #[serde(default = "default_capacity")]
+    pub capacity: u64,
+}
+
+fn default_sku_name() -> String {
+    "S1".to_owned()
+}
+
+fn default_capacity() -> u64 {
+    1
+}
+
+impl Default for SkuSeed {
+    fn default() -> Self {
+        SkuSeed {
+            name: default_sku_name(),
+            capacity: default_capacity(),
+        }
+    }
+}
+
+/// An IP filter rule (`properties.ipFilterRules`, action Accept|Reject).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IpFilterRuleSeed {
+    pub name: String,
+    pub action: String,
+    pub ip_mask: String,
+}
+
+/// `properties.networkRuleSets`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkRuleSetSeed {
+    #[serde(default = "default_network_action")]
+    pub default_action: String,
+    #[serde(default)]
+    pub apply_to_built_in_event_hub_endpoint: bool,
+    #[serde(default)]
+    pub ip_rules: Vec<IpFilterRuleSeed>,
+}
+
+fn default_network_action() -> String {
+    "Deny".to_owned()
+}
+
+/// The built-in Event Hub-compatible endpoint `events`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventHubSeed {
+    #[serde(default = "default_partitions")]
+    pub partition_count: u32,
+    #[serde(default = "default_retention")]
+    pub retention_days: u32,
+    /// Default: the hub name, lowercased.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Default: `sb://iothub-ns-<hub>.servicebus.windows.net/`.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+}
+
+fn default_partitions() -> u32 {
+    4
+}
+
+fn default_retention() -> u32 {
+    1
+}
+
+impl Default for EventHubSeed {
+    fn default() -> Self {
+        EventHubSeed {
+            partition_count: default_partitions(),
+            retention_days: default_retention(),
+            path: None,
+            endpoint: None,
+        }
+    }
+}
+
+/// One hub and how it behaves.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubSeed {
+    pub name: String,
+    #[serde(default = "default_rg")]
+    pub resource_group: String,
+    #[serde(default = "default_sub")]
+    pub subscription: String,
+    /// The resource `location` (an ARM region name such as `westus2`).
+    #[serde(default = "default_location")]
+    pub location: String,
+    /// The primary entry of `properties.locations` (default: `location`).
+    #[serde(default)]
+    pub primary: Option<String>,
+    /// The paired region, secondary entry of `properties.locations`, the only failover target.
+    #[serde(default = "default_secondary")]
+    pub secondary: String,
+    /// Any state string; only `Active` hubs accept a failover.
+    #[serde(default = "default_state")]
+    pub state: String,
+    #[serde(default)]
+    pub devices: Devices,
+    /// `[current, max]` per quota metric; default `TotalMessages: [1200, 400000]` and
+    /// `TotalDeviceCount: [<devices>, 500000]` (the latter following the device counts).
+    #[serde(default)]
+    pub quotas: Option<OrderedMap<[u64; 2]>>,
+    /// Routing endpoints and their health; `events` is the built-in endpoint.
+    #[serde(default = "default_endpoints")]
+    pub endpoints: OrderedMap<EndpointHealth>,
+    #[serde(default)]
+    pub failover: FailoverSeed,
+    #[serde(default)]
+    pub sku: SkuSeed,
+    #[serde(default)]
+    pub tags: OrderedMap<String>,
+    /// Default: derived from the hub and its version.
+    #[serde(default)]
+    pub etag: Option<String>,
+    /// Default: `<name>.azure-devices.net`.
+    #[serde(default)]
+    pub host_name: Option<String>,
+    #[serde(default)]
+    pub min_tls_version: Option<String>,
+    #[serde(default)]
+    pub ip_filter_rules: Vec<IpFilterRuleSeed>,
+    #[serde(default)]
+    pub network_rule_sets: Option<NetworkRuleSetSeed>,
+    #[serde(default)]
+    pub event_hub: EventHubSeed,
+    /// `systemData.createdAt` (RFC 3339); default: a fixed date.
+    #[serde(default)]
+    pub created_at: Option<String>,
+}
+
+fn default_rg() -> String {
+    DEFAULT_RESOURCE_GROUP.to_owned()
+}
+
+fn default_sub() -> String {
+    DEFAULT_SUBSCRIPTION.to_owned()
+}
+
+fn default_location() -> String {
+    "westus2".to_owned()
+}
+
+fn default_secondary() -> String {
+    "westus".to_owned()
+}
+
+fn default_state() -> String {
+    "Active".to_owned()
+}
+
+fn default_endpoints() -> OrderedMap<EndpointHealth> {
+    OrderedMap::from([
+        ("events", EndpointHealth::Healthy),
+        ("telemetry-archive", EndpointHealth::Healthy),
+    ])
+}
+
+impl HubSeed {
+    /// A healthy hub with every default (westus2 paired with westus, 1180 + 20 devices, two
+    /// healthy endpoints, a 2 s successful failover).
+    pub fn new(subscription: &str, resource_group: &str, name: &str) -> HubSeed {
+        HubSeed {
+            name: name.to_owned(),
+            resource_group: resource_group.to_owned(),
+            subscription: subscription.to_owned(),
+            location: default_location(),
+            primary: None,
+            secondary: default_secondary(),
+            state: default_state(),
+            devices: Devices::default(),
+            quotas: None,
+            endpoints: default_endpoints(),
+            failover: FailoverSeed::default(),
+            sku: SkuSeed::default(),
+            tags: OrderedMap::default(),
+            etag: None,
+            host_name: None,
+            min_tls_version: None,
+            ip_filter_rules: Vec::new(),
+            network_rule_sets: None,
+            event_hub: EventHubSeed::default(),
+            created_at: None,
+        }
+    }
+}
+
+/// A fault: requests matching `method` and `path` get `status`, `delay`, or a dropped connection.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRule {
+    /// HTTP method (case-insensitive); absent: any.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Substring of the request path (case-insensitive); absent: any ARM path.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Answer with this status and an ARM error body instead of the real answer.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// `Retry-After` sent with `status` (whole seconds; also `retry-after-ms` when scaled).
+    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    pub retry_after: Option<Duration>,
+    /// Wait this long (scaled) before answering.
+    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    pub delay: Option<Duration>,
+    /// How many requests the rule applies to; absent: all.
+    #[serde(default)]
+    pub times: Option<u32>,
+    /// Close the TCP connection without answering.
+    #[serde(default)]
+    pub drop_connection: bool,
+    /// With `drop_connection`: handle the request first (e.g. really start the failover), then drop.
+    #[serde(default)]
+    pub after_effect: bool,
+    /// Error code of the `status` answer (default from the status, e.g. `TooManyRequests`).
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Error message of the `status` answer.
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+impl Scenario {
+    /// Parses a scenario YAML; `origin` names it in errors (usually the file path).
+    pub fn from_yaml(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
+        let scenario: Scenario =
+            serde_saphyr::from_str(text).map_err(|e| parse_error(&e, origin))?;
+        scenario.validate(origin)?;
+        Ok(scenario)
+    }
+
+    /// Reads and parses a scenario file.
+    pub fn load(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
+            origin: origin.clone(),
+            source,
+        })?;
+        Scenario::from_yaml(&text, &origin)
+    }
+
+    /// One healthy hub `myIoTHub` in `myResourceGroup`, subscription
+    /// 00000000-0000-0000-0000-000000000000, westus2 paired with westus, Active,
+    /// 1180 enabled + 20 disabled devices, two healthy endpoints, no faults.
+    pub fn default_scenario() -> Scenario {
+        Scenario::single_hub(DEFAULT_SUBSCRIPTION, DEFAULT_RESOURCE_GROUP, DEFAULT_HUB)
+    }
+
+    /// The default hub at the given coordinates.
+    pub fn single_hub(subscription: &str, resource_group: &str, hub: &str) -> Scenario {
+        Scenario {
+            hubs: vec![HubSeed::new(subscription, resource_group, hub)],
+            faults: Vec::new(),
+            page_size: None,
+            resource_groups: Vec::new(),
+        }
+    }
+
+    /// Checks the rules serde cannot: unique hubs, regions, faults that do something.
+    pub fn validate(&self, origin: &str) -> Result<(), ScenarioError> {
+        let invalid = |path: String, message: &str| ScenarioError::Invalid {
+            origin: origin.to_owned(),
+            path,
+            message: message.to_owned(),
+        };
+        if self.page_size == Some(0) {
+            return Err(invalid("page_size".into(), "must be at least 1"));
+        }
+        let mut seen = HashSet::new();
+        for (i, hub) in self.hubs.iter().enumerate() {
+            let at = format!("hubs[{i}]");
+            if hub.name.is_empty() || hub.resource_group.is_empty() || hub.subscription.is_empty() {
+                return Err(invalid(
+                    at,
+                    "name, resource_group and subscription must not be empty",
+                ));
+            }
+            if hub.name.contains('/')
+                || hub.resource_group.contains('/')
+                || hub.subscription.contains('/')
+            {
+                return Err(invalid(
+                    at,
+                    "name, resource_group and subscription cannot contain '/'",
+                ));
+            }
+            let key = (
+                hub.subscription.to_ascii_lowercase(),
+                hub.resource_group.to_ascii_lowercase(),
+                hub.name.to_ascii_lowercase(),
+            );
+            if !seen.insert(key) {
+                return Err(invalid(
+                    at,
+                    &format!("duplicate hub {:?} in this resource group", hub.name),
+                ));
+            }
+            let primary = hub.primary.as_deref().unwrap_or(&hub.location);
+            if crate::hub::same_region(primary, &hub.secondary) {
+                return Err(invalid(at, "secondary must differ from the primary region"));
+            }
+            if hub.failover.error.is_some() && hub.failover.outcome != Outcome::Failed {
+                return Err(invalid(
+                    format!("{at}.failover.error"),
+                    "only meaningful with outcome: failed",
+                ));
+            }
+            if let Some(status) = hub.failover.error.as_ref().and_then(|e| e.status)
+                && !(400..=599).contains(&status)
+            {
+                return Err(invalid(
+                    format!("{at}.failover.error.status"),
+                    "must be 400..=599",
+                ));
+            }
+        }
+        for (i, fault) in self.faults.iter().enumerate() {
+            let at = format!("faults[{i}]");
+            if fault.status.is_none() && fault.delay.is_none() && !fault.drop_connection {
+                return Err(invalid(
+                    at,
+                    "a fault needs status, delay or drop_connection",
+                ));
+            }
+            if let Some(status) = fault.status
+                && !(400..=599).contains(&status)
+            {
+                return Err(invalid(at, "status must be 400..=599"));
+            }
+            if fault.drop_connection && fault.status.is_some() {
+                return Err(invalid(at, "drop_connection and status exclude each other"));
+            }
+            if fault.after_effect && !fault.drop_connection {
+                return Err(invalid(
+                    at,
+                    "after_effect only applies with drop_connection: true",
+                ));
+            }
+            if fault.retry_after.is_some() && fault.status.is_none() {
+                return Err(invalid(at, "retry_after only applies with status"));
+            }
+            if fault.times == Some(0) {
+                return Err(invalid(at, "times must be at least 1 (omit it for always)"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Turns a serde-saphyr error into origin:line:col plus its message (without the snippet).
+fn parse_error(error: &serde_saphyr::Error, origin: &str) -> ScenarioError {
+    let (line, column) = error
+        .location()
+        .map(|l| (l.line(), l.column()))
+        .unwrap_or((0, 0));
+    let full = error.to_string();
+    let message = full
+        .lines()
+        .next()
+        .unwrap_or("invalid scenario")
+        .trim()
+        .to_owned();
+    ScenarioError::Parse {
+        origin: origin.to_owned(),
+        line,
+        column,
+        message,
+    }
+}
