@@ -2,7 +2,10 @@
 
 use clap::{Parser, Subcommand};
 
-use crate::commands::{schema::SchemaArgs, validate::ValidateArgs};
+use crate::commands::{
+    emulator::EmulatorArgs, exec::ExecArgs, plan::PlanArgs, resume::ResumeArgs, schema::SchemaArgs,
+    validate::ValidateArgs,
+};
 
 const AFTER_HELP: &str = "\
 Exit codes:
@@ -14,6 +17,11 @@ Exit codes:
   130 interrupted (a failover that started goes on in Azure)
 
 Examples:
+  runbook exec runbooks/drill.yaml --emulator --yes     # a full drill, no Azure needed
+  runbook exec runbooks/drill.yaml --dry-run            # against Azure, changing nothing
+  runbook exec runbooks/drill.yaml --set target_region=westus --log drill.json
+  runbook plan runbooks/drill.yaml                      # the ARM calls it would make
+  runbook resume drill.json.jsonl                       # continue an interrupted run
   runbook validate runbooks/*.yaml
   runbook validate --format json drill.yaml
   runbook schema runbook > runbook.schema.json";
@@ -28,8 +36,16 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run a drill and write its DR log (JSON) and journal (<log>.jsonl).
+    Exec(ExecArgs),
+    /// Show the resolved steps and the ARM calls each would make, calling nothing.
+    Plan(PlanArgs),
+    /// Continue an interrupted run from its journal, without repeating a failover.
+    Resume(ResumeArgs),
+    /// Serve the ARM IoT Hub emulator on 127.0.0.1 until Ctrl-C.
+    Emulator(EmulatorArgs),
     /// Check runbooks without touching Azure: syntax, schema, references, templates.
     Validate(ValidateArgs),
-    /// Print a JSON Schema (the runbook language).
+    /// Print a JSON Schema: the runbook language or the DR log.
     Schema(SchemaArgs),
 }

@@ -2,10 +2,13 @@
 //!
 //! Commands return documented exit codes (`exit_code`); usage errors from clap exit with 2.
 
+mod azure_args;
 mod cli;
 mod commands;
-#[allow(dead_code)] // the drill codes are used once `exec` lands
+mod confirm_prompt;
 mod exit_code;
+mod prepare;
+mod reporters;
 
 use clap::Parser;
 
@@ -23,6 +26,10 @@ fn main() {
         }
     };
     let code = match &cli.command {
+        cli::Command::Exec(args) => commands::exec::run(args),
+        cli::Command::Plan(args) => commands::plan::run(args),
+        cli::Command::Resume(args) => commands::resume::run(args),
+        cli::Command::Emulator(args) => commands::emulator::run(args),
         cli::Command::Validate(args) => commands::validate::run(args),
         cli::Command::Schema(args) => commands::schema::run(args),
     };

@@ -1,4 +1,8 @@
 //! One module per subcommand; each takes its parsed arguments and returns an exit code.
 
+pub mod emulator;
+pub mod exec;
+pub mod plan;
+pub mod resume;
 pub mod schema;
 pub mod validate;

@@ -6,6 +6,8 @@ use std::io::Write;
 pub enum SchemaName {
     /// The runbook language (for `yaml-language-server: $schema=`).
     Runbook,
+    /// The DR log `runbook exec` writes.
+    DrLog,
 }
 
 #[derive(Debug, clap::Args)]
@@ -18,6 +20,7 @@ pub struct SchemaArgs {
 pub fn run(args: &SchemaArgs) -> i32 {
     let text = match args.name {
         SchemaName::Runbook => runbook_spec::schema::runbook_schema_text(),
+        SchemaName::DrLog => runbook_engine::dr_log::dr_log_schema_text(),
     };
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Ok(()) => crate::exit_code::SUCCESS,

@@ -1,0 +1,37 @@
+//! Confirmation of risky steps: the engine asks, the CLI decides how to answer.
+
+/// The answer to a `confirm:` question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Confirmation {
+    Approved,
+    Declined,
+    /// Nobody can answer (no terminal and no `--yes`); the message says how to proceed.
+    Unavailable(String),
+}
+
+/// Answers `confirm:` questions. `--yes` approves everything; a terminal prompts.
+pub trait Confirmer: Send {
+    fn confirm(&mut self, step_id: &str, question: &str) -> Confirmation;
+}
+
+/// Approves every question (`--yes`).
+#[derive(Debug, Default)]
+pub struct AutoApprove;
+
+impl Confirmer for AutoApprove {
+    fn confirm(&mut self, _: &str, _: &str) -> Confirmation {
+        Confirmation::Approved
+    }
+}
+
+/// Answers nothing: used when there is no terminal and no `--yes`.
+#[derive(Debug, Default)]
+pub struct NoConfirmer;
+
+impl Confirmer for NoConfirmer {
+    fn confirm(&mut self, step_id: &str, _: &str) -> Confirmation {
+        Confirmation::Unavailable(format!(
+            "step `{step_id}` needs confirmation, but there is no terminal to ask on; re-run with --yes to approve, or run it from a terminal"
+        ))
+    }
+}

@@ -1,0 +1,52 @@
+//! Fan-out of run events: masks secrets, then hands each event to every sink and to the
+//! DR log builder.
+
+use crate::dr_log::{DrLog, DrLogBuilder};
+use crate::event::{EventSink, RunEvent};
+use crate::redact::Redactor;
+
+pub struct Emitter {
+    sinks: Vec<Box<dyn EventSink>>,
+    redactor: Redactor,
+    log: DrLogBuilder,
+}
+
+impl std::fmt::Debug for Emitter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Emitter")
+            .field("sinks", &self.sinks.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Emitter {
+    pub fn new(sinks: Vec<Box<dyn EventSink>>, redactor: Redactor) -> Self {
+        Self {
+            sinks,
+            redactor,
+            log: DrLogBuilder::new(),
+        }
+    }
+
+    pub fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
+    pub fn emit(&mut self, event: RunEvent) {
+        let event = self.redactor.event(&event);
+        self.log.emit(&event);
+        for s in &mut self.sinks {
+            s.emit(&event);
+        }
+    }
+
+    /// Feeds events of an earlier, interrupted run to the DR log only (resume): the journal
+    /// and the terminal already saw them.
+    pub fn replay(&mut self, event: &RunEvent) {
+        self.log.emit(event);
+    }
+
+    pub fn dr_log(&self) -> Option<DrLog> {
+        self.log.snapshot()
+    }
+}

@@ -1,0 +1,34 @@
+//! The executor: a validated runbook and an ARM client in; run events and a DR log out.
+//!
+//! `Engine::run` walks the steps (`runner`), one kind per file under `steps/`, rendering
+//! templates from the run's context (`context`). Everything it has to say is a `RunEvent`
+//! (`event`), masked for secrets (`redact`) and fanned out by the `Emitter` to subscribers: the
+//! CLI's reporters, the fsync'd journal (`journal`) and the DR log builder (`dr_log`), whose
+//! result `log_file` writes atomically. `plan` describes a run without calling anything.
+//! The engine never prints.
+
+pub mod clock;
+pub mod confirm;
+pub mod context;
+pub mod dr_log;
+pub mod emitter;
+pub mod event;
+pub mod journal;
+pub mod log_file;
+pub mod plan;
+pub mod redact;
+pub mod runner;
+pub mod status;
+mod steps;
+pub mod target;
+
+pub use clock::Clock;
+pub use confirm::{AutoApprove, Confirmation, Confirmer, NoConfirmer};
+pub use dr_log::{DrLog, DrLogBuilder, RunbookIdentity, StepRecord};
+pub use emitter::Emitter;
+pub use event::{EventSink, RunEvent};
+pub use redact::Redactor;
+pub use runner::{Engine, PriorRun, RunOutcome, RunRequest};
+pub use status::{RunStatus, StepStatus};
+pub use target::HubTarget;
+pub use tokio_util::sync::CancellationToken;

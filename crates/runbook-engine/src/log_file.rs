@@ -1,0 +1,66 @@
+//! Writing the DR log: atomically, and never over an existing file.
+//!
+//! The JSON goes to a temporary file in the same directory, is fsync'd, then hard-linked to the
+//! final name (which fails if that name exists) and the temporary removed. A reader never sees
+//! a half-written log, and an earlier drill's log is never replaced.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::dr_log::DrLog;
+
+/// Default name: `dr_failover_<hub>_<YYYYmmdd_HHMMSS>.json` (UTC), like the seed scripts.
+pub fn default_log_name(hub: &str, now: time::OffsetDateTime) -> PathBuf {
+    let safe: String = hub
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let stamp = format!(
+        "{:04}{:02}{:02}_{:02}{:02}{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    PathBuf::from(format!("dr_failover_{safe}_{stamp}.json"))
+}
+
+/// The journal path beside a log: `<log>.jsonl`.
+pub fn journal_path(log: &Path) -> PathBuf {
+    let mut s = log.as_os_str().to_os_string();
+    s.push(".jsonl");
+    PathBuf::from(s)
+}
+
+pub fn write_new(path: &Path, log: &DrLog) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "dr-log.json".to_string());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut text = serde_json::to_vec_pretty(log).map_err(std::io::Error::other)?;
+    text.push(b'\n');
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(&text)?;
+        f.sync_all()?;
+    }
+    let linked = std::fs::hard_link(&tmp, path);
+    let _ = std::fs::remove_file(&tmp);
+    linked
+}

@@ -1,0 +1,112 @@
+//! `runbook plan`: the resolved steps and the ARM calls each would make, calling nothing.
+//!
+//! Templates that depend only on parameters and the target are rendered; those that need a
+//! step's output are shown as written, since that output exists only at run time.
+
+use iothub_arm::{ArmClient, CallKind};
+use runbook_spec::{Runbook, SnapshotPart, Step, StepKind};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::context::TemplateContext;
+use crate::target::HubTarget;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedCall {
+    pub method: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedStep {
+    pub section: String,
+    pub id: String,
+    pub name: String,
+    pub kind: String,
+    pub inputs: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirm: Option<String>,
+    pub on_failure: String,
+    pub calls: Vec<PlannedCall>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub runbook: String,
+    pub target: HubTarget,
+    pub steps: Vec<PlannedStep>,
+}
+
+pub fn plan(
+    rb: &Runbook,
+    target: &HubTarget,
+    params: Map<String, Value>,
+    client: &ArmClient,
+) -> Plan {
+    let mut ctx = TemplateContext::new(
+        params,
+        serde_json::json!({"id": "(plan)", "started_at": "", "dry_run": true, "runbook": rb.name}),
+    );
+    ctx.set_target(target.to_value());
+    let steps = rb
+        .all_steps()
+        .map(|(section, _, step)| planned(section.key(), step, target, client, &mut ctx))
+        .collect();
+    Plan {
+        runbook: rb.name.clone(),
+        target: target.clone(),
+        steps,
+    }
+}
+
+fn planned(
+    section: &str,
+    step: &Step,
+    t: &HubTarget,
+    client: &ArmClient,
+    ctx: &mut TemplateContext,
+) -> PlannedStep {
+    let call = |kind: CallKind| PlannedCall {
+        method: kind.method().to_string(),
+        url: client.call_url(kind, &t.resource_group, &t.hub).to_string(),
+    };
+    let poll = PlannedCall {
+        method: "GET".to_string(),
+        url: "(the Azure-AsyncOperation URL ARM returns for the failover)".to_string(),
+    };
+    let calls = match &step.kind {
+        StepKind::Validate(_) => vec![call(CallKind::GetHub)],
+        StepKind::SnapshotMetrics(s) => s
+            .include
+            .iter()
+            .map(|p| match p {
+                SnapshotPart::Hub => call(CallKind::GetHub),
+                SnapshotPart::Stats => call(CallKind::Stats),
+                SnapshotPart::Quotas => call(CallKind::QuotaMetrics),
+                SnapshotPart::Endpoints => call(CallKind::EndpointHealth),
+            })
+            .collect(),
+        StepKind::Failover(_) => vec![call(CallKind::GetHub), call(CallKind::Failover)],
+        StepKind::Await(_) => vec![poll, call(CallKind::GetHub)],
+        StepKind::CompareDevices(_) | StepKind::Sleep(_) => Vec::new(),
+        StepKind::HealthCheck(_) => vec![call(CallKind::EndpointHealth)],
+    };
+    let inputs = ctx.step_inputs(&step.kind);
+    let render = |t: &Option<runbook_spec::TemplateText>, ctx: &mut TemplateContext| {
+        t.as_ref()
+            .map(|t| ctx.render(t).unwrap_or_else(|_| t.as_str().to_string()))
+    };
+    PlannedStep {
+        section: section.to_string(),
+        id: step.id.clone(),
+        name: step.display_name().to_string(),
+        kind: step.kind.name().to_string(),
+        inputs,
+        when: render(&step.when, ctx),
+        confirm: render(&step.confirm, ctx),
+        on_failure: format!("{:?}", step.on_failure).to_lowercase(),
+        calls,
+    }
+}

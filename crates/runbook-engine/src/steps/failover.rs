@@ -1,0 +1,163 @@
+//! `failover`: starts a manual failover to the paired region.
+//!
+//! Just before the call it reads the hub: the target is the hub's current secondary (a region
+//! that is not is refused before any call, since ARM would refuse it too), and a hub that is
+//! not Active is refused. The accepted operation's handle is emitted as `FailoverStarted`, so
+//! the journal holds it before anything else happens. When ARM's answer is lost (the
+//! connection broke after the request was sent) the step does NOT retry: it reads the hub to
+//! learn whether the failover began, and tracks it by the hub's state if so.
+
+use runbook_spec::FailoverSpec;
+use serde_json::{Map, json};
+
+use super::hub_reading::same_region;
+use crate::clock::{Clock, rfc3339};
+use crate::event::RunEvent;
+use crate::runner::{Engine, StepDone, StepFail, TrackedFailover};
+
+/// A failover POST whose answer was lost.
+struct LostAnswer<'a> {
+    step: &'a str,
+    from: &'a str,
+    region: &'a str,
+    cause: iothub_arm::ArmError,
+}
+
+impl Engine {
+    pub(crate) async fn run_failover(
+        &mut self,
+        step: &str,
+        spec: &FailoverSpec,
+    ) -> Result<StepDone, StepFail> {
+        let wanted = self.render_opt(spec.region.as_ref())?;
+        let (rg, name) = (self.target.resource_group.clone(), self.target.hub.clone());
+        let hub = self.client.get_hub(&rg, &name).await?;
+        let from = hub.primary_location().to_string();
+        let Some(secondary) = hub.secondary_location().map(str::to_string) else {
+            return Err(StepFail::new(
+                "NoPairedRegion",
+                format!("hub {name} has no secondary region, so it cannot fail over"),
+            )
+            .final_());
+        };
+        let region = match wanted {
+            Some(r) if !same_region(&r, &secondary) => {
+                return Err(StepFail::new(
+                    "RegionNotPaired",
+                    format!(
+                        "cannot fail {name} over to {r}: a manual failover can only go to the hub's paired region, which is {secondary} (the hub is in {from})"
+                    ),
+                )
+                .final_());
+            }
+            Some(_) | None => secondary,
+        };
+        if !hub.state().eq_ignore_ascii_case("Active") {
+            return Err(StepFail::new(
+                "HubNotActive",
+                format!(
+                    "hub {name} is {}, not Active; ARM accepts a failover only from Active",
+                    hub.state()
+                ),
+            ));
+        }
+        let mut outputs = Map::new();
+        outputs.insert("region".into(), json!(region));
+        outputs.insert("from_region".into(), json!(from));
+        match self.client.begin_manual_failover(&rg, &name, &region).await {
+            Ok(op) => {
+                let started = rfc3339(op.started_at);
+                self.changed = true;
+                self.emitter.emit(RunEvent::FailoverStarted {
+                    step: step.to_string(),
+                    time: started.clone(),
+                    region: region.clone(),
+                    operation: serde_json::to_value(&op).unwrap_or_default(),
+                });
+                self.failovers
+                    .insert(step.to_string(), TrackedFailover::Operation(Box::new(op)));
+                outputs.insert("started_at".into(), json!(started));
+                Ok(StepDone {
+                    status_warning: false,
+                    details: format!("failover of {name} from {from} to {region} accepted by ARM"),
+                    outputs,
+                })
+            }
+            Err(e @ iothub_arm::ArmError::FailoverOutcomeUnknown { .. }) => {
+                let lost = LostAnswer {
+                    step,
+                    from: &from,
+                    region: &region,
+                    cause: e,
+                };
+                self.reconcile_unknown(lost, outputs).await
+            }
+            Err(e) => Err(StepFail::from(e).final_().with_outputs(outputs)),
+        }
+    }
+
+    /// ARM's answer to the POST was lost. Read the hub: if it is failing over (or already in
+    /// the target region) the failover started and is tracked by the hub's state; otherwise it
+    /// did not, and the step fails without a second POST.
+    async fn reconcile_unknown(
+        &mut self,
+        lost: LostAnswer<'_>,
+        mut outputs: Map<String, serde_json::Value>,
+    ) -> Result<StepDone, StepFail> {
+        let LostAnswer {
+            step,
+            from,
+            region,
+            cause,
+        } = lost;
+        let (rg, name) = (self.target.resource_group.clone(), self.target.hub.clone());
+        let (rg, name) = (rg.as_str(), name.as_str());
+        let started_at = Clock::now();
+        let hub = match self.client.get_hub(rg, name).await {
+            Ok(h) => h,
+            Err(e) => {
+                let mut f = StepFail::new(
+                    "FailoverOutcomeUnknown",
+                    format!("{cause}; reading the hub to find out also failed: {e}. Check the hub in the portal before running anything else"),
+                )
+                .final_();
+                f.changed = true;
+                return Err(f.with_outputs(outputs));
+            }
+        };
+        let began = hub.state().eq_ignore_ascii_case("FailingOver")
+            || same_region(hub.primary_location(), region);
+        if !began {
+            return Err(StepFail::new(
+                "FailoverOutcomeUnknown",
+                format!("{cause}; the hub is still {} in {from}, so the failover did not start (not retried, to avoid a double failover)", hub.state()),
+            )
+            .final_()
+            .with_outputs(outputs));
+        }
+        let started = rfc3339(started_at);
+        self.changed = true;
+        self.emitter.emit(RunEvent::FailoverStarted {
+            step: step.to_string(),
+            time: started.clone(),
+            region: region.to_string(),
+            operation: serde_json::Value::Null,
+        });
+        self.failovers.insert(
+            step.to_string(),
+            TrackedFailover::HubOnly {
+                region: region.to_string(),
+                started_at,
+            },
+        );
+        outputs.insert("started_at".into(), json!(started));
+        Ok(StepDone {
+            status_warning: true,
+            details: format!(
+                "ARM's answer was lost, but hub {name} is {} toward {region}: the failover started and is tracked by the hub's state",
+                hub.state()
+            ),
+            outputs,
+        })
+    }
+}

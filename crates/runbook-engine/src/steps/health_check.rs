@@ -1,0 +1,111 @@
+//! `health-check`: routing endpoint health against a requirement (all healthy, any healthy,
+//! or a minimum share), counting the `allowed` statuses as healthy. With `wait`, re-checks
+//! every `interval` until the requirement holds or the wait runs out.
+
+use std::time::Instant;
+
+use runbook_spec::{HealthCheckSpec, HealthRequirement};
+use serde_json::{Map, Value, json};
+
+use crate::runner::{Engine, StepDone, StepFail};
+
+impl Engine {
+    pub(crate) async fn run_health(
+        &mut self,
+        step: &str,
+        spec: &HealthCheckSpec,
+    ) -> Result<StepDone, StepFail> {
+        let (rg, name) = (self.target.resource_group.clone(), self.target.hub.clone());
+        let allowed: Vec<String> = spec
+            .allowed
+            .iter()
+            .filter_map(|s| serde_json::to_value(s).ok())
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect();
+        let start = Instant::now();
+        loop {
+            let eps = self.client.endpoint_health(&rg, &name).await?;
+            let total = eps.len();
+            let bad: Vec<String> = eps
+                .iter()
+                .filter(|e| {
+                    !allowed
+                        .iter()
+                        .any(|a| a.eq_ignore_ascii_case(e.health_status.as_str()))
+                })
+                .map(|e| format!("{} is {}", e.endpoint_id, e.health_status.as_str()))
+                .collect();
+            let healthy = total - bad.len();
+            let (ok, requirement) = match &spec.min_healthy {
+                Some(p) => {
+                    let pct: f64 = p.trim_end_matches('%').parse().unwrap_or(100.0);
+                    let share = if total == 0 {
+                        100.0
+                    } else {
+                        healthy as f64 * 100.0 / total as f64
+                    };
+                    (share + 1e-9 >= pct, format!("at least {p} healthy"))
+                }
+                None => match spec.require {
+                    HealthRequirement::AllHealthy => {
+                        (bad.is_empty(), "all endpoints healthy".to_string())
+                    }
+                    HealthRequirement::AnyHealthy => (
+                        healthy > 0 || total == 0,
+                        "at least one endpoint healthy".to_string(),
+                    ),
+                },
+            };
+            let mut outputs = Map::new();
+            outputs.insert("total".into(), json!(total));
+            outputs.insert("healthy".into(), json!(healthy));
+            outputs.insert("unhealthy".into(), json!(total - healthy));
+            outputs.insert(
+                "endpoints".into(),
+                Value::Object(
+                    eps.iter()
+                        .map(|e| (e.endpoint_id.clone(), json!(e.health_status.as_str())))
+                        .collect(),
+                ),
+            );
+            if ok {
+                let details = if bad.is_empty() {
+                    format!("all {total} endpoints healthy")
+                } else {
+                    format!("{healthy}/{total} endpoints healthy ({})", bad.join(", "))
+                };
+                return Ok(StepDone {
+                    status_warning: false,
+                    details,
+                    outputs,
+                });
+            }
+            let elapsed = self.clock.runbook_time(start.elapsed());
+            let waited_out = spec
+                .wait
+                .is_none_or(|w| elapsed + spec.interval.as_duration() > w.as_duration());
+            if waited_out {
+                return Err(StepFail::new(
+                    "EndpointsUnhealthy",
+                    format!(
+                        "{healthy}/{total} endpoints healthy, required {requirement}: {}",
+                        bad.join(", ")
+                    ),
+                )
+                .final_()
+                .with_outputs(outputs));
+            }
+            self.progress(
+                step,
+                format!(
+                    "{healthy}/{total} endpoints healthy; checking again in {}",
+                    spec.interval
+                ),
+                elapsed,
+                spec.wait.map(|w| w.as_duration()),
+                None,
+            );
+            tokio::time::sleep(self.clock.wait_for(spec.interval.as_duration())).await;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+//! The options that say where ARM is and who we are: shared by `exec`, `plan` and `resume`.
+//!
+//! Without `--emulator`, a run targets Azure: credentials come from `azure_identity` (`--auth`),
+//! the ARM endpoint from `--cloud` or `--arm-endpoint`. With `--emulator`, an emulator starts
+//! in-process on 127.0.0.1, seeded with the runbook's hub (or `--scenario`), and the real client
+//! talks to it with a throwaway token.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use iothub_arm::{ArmClient, AuthMethod, ClientOptions, Cloud};
+use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+use runbook_engine::HubTarget;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct TargetArgs {
+    /// Run against an ARM emulator started in-process on 127.0.0.1 instead of Azure.
+    #[arg(long)]
+    pub emulator: bool,
+    /// Scenario YAML for the emulator (hubs, device counts, faults). Default: the runbook's hub,
+    /// healthy.
+    #[arg(long, value_name = "FILE", requires = "emulator")]
+    pub scenario: Option<PathBuf>,
+    /// With --emulator: emulated time runs this much faster (0.2 = sleeps, polls and failovers
+    /// take a fifth of their time).
+    #[arg(
+        long,
+        value_name = "FACTOR",
+        default_value_t = 0.2,
+        requires = "emulator"
+    )]
+    pub time_scale: f64,
+    /// How to authenticate to Azure: auto (azure_identity's chain), azure-cli, managed-identity,
+    /// workload-identity, client-secret (AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET).
+    #[arg(
+        long,
+        value_name = "METHOD",
+        default_value = "auto",
+        env = "RUNBOOK_AUTH"
+    )]
+    pub auth: String,
+    /// Azure cloud: public, china, usgov.
+    #[arg(
+        long,
+        value_name = "CLOUD",
+        default_value = "public",
+        env = "RUNBOOK_CLOUD"
+    )]
+    pub cloud: String,
+    /// A custom ARM endpoint (sovereign clouds, or a standalone `runbook emulator`).
+    #[arg(long, value_name = "URL", env = "RUNBOOK_ARM_ENDPOINT")]
+    pub arm_endpoint: Option<url::Url>,
+}
+
+/// What a run talks to; keeps an in-process emulator alive as long as it is needed.
+#[derive(Debug)]
+pub struct Connection {
+    pub client: ArmClient,
+    pub emulator: Option<Emulator>,
+    pub time_scale: f64,
+}
+
+#[derive(Debug)]
+pub struct SetupError(pub String);
+
+impl TargetArgs {
+    pub async fn connect(&self, target: &HubTarget) -> Result<Connection, SetupError> {
+        if self.emulator {
+            return self.connect_emulator(target).await;
+        }
+        if target.subscription.trim().is_empty() {
+            return Err(SetupError(
+                "no Azure subscription: the runbook's target.subscription rendered empty; set it (e.g. --set subscription=… or AZURE_SUBSCRIPTION_ID), or add --emulator to try the runbook against the built-in emulator".to_string(),
+            ));
+        }
+        let cloud = Cloud::parse(&self.cloud).map_err(|e| SetupError(e.to_string()))?;
+        let mut options = ClientOptions {
+            cloud: cloud.clone(),
+            ..ClientOptions::default()
+        };
+        options.endpoint = self.arm_endpoint.clone();
+        let method = if self.auth.eq_ignore_ascii_case("emulator") {
+            let local = self
+                .arm_endpoint
+                .as_ref()
+                .and_then(|u| u.host_str())
+                .is_some_and(|h| h == "127.0.0.1" || h == "localhost" || h == "[::1]");
+            if !local {
+                return Err(SetupError("--auth emulator sends a dummy token and is only allowed with a loopback --arm-endpoint".to_string()));
+            }
+            AuthMethod::StaticToken("emulator".to_string())
+        } else {
+            AuthMethod::parse(&self.auth).map_err(|e| SetupError(e.to_string()))?
+        };
+        let credential = iothub_arm::credential_for(&method, &cloud).map_err(|e| {
+            SetupError(format!(
+                "{e}\n  (to try the runbook without Azure, add --emulator)"
+            ))
+        })?;
+        let client = ArmClient::new(credential, target.subscription.clone(), options)
+            .map_err(|e| SetupError(e.to_string()))?;
+        Ok(Connection {
+            client,
+            emulator: None,
+            time_scale: 1.0,
+        })
+    }
+
+    async fn connect_emulator(&self, target: &HubTarget) -> Result<Connection, SetupError> {
+        if !(self.time_scale.is_finite() && self.time_scale > 0.0 && self.time_scale <= 1.0) {
+            return Err(SetupError(format!(
+                "--time-scale {} must be in (0, 1]",
+                self.time_scale
+            )));
+        }
+        let scenario = match &self.scenario {
+            Some(path) => Scenario::load(path).map_err(|e| SetupError(e.to_string()))?,
+            None => Scenario::single_hub(&target.subscription, &target.resource_group, &target.hub),
+        };
+        let config = EmulatorConfig {
+            time_scale: self.time_scale,
+            ..EmulatorConfig::default()
+        };
+        let emulator = Emulator::start(scenario, config)
+            .await
+            .map_err(|e| SetupError(format!("cannot start the emulator: {e}")))?;
+        let endpoint =
+            url::Url::parse(emulator.base_url()).map_err(|e| SetupError(e.to_string()))?;
+        let mut options = ClientOptions::for_endpoint(endpoint);
+        // The emulator's waits are scaled; the client's retry backoff follows.
+        options.retry.initial_delay = options.retry.initial_delay.mul_f64(self.time_scale);
+        options.retry.max_delay = options.retry.max_delay.mul_f64(self.time_scale);
+        let credential: Arc<dyn iothub_arm::TokenCredential> =
+            Arc::new(iothub_arm::StaticTokenCredential::new("emulator"));
+        let subscription = if target.subscription.is_empty() {
+            "00000000-0000-0000-0000-000000000000".to_string()
+        } else {
+            target.subscription.clone()
+        };
+        let client = ArmClient::new(credential, subscription, options)
+            .map_err(|e| SetupError(e.to_string()))?;
+        Ok(Connection {
+            client,
+            emulator: Some(emulator),
+            time_scale: self.time_scale,
+        })
+    }
+}

@@ -1,0 +1,71 @@
+//! `runbook emulator`: serves the ARM IoT Hub emulator until Ctrl-C, for trying runbooks or
+//! other ARM clients against it.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+
+use crate::exit_code;
+
+#[derive(Debug, clap::Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on. Loopback by default; anything else exposes a fake ARM to the network.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub addr: SocketAddr,
+    /// Scenario YAML: hubs, device counts, endpoint health, failover behaviour and faults.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// Minimum time between two failovers of a hub, as Azure enforces (seconds).
+    #[arg(long, default_value_t = 0)]
+    pub cooldown_secs: u64,
+}
+
+pub fn run(args: &EmulatorArgs) -> i32 {
+    let scenario = match &args.scenario {
+        Some(p) => match Scenario::load(p) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return exit_code::INVALID;
+            }
+        },
+        None => Scenario::default_scenario(),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit_code::INVALID;
+        }
+    };
+    runtime.block_on(async {
+        let config = EmulatorConfig {
+            addr: args.addr,
+            failover_cooldown: Duration::from_secs(args.cooldown_secs),
+            ..EmulatorConfig::default()
+        };
+        let emu = match Emulator::start(scenario, config).await {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: cannot start the emulator on {}: {e}", args.addr);
+                return exit_code::INVALID;
+            }
+        };
+        println!("ARM emulator listening on {}", emu.base_url());
+        for h in emu.hub_names() {
+            println!("  hub {h}");
+        }
+        println!(
+            "use: runbook exec FILE --arm-endpoint {} --auth emulator",
+            emu.base_url()
+        );
+        let _ = tokio::signal::ctrl_c().await;
+        emu.shutdown().await;
+        exit_code::SUCCESS
+    })
+}

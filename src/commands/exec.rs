@@ -1,0 +1,265 @@
+//! `runbook exec FILE`: runs a drill and writes its DR log and journal.
+//!
+//! Flow: prepare (load, params, target; exit 2 on bad input) -> connect (Azure or the
+//! in-process emulator) -> open the journal -> run the engine with the chosen reporter,
+//! racing Ctrl-C -> write the DR log atomically -> summary, JUnit -> exit code from the
+//! outcome.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use runbook_engine::journal::JournalWriter;
+use runbook_engine::log_file::{default_log_name, journal_path, write_new};
+use runbook_engine::{
+    AutoApprove, CancellationToken, Clock, Confirmer, DrLog, Emitter, Engine, EventSink,
+    NoConfirmer, PriorRun, Redactor, RunOutcome, RunRequest, RunStatus,
+};
+
+use crate::azure_args::TargetArgs;
+use crate::confirm_prompt::TerminalPrompt;
+use crate::exit_code;
+use crate::prepare::prepare;
+use crate::reporters::{human::Human, json_lines::JsonLines, junit};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    Human,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExecArgs {
+    /// The runbook to run.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Set a parameter: --set target_region=westus (repeatable).
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub sets: Vec<String>,
+    /// Approve every `confirm:` question (needed when there is no terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Read for real, but change nothing: failovers are recorded as skipped.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where to write the DR log (never over an existing file). Default:
+    /// dr_failover_<hub>_<YYYYmmdd_HHMMSS>.json; the journal goes beside it as <log>.jsonl.
+    #[arg(long, value_name = "PATH")]
+    pub log: Option<PathBuf>,
+    /// Terminal output: human (progress and a summary) or json (one event per line).
+    #[arg(long, value_enum, default_value_t = Output::Human)]
+    pub output: Output,
+    /// Also write a JUnit XML report (one test case per step).
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+pub fn run(args: &ExecArgs) -> i32 {
+    let prepared = match prepare(&args.file, &args.sets) {
+        Ok(p) => p,
+        Err(text) => {
+            eprintln!("{text}");
+            return exit_code::INVALID;
+        }
+    };
+    for w in &prepared.loaded.warnings {
+        eprint!("{}", w.render(Some(&prepared.loaded.source)));
+    }
+    let log_path = args
+        .log
+        .clone()
+        .unwrap_or_else(|| default_log_name(&prepared.target.hub, Clock::now()));
+    if log_path.exists() {
+        eprintln!(
+            "error: the DR log {} already exists; runbook never overwrites a log (choose another --log)",
+            log_path.display()
+        );
+        return exit_code::INVALID;
+    }
+    let journal = journal_path(&log_path);
+    let journal_writer = match JournalWriter::open(&journal, false) {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!(
+                "error: cannot create the journal {}: {e}",
+                journal.display()
+            );
+            return exit_code::INVALID;
+        }
+    };
+    let redactor = Redactor::new(prepared.params.secret_values());
+    let confirmer: Box<dyn Confirmer> = if args.yes {
+        Box::new(AutoApprove)
+    } else if std::io::stdin().is_terminal() {
+        Box::new(TerminalPrompt)
+    } else {
+        Box::new(NoConfirmer)
+    };
+    let req = RunRequest {
+        runbook: prepared.loaded.runbook.clone(),
+        identity: prepared.identity.clone(),
+        params: prepared.params.values.clone(),
+        target: prepared.target.clone(),
+        dry_run: args.dry_run,
+        log_path: log_path.display().to_string(),
+        run_id: uuid::Uuid::new_v4().to_string(),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return exit_code::INVALID;
+        }
+    };
+    runtime.block_on(execute(
+        &args.target,
+        req,
+        None,
+        journal_writer,
+        confirmer,
+        redactor,
+        &Settings {
+            output: args.output,
+            log_path: &log_path,
+            junit: args.junit.as_deref(),
+        },
+    ))
+}
+
+pub struct Settings<'a> {
+    pub output: Output,
+    pub log_path: &'a Path,
+    pub junit: Option<&'a Path>,
+}
+
+/// The async half shared with `resume`.
+pub async fn execute(
+    target_args: &TargetArgs,
+    req: RunRequest,
+    prior: Option<PriorRun>,
+    journal: JournalWriter,
+    confirmer: Box<dyn Confirmer>,
+    redactor: Redactor,
+    settings: &Settings<'_>,
+) -> i32 {
+    let conn = match target_args.connect(&req.target).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {}", redactor.text(&e.0));
+            let _ = std::fs::remove_file(journal.path());
+            return exit_code::INVALID;
+        }
+    };
+    let reporter: Box<dyn EventSink> = match settings.output {
+        Output::Human => Box::new(Human::new()),
+        Output::Json => Box::new(JsonLines),
+    };
+    let journal_path = journal.path().to_path_buf();
+    let emitter = Emitter::new(vec![Box::new(journal), reporter], redactor);
+    let cancel = CancellationToken::new();
+    spawn_interrupt_handler(cancel.clone());
+    let engine = Engine::new(
+        conn.client.clone(),
+        Clock::scaled(conn.time_scale),
+        cancel,
+        confirmer,
+        emitter,
+        &req,
+    );
+    let outcome = engine.run(req, prior).await;
+    if let Some(emu) = conn.emulator {
+        emu.shutdown().await;
+    }
+    finish(&outcome, settings, &journal_path)
+}
+
+/// Ctrl-C once: stop polling, record, write the log. Twice: leave at once (the journal is
+/// already on disk, event by event).
+fn spawn_interrupt_handler(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "\ninterrupted: stopping after recording the current step (Ctrl-C again to quit at once)"
+            );
+            cancel.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(exit_code::INTERRUPTED);
+            }
+        }
+    });
+}
+
+fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 {
+    let Some(log) = &outcome.log else {
+        eprintln!("error: the run produced no log");
+        return exit_code::DRILL_FAILED;
+    };
+    let mut code = exit_code_for(outcome);
+    if let Err(e) = write_new(settings.log_path, log) {
+        eprintln!(
+            "error: cannot write the DR log {}: {e}; the journal {} holds every event",
+            settings.log_path.display(),
+            journal.display()
+        );
+        code = code.max(exit_code::DRILL_FAILED);
+    }
+    if let Some(path) = settings.junit
+        && let Err(e) = std::fs::write(path, junit::render(log))
+    {
+        eprintln!(
+            "error: cannot write the JUnit report {}: {e}",
+            path.display()
+        );
+    }
+    if settings.output == Output::Human {
+        print!("{}", summary(log, settings.log_path));
+    }
+    code
+}
+
+pub fn exit_code_for(o: &RunOutcome) -> i32 {
+    match o.status {
+        RunStatus::Cancelled => exit_code::INTERRUPTED,
+        _ if o.cleanup_failed => exit_code::CLEANUP_FAILED,
+        RunStatus::Succeeded => exit_code::SUCCESS,
+        RunStatus::Aborted => exit_code::ABORTED_BEFORE_CHANGE,
+        RunStatus::Failed => exit_code::DRILL_FAILED,
+    }
+}
+
+fn summary(log: &DrLog, path: &Path) -> String {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
+    let num = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |n| n.to_string());
+    let status = match log.status {
+        RunStatus::Succeeded => "SUCCEEDED",
+        RunStatus::Failed => "FAILED",
+        RunStatus::Aborted => "ABORTED (nothing was changed)",
+        RunStatus::Cancelled => "CANCELLED",
+    };
+    let mut s = format!("\n{status}: {} on {}\n", log.runbook.name, log.hub_name);
+    if let Some(r) = &log.status_reason {
+        s.push_str(&format!("  reason:    {r}\n"));
+    }
+    s.push_str(&format!(
+        "  region:    {} -> {}\n",
+        opt(&log.pre_failover_location),
+        opt(&log.post_failover_location)
+    ));
+    if let Some(d) = log.failover_duration_seconds {
+        s.push_str(&format!("  failover:  {d:.1}s\n"));
+    }
+    s.push_str(&format!(
+        "  devices:   {} -> {}\n",
+        num(log.pre_failover_device_count),
+        num(log.post_failover_device_count)
+    ));
+    if let Some(h) = &log.post_failover_endpoint_health {
+        s.push_str(&format!("  endpoints: {}/{} healthy\n", h.healthy, h.total));
+    }
+    s.push_str(&format!("  DR log:    {}\n", path.display()));
+    s
+}

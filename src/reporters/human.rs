@@ -1,0 +1,181 @@
+//! Human output: one line per step (✓ / ⚠ / ✗ / - / ⊘, duration, details); during `await`,
+//! `sleep` and health re-checks a live line with elapsed time, the timeout and the hub's state.
+//!
+//! On a terminal the live line is an indicatif spinner on stderr; otherwise progress is printed
+//! as plain lines (polls only, not every tick). `NO_COLOR` and non-terminals get no colour.
+
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use runbook_engine::{EventSink, RunEvent, StepStatus};
+
+#[derive(Debug)]
+pub struct Human {
+    live: Option<ProgressBar>,
+    interactive: bool,
+    color: bool,
+}
+
+impl Human {
+    pub fn new() -> Self {
+        let interactive = std::io::stderr().is_terminal() && std::io::stdout().is_terminal();
+        let color = interactive && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Self {
+            live: None,
+            interactive,
+            color,
+        }
+    }
+
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn clear_live(&mut self) {
+        if let Some(pb) = self.live.take() {
+            pb.finish_and_clear();
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+}
+
+pub fn fmt_duration(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms}ms")
+    } else if ms < 60_000 {
+        format!("{:.1}s", ms as f64 / 1000.0)
+    } else {
+        format!("{}m{:02}s", ms / 60_000, (ms % 60_000) / 1000)
+    }
+}
+
+impl EventSink for Human {
+    fn emit(&mut self, event: &RunEvent) {
+        match event {
+            RunEvent::RunStarted {
+                runbook,
+                target,
+                dry_run,
+                log_path,
+                ..
+            } => {
+                let t = |k: &str| {
+                    target
+                        .get(k)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string()
+                };
+                self.line(&format!(
+                    "runbook {} on hub {} (resource group {}, subscription {}){}",
+                    runbook.name,
+                    t("hub"),
+                    t("resource_group"),
+                    t("subscription"),
+                    if *dry_run {
+                        " — DRY RUN: nothing will be changed"
+                    } else {
+                        ""
+                    }
+                ));
+                self.line(&format!("DR log: {log_path}"));
+            }
+            RunEvent::StepStarted {
+                step,
+                name,
+                attempt,
+                ..
+            } => {
+                if self.interactive {
+                    let pb = ProgressBar::new_spinner();
+                    pb.set_style(
+                        ProgressStyle::with_template("{spinner} {msg}")
+                            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                    );
+                    let retry = if *attempt > 1 {
+                        format!(" (attempt {attempt})")
+                    } else {
+                        String::new()
+                    };
+                    pb.set_message(format!("{name} [{step}]{retry}"));
+                    pb.enable_steady_tick(Duration::from_millis(120));
+                    self.clear_live();
+                    self.live = Some(pb);
+                }
+            }
+            RunEvent::StepProgress {
+                step,
+                message,
+                elapsed_ms,
+                timeout_ms,
+                hub_state,
+            } => {
+                let mut text = format!("{step}: {message}, {} elapsed", fmt_duration(*elapsed_ms));
+                if let Some(t) = timeout_ms {
+                    text.push_str(&format!(" of {}", fmt_duration(*t)));
+                }
+                if let Some(s) = hub_state {
+                    text.push_str(&format!(", hub {s}"));
+                }
+                if let Some(pb) = &self.live {
+                    pb.set_message(text);
+                } else if !message.starts_with("sleeping") {
+                    self.line(&format!("  … {text}"));
+                }
+            }
+            RunEvent::StepRetrying {
+                step,
+                attempt,
+                delay_ms,
+                error,
+            } => {
+                self.clear_live();
+                let msg = format!(
+                    "  ↻ {step}: attempt {attempt} failed ({error}); retrying in {}",
+                    fmt_duration(*delay_ms)
+                );
+                self.line(&self.paint("33", &msg));
+            }
+            RunEvent::FailoverStarted { region, .. } => {
+                self.clear_live();
+                let msg =
+                    format!("  ! failover to {region} started: from here on the hub is changing");
+                self.line(&self.paint("33", &msg));
+            }
+            RunEvent::StepFinished { record } => {
+                self.clear_live();
+                let (mark, code) = match record.status {
+                    StepStatus::Success => ("✓", "32"),
+                    StepStatus::Warning => ("⚠", "33"),
+                    StepStatus::Failed => ("✗", "31"),
+                    StepStatus::Skipped => ("-", "2"),
+                    StepStatus::Cancelled => ("⊘", "31"),
+                };
+                let section = if record.section == "steps" {
+                    String::new()
+                } else {
+                    format!("[{}] ", record.section)
+                };
+                let text = format!(
+                    "{} {section}{} ({}) {}",
+                    self.paint(code, mark),
+                    record.step,
+                    fmt_duration(record.duration_ms),
+                    record.details
+                );
+                self.line(&text);
+            }
+            RunEvent::RunFinished { .. } => self.clear_live(),
+        }
+    }
+}
