@@ -2,6 +2,8 @@
 //!
 //! Commands return documented exit codes (`exit_code`); usage errors from clap exit with 2.
 
+#[macro_use]
+mod output;
 mod azure_args;
 mod cli;
 mod commands;

@@ -27,7 +27,7 @@ pub fn run(args: &EmulatorArgs) -> i32 {
         Some(p) => match Scenario::load(p) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return exit_code::INVALID;
             }
         },
@@ -39,7 +39,7 @@ pub fn run(args: &EmulatorArgs) -> i32 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit_code::INVALID;
         }
     };
@@ -52,15 +52,15 @@ pub fn run(args: &EmulatorArgs) -> i32 {
         let emu = match Emulator::start(scenario, config).await {
             Ok(e) => e,
             Err(e) => {
-                eprintln!("error: cannot start the emulator on {}: {e}", args.addr);
+                errln!("error: cannot start the emulator on {}: {e}", args.addr);
                 return exit_code::INVALID;
             }
         };
-        println!("ARM emulator listening on {}", emu.base_url());
+        outln!("ARM emulator listening on {}", emu.base_url());
         for h in emu.hub_names() {
-            println!("  hub {h}");
+            outln!("  hub {h}");
         }
-        println!(
+        outln!(
             "use: runbook exec FILE --arm-endpoint {} --auth emulator",
             emu.base_url()
         );

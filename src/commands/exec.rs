@@ -59,19 +59,19 @@ pub fn run(args: &ExecArgs) -> i32 {
     let prepared = match prepare(&args.file, &args.sets) {
         Ok(p) => p,
         Err(text) => {
-            eprintln!("{text}");
+            errln!("{text}");
             return exit_code::INVALID;
         }
     };
     for w in &prepared.loaded.warnings {
-        eprint!("{}", w.render(Some(&prepared.loaded.source)));
+        err!("{}", w.render(Some(&prepared.loaded.source)));
     }
     let log_path = args
         .log
         .clone()
         .unwrap_or_else(|| default_log_name(&prepared.target.hub, Clock::now()));
     if log_path.exists() {
-        eprintln!(
+        errln!(
             "error: the DR log {} already exists; runbook never overwrites a log (choose another --log)",
             log_path.display()
         );
@@ -81,7 +81,7 @@ pub fn run(args: &ExecArgs) -> i32 {
     let journal_writer = match JournalWriter::open(&journal, false) {
         Ok(j) => j,
         Err(e) => {
-            eprintln!(
+            errln!(
                 "error: cannot create the journal {}: {e}",
                 journal.display()
             );
@@ -111,7 +111,7 @@ pub fn run(args: &ExecArgs) -> i32 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return exit_code::INVALID;
         }
     };
@@ -149,7 +149,7 @@ pub async fn execute(
     let conn = match target_args.connect(&req.target).await {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {}", redactor.text(&e.0));
+            errln!("error: {}", redactor.text(&e.0));
             let _ = std::fs::remove_file(journal.path());
             return exit_code::INVALID;
         }
@@ -182,7 +182,7 @@ pub async fn execute(
 fn spawn_interrupt_handler(cancel: CancellationToken) {
     tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!(
+            errln!(
                 "\ninterrupted: stopping after recording the current step (Ctrl-C again to quit at once)"
             );
             cancel.cancel();
@@ -195,12 +195,12 @@ fn spawn_interrupt_handler(cancel: CancellationToken) {
 
 fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 {
     let Some(log) = &outcome.log else {
-        eprintln!("error: the run produced no log");
+        errln!("error: the run produced no log");
         return exit_code::DRILL_FAILED;
     };
     let mut code = exit_code_for(outcome);
     if let Err(e) = write_new(settings.log_path, log) {
-        eprintln!(
+        errln!(
             "error: cannot write the DR log {}: {e}; the journal {} holds every event",
             settings.log_path.display(),
             journal.display()
@@ -210,13 +210,13 @@ fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 
     if let Some(path) = settings.junit
         && let Err(e) = std::fs::write(path, junit::render(log))
     {
-        eprintln!(
+        errln!(
             "error: cannot write the JUnit report {}: {e}",
             path.display()
         );
     }
     if settings.output == Output::Human {
-        print!("{}", summary(log, settings.log_path));
+        out!("{}", summary(log, settings.log_path));
     }
     code
 }

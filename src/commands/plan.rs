@@ -30,14 +30,14 @@ pub fn run(args: &PlanArgs) -> i32 {
     let p = match prepare(&args.file, &args.sets) {
         Ok(p) => p,
         Err(text) => {
-            eprintln!("{text}");
+            errln!("{text}");
             return exit_code::INVALID;
         }
     };
     let cloud = match Cloud::parse(&args.cloud) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit_code::INVALID;
         }
     };
@@ -57,7 +57,7 @@ pub fn run(args: &PlanArgs) -> i32 {
     let client = match ArmClient::new(credential, subscription, options) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit_code::INVALID;
         }
     };
@@ -71,7 +71,7 @@ pub fn run(args: &PlanArgs) -> i32 {
     if args.json {
         let mut v = serde_json::to_value(&plan).unwrap_or_default();
         redactor.value(&mut v);
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return exit_code::SUCCESS;
     }
     let mut out = format!(
@@ -104,6 +104,6 @@ pub fn run(args: &PlanArgs) -> i32 {
             out.push_str(&format!("    {} {}\n", c.method, c.url));
         }
     }
-    print!("{}", redactor.text(&out));
+    out!("{}", redactor.text(&out));
     exit_code::SUCCESS
 }

@@ -34,7 +34,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
     let contents = match journal::read(&args.journal) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit_code::INVALID;
         }
     };
@@ -47,7 +47,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
         ..
     }) = contents.events.first().cloned()
     else {
-        eprintln!(
+        errln!(
             "error: {} does not start with a run_started event",
             args.journal.display()
         );
@@ -58,7 +58,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
         .iter()
         .any(|e| matches!(e, RunEvent::RunFinished { .. }))
     {
-        eprintln!(
+        errln!(
             "error: the run in {} already finished; nothing to resume",
             args.journal.display()
         );
@@ -84,12 +84,12 @@ pub fn run(args: &ResumeArgs) -> i32 {
     let p = match prepare(&path, &sets) {
         Ok(p) => p,
         Err(text) => {
-            eprintln!("{text}");
+            errln!("{text}");
             return exit_code::INVALID;
         }
     };
     if p.identity.sha256 != runbook.sha256 {
-        eprintln!(
+        errln!(
             "error: {} changed since the run started (sha256 differs); resuming would run a different drill",
             runbook.path
         );
@@ -98,7 +98,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
     let journal_writer = match JournalWriter::open(&args.journal, true) {
         Ok(j) => j,
         Err(e) => {
-            eprintln!("error: cannot append to {}: {e}", args.journal.display());
+            errln!("error: cannot append to {}: {e}", args.journal.display());
             return exit_code::INVALID;
         }
     };
@@ -124,7 +124,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             return exit_code::INVALID;
         }
     };

@@ -156,6 +156,9 @@ pub struct Engine {
     pub(crate) failovers: HashMap<String, TrackedFailover>,
     pub(crate) changed: bool,
     pub(crate) dry_run: bool,
+    /// A dry run skipped a failover: later readings see the hub unchanged, so their misses are
+    /// expected and only warn.
+    dry_skipped_change: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -195,6 +198,7 @@ impl Engine {
             failovers: HashMap::new(),
             changed: false,
             dry_run: req.dry_run,
+            dry_skipped_change: false,
         }
     }
 
@@ -487,12 +491,6 @@ impl Engine {
                     }
                 }
             }
-            if self.dry_run && step.kind.is_mutation() {
-                break 'outcome Attempt::Done(StepDone {
-                    details: format!("dry run: would {}", describe_mutation(&inputs)),
-                    ..StepDone::default()
-                });
-            }
             let max = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
             loop {
                 attempts += 1;
@@ -542,6 +540,10 @@ impl Engine {
                 d.outputs,
                 None,
             ),
+            Attempt::Failed(f) if self.dry_skipped_change => {
+                let details = format!("dry run, the failover was not made, so this is expected: {}", f.message);
+                (StepStatus::Warning, details, f.outputs, Some(StepError { code: f.code, message: f.message }))
+            }
             Attempt::Failed(f) => {
                 let status = if step.on_failure == OnFailure::Warn {
                     StepStatus::Warning
@@ -570,6 +572,9 @@ impl Engine {
                 None,
             ),
         };
+        if dry_skipped && step.kind.is_mutation() {
+            self.dry_skipped_change = true;
+        }
         outputs.insert("status".into(), json!(status));
         self.ctx.set_step_outputs(&step.id, &outputs);
         let record = StepRecord {
@@ -661,13 +666,6 @@ impl Engine {
         t.map(|t| self.ctx.render(t))
             .transpose()
             .map_err(|e| StepFail::new("TemplateError", e.to_string()).final_())
-    }
-}
-
-fn describe_mutation(inputs: &Value) -> String {
-    match inputs.get("region").and_then(Value::as_str) {
-        Some(r) => format!("fail over to {r}"),
-        None => "fail over to the paired region".to_string(),
     }
 }
 

@@ -37,7 +37,7 @@ pub fn outputs_of(kind: &str) -> &'static [&'static str] {
             "location",
         ],
         "compare-devices" => &["status", "before", "after", "drift"],
-        "health-check" => &["status", "total", "healthy", "unhealthy"],
+        "health-check" => &["status", "total", "healthy", "unhealthy", "endpoints"],
         _ => &["status"],
     }
 }

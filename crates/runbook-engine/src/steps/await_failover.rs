@@ -22,6 +22,12 @@ impl Engine {
         spec: &AwaitSpec,
     ) -> Result<StepDone, StepFail> {
         let Some(tracked) = self.failovers.get(&spec.operation).cloned() else {
+            if self.dry_run {
+                return Ok(StepDone {
+                    details: format!("dry run: failover `{}` was not started, nothing to wait for", spec.operation),
+                    ..StepDone::default()
+                });
+            }
             return Err(StepFail::new(
                 "NoOperation",
                 format!(

@@ -64,6 +64,14 @@ impl Engine {
         let mut outputs = Map::new();
         outputs.insert("region".into(), json!(region));
         outputs.insert("from_region".into(), json!(from));
+        if self.dry_run {
+            // Every check above ran for real; only the POST is left out.
+            return Ok(StepDone {
+                status_warning: false,
+                details: format!("dry run: would fail {name} over from {from} to {region}"),
+                outputs,
+            });
+        }
         match self.client.begin_manual_failover(&rg, &name, &region).await {
             Ok(op) => {
                 let started = rfc3339(op.started_at);

@@ -1,0 +1,154 @@
+//! Shared helpers for the end-to-end tests: run the real `runbook` binary, read what it left
+//! (DR log, journal), normalise the parts that change from run to run (times, ids, poll
+//! counts), and check logs against the checked-in DR-log schema.
+
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_runbook")
+}
+
+pub fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// What one `runbook exec` left behind.
+#[derive(Debug)]
+pub struct Exec {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub log: Option<Value>,
+    pub journal: Vec<Value>,
+    pub journal_text: String,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn command(dir: &Path) -> Command {
+    let mut c = Command::new(bin());
+    c.current_dir(dir)
+        .stdin(Stdio::null())
+        .env("NO_COLOR", "1")
+        .env_remove("AZURE_SUBSCRIPTION_ID")
+        .env_remove("RUST_LOG");
+    c
+}
+
+pub fn collect(out: Output, dir: tempfile::TempDir) -> Exec {
+    let log_path = dir.path().join("dr.json");
+    let log = std::fs::read_to_string(&log_path)
+        .ok()
+        .map(|t| serde_json::from_str(&t).expect("DR log is JSON"));
+    let journal_text = std::fs::read_to_string(dir.path().join("dr.json.jsonl")).unwrap_or_default();
+    let journal = journal_text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every journal line is JSON"))
+        .collect();
+    Exec {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        log,
+        journal,
+        journal_text,
+        dir,
+    }
+}
+
+/// `runbook exec RUNBOOK --emulator --time-scale 0.01 --log dr.json ARGS...` in a fresh dir.
+pub fn exec_emulated(runbook: &str, args: &[&str]) -> Exec {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path())
+        .arg("exec")
+        .arg(repo(runbook))
+        .args(["--emulator", "--time-scale", "0.01", "--log", "dr.json"])
+        .args(args)
+        .output()
+        .unwrap();
+    collect(out, dir)
+}
+
+/// Human output with run-to-run noise replaced: durations, poll counts, progress lines.
+pub fn normalise_human(text: &str) -> String {
+    let progress = regex::Regex::new(r"(?m)^  … .*\n").unwrap();
+    let dur = regex::Regex::new(r"\(\d+(\.\d+)?(ms|s)\)|\(\d+m\d+s\)").unwrap();
+    let polls = regex::Regex::new(r"after \d+ polls?").unwrap();
+    let failover = regex::Regex::new(r"failover:  \d+\.\ds").unwrap();
+    let retry_in = regex::Regex::new(r"retrying in \d+(\.\d+)?(ms|s)").unwrap();
+    let t = progress.replace_all(text, "");
+    let t = dur.replace_all(&t, "([t])");
+    let t = polls.replace_all(&t, "after [n] polls");
+    let t = failover.replace_all(&t, "failover:  [t]");
+    retry_in.replace_all(&t, "retrying in [t]").into_owned()
+}
+
+/// The DR log with run-to-run values redacted, for snapshots.
+pub fn redacted_log(log: &Value) -> Value {
+    let mut v = log.clone();
+    let polls = regex::Regex::new(r"after \d+ polls?").unwrap();
+    for key in ["run_id", "start_time", "end_time", "failover_started", "failover_completed", "failover_duration_seconds"] {
+        if !v[key].is_null() {
+            v[key] = Value::String(format!("[{key}]"));
+        }
+    }
+    v["runbook"]["path"] = Value::String("[path]".into());
+    let sha = v["runbook"]["sha256"].as_str().unwrap_or_default();
+    assert!(sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()), "runbook.sha256 is not a SHA-256: {sha}");
+    v["runbook"]["sha256"] = Value::String("[sha256]".into());
+    if let Some(steps) = v["steps"].as_array_mut() {
+        for s in steps {
+            for key in ["timestamp", "ended_at", "duration_ms"] {
+                s[key] = Value::String(format!("[{key}]"));
+            }
+            if let Some(d) = s["details"].as_str() {
+                s["details"] = Value::String(polls.replace_all(d, "after [n] polls").into_owned());
+            }
+            if let Some(out) = s["outputs"].as_object_mut() {
+                for key in ["started_at", "completed_at", "duration_seconds"] {
+                    if out.contains_key(key) {
+                        out.insert(key.into(), Value::String(format!("[{key}]")));
+                    }
+                }
+            }
+        }
+    }
+    v
+}
+
+/// Asserts `log` satisfies `schemas/dr-log.schema.json`.
+pub fn assert_log_matches_schema(log: &Value) {
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(repo("schemas/dr-log.schema.json")).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the DR-log schema compiles");
+    let errors: Vec<String> = validator.iter_errors(log).map(|e| format!("{} at {}", e, e.instance_path().as_str())).collect();
+    assert!(errors.is_empty(), "DR log does not match its schema:\n{}", errors.join("\n"));
+}
+
+/// The journal must be a complete record: run_started first, run_finished last, and every
+/// finished step also in the log.
+pub fn assert_journal_complete(e: &Exec) {
+    assert!(!e.journal.is_empty(), "journal is empty");
+    assert_eq!(e.journal[0]["event"], "run_started");
+    assert_eq!(e.journal.last().unwrap()["event"], "run_finished");
+    let finished: Vec<&str> = e
+        .journal
+        .iter()
+        .filter(|ev| ev["event"] == "step_finished")
+        .map(|ev| ev["record"]["step"].as_str().unwrap())
+        .collect();
+    let logged: Vec<&str> = e.log.as_ref().unwrap()["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
+    assert_eq!(finished, logged, "journal and DR log disagree on the steps");
+}
+
+pub fn step<'a>(log: &'a Value, id: &str) -> &'a Value {
+    log["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["step"] == id)
+        .unwrap_or_else(|| panic!("no step {id} in the log"))
+}
