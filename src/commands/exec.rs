@@ -244,19 +244,23 @@ fn summary(log: &DrLog, path: &Path) -> String {
     if let Some(r) = &log.status_reason {
         s.push_str(&format!("  reason:    {r}\n"));
     }
-    s.push_str(&format!(
-        "  region:    {} -> {}\n",
-        opt(&log.pre_failover_location),
-        opt(&log.post_failover_location)
-    ));
+    if log.pre_failover_location.is_some() || log.post_failover_location.is_some() {
+        s.push_str(&format!(
+            "  region:    {} -> {}\n",
+            opt(&log.pre_failover_location),
+            opt(&log.post_failover_location)
+        ));
+    }
     if let Some(d) = log.failover_duration_seconds {
         s.push_str(&format!("  failover:  {d:.1}s\n"));
     }
-    s.push_str(&format!(
-        "  devices:   {} -> {}\n",
-        num(log.pre_failover_device_count),
-        num(log.post_failover_device_count)
-    ));
+    if log.pre_failover_device_count.is_some() || log.post_failover_device_count.is_some() {
+        s.push_str(&format!(
+            "  devices:   {} -> {}\n",
+            num(log.pre_failover_device_count),
+            num(log.post_failover_device_count)
+        ));
+    }
     if let Some(h) = &log.post_failover_endpoint_health {
         s.push_str(&format!("  endpoints: {}/{} healthy\n", h.healthy, h.total));
     }
