@@ -55,7 +55,9 @@ fn check_scale(s: f64) -> Result<f64, SetupError> {
     if s.is_finite() && s > 0.0 && s <= 1.0 {
         Ok(s)
     } else {
-        Err(SetupError(format!("--time-scale {s} must be more than 0 and at most 1")))
+        Err(SetupError(format!(
+            "--time-scale {s} must be more than 0 and at most 1"
+        )))
     }
 }
 

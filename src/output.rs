@@ -28,5 +28,3 @@ macro_rules! err {
         let _ = write!(std::io::stderr(), $($t)*);
     }};
 }
-
-

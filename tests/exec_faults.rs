@@ -15,8 +15,12 @@ const SCALE: &str = "0.01";
 
 /// Starts an emulator in the test process so the test can read its request log.
 async fn emulator(scenario: &str) -> Emulator {
-    let s = Scenario::load(&repo(&format!("tests/fixtures/scenarios/{scenario}.yaml"))).expect("scenario loads");
-    let config = EmulatorConfig { time_scale: 0.01, ..EmulatorConfig::default() };
+    let s = Scenario::load(&repo(&format!("tests/fixtures/scenarios/{scenario}.yaml")))
+        .expect("scenario loads");
+    let config = EmulatorConfig {
+        time_scale: 0.01,
+        ..EmulatorConfig::default()
+    };
     Emulator::start(s, config).await.expect("emulator starts")
 }
 
@@ -26,18 +30,34 @@ async fn exec_against(emu: &Emulator, runbook: &str, args: &[&str]) -> Exec {
     let mut cmd = command(dir.path());
     cmd.arg("exec")
         .arg(repo(runbook))
-        .args(["--arm-endpoint", emu.base_url(), "--auth", "emulator", "--time-scale", SCALE, "--log", "dr.json"])
+        .args([
+            "--arm-endpoint",
+            emu.base_url(),
+            "--auth",
+            "emulator",
+            "--time-scale",
+            SCALE,
+            "--log",
+            "dr.json",
+        ])
         .args(args);
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap()).await.unwrap();
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
     collect(out, dir)
 }
 
 fn posts(reqs: &[RecordedRequest]) -> Vec<&RecordedRequest> {
-    reqs.iter().filter(|r| r.method == "POST" && r.path.ends_with("/failover")).collect()
+    reqs.iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/failover"))
+        .collect()
 }
 
 fn check_log(e: &Exec) -> &serde_json::Value {
-    let log = e.log.as_ref().unwrap_or_else(|| panic!("no DR log; stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr));
+    let log = e
+        .log
+        .as_ref()
+        .unwrap_or_else(|| panic!("no DR log; stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr));
     assert_log_matches_schema(log);
     assert_journal_complete(e);
     log
@@ -48,13 +68,20 @@ async fn hub_not_active_aborts_before_any_change() {
     let emu = emulator("hub-not-active").await;
     let e = exec_against(&emu, "runbooks/drill.yaml", &["--yes"]).await;
     assert_eq!(e.code, 3, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
-    assert!(posts(&emu.requests()).is_empty(), "a failover was posted: {:?}", emu.requests());
+    assert!(
+        posts(&emu.requests()).is_empty(),
+        "a failover was posted: {:?}",
+        emu.requests()
+    );
     let log = check_log(&e);
     assert_eq!(log["status"], "aborted");
     assert_eq!(log["changed"], false);
     let pre = step(log, "pre_failover_validation");
     assert_eq!(pre["status"], "failed");
-    assert_eq!(pre["attempts"], 3, "the precheck retries as the runbook says");
+    assert_eq!(
+        pre["attempts"], 3,
+        "the precheck retries as the runbook says"
+    );
     assert_eq!(pre["error"]["code"], "ExpectationNotMet");
     assert_eq!(step(log, "initiate_failover")["status"], "skipped");
     insta::assert_snapshot!(normalise_human(&e.stdout));
@@ -70,12 +97,25 @@ async fn confirmation_missing_without_a_terminal_stops_before_the_failover() {
     assert_eq!(log["status"], "aborted");
     let f = step(log, "initiate_failover");
     assert_eq!(f["error"]["code"], "ConfirmationMissing");
-    assert!(f["details"].as_str().unwrap().contains("--yes"), "says how to proceed: {}", f["details"]);
+    assert!(
+        f["details"].as_str().unwrap().contains("--yes"),
+        "says how to proceed: {}",
+        f["details"]
+    );
 }
 
 #[test]
 fn failover_that_ends_failed_runs_the_rollback() {
-    let e = exec_emulated("runbooks/failover-test.yaml", &["--yes", "--scenario", repo("tests/fixtures/scenarios/failover-fails.yaml").to_str().unwrap()]);
+    let e = exec_emulated(
+        "runbooks/failover-test.yaml",
+        &[
+            "--yes",
+            "--scenario",
+            repo("tests/fixtures/scenarios/failover-fails.yaml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
     assert_eq!(e.code, 1, "stdout:\n{}", e.stdout);
     let log = check_log(&e);
     assert_eq!(log["status"], "failed");
@@ -83,7 +123,12 @@ fn failover_that_ends_failed_runs_the_rollback() {
     let wait = step(log, "wait_test_failover");
     assert_eq!(wait["status"], "failed");
     assert_eq!(wait["error"]["code"], "FailoverFailed");
-    assert!(wait["error"]["message"].as_str().unwrap().contains("Failover could not complete in region westus"));
+    assert!(
+        wait["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Failover could not complete in region westus")
+    );
     // Rollback ran: it looked at the hub, found it home, and did not fail it over again.
     assert_eq!(step(log, "rollback_snapshot")["status"], "success");
     assert_eq!(step(log, "rollback_failback")["status"], "skipped");
@@ -93,7 +138,16 @@ fn failover_that_ends_failed_runs_the_rollback() {
 
 #[test]
 fn device_count_drop_fails_the_drill() {
-    let e = exec_emulated("runbooks/drill.yaml", &["--yes", "--scenario", repo("tests/fixtures/scenarios/devices-drop.yaml").to_str().unwrap()]);
+    let e = exec_emulated(
+        "runbooks/drill.yaml",
+        &[
+            "--yes",
+            "--scenario",
+            repo("tests/fixtures/scenarios/devices-drop.yaml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
     assert_eq!(e.code, 1, "stdout:\n{}", e.stdout);
     let log = check_log(&e);
     let cmp = step(log, "data_integrity_check");
@@ -102,19 +156,34 @@ fn device_count_drop_fails_the_drill() {
     assert_eq!(cmp["outputs"]["drift"], 100);
     assert_eq!(log["pre_failover_device_count"], 1200);
     assert_eq!(log["post_failover_device_count"], 1100);
-    assert_eq!(log["success"], false, "a mismatch is a failed drill, not a logged error");
+    assert_eq!(
+        log["success"], false,
+        "a mismatch is a failed drill, not a logged error"
+    );
     insta::assert_json_snapshot!(redacted_log(log));
 }
 
 #[test]
 fn unhealthy_endpoint_after_failover_warns_and_succeeds() {
-    let e = exec_emulated("runbooks/drill.yaml", &["--yes", "--scenario", repo("tests/fixtures/scenarios/endpoint-unhealthy.yaml").to_str().unwrap()]);
+    let e = exec_emulated(
+        "runbooks/drill.yaml",
+        &[
+            "--yes",
+            "--scenario",
+            repo("tests/fixtures/scenarios/endpoint-unhealthy.yaml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
     assert_eq!(e.code, 0, "stdout:\n{}", e.stdout);
     let log = check_log(&e);
     let h = step(log, "endpoint_health_check");
     assert_eq!(h["status"], "warning");
     assert_eq!(h["error"]["code"], "EndpointsUnhealthy");
-    assert_eq!(log["post_failover_endpoint_health"], serde_json::json!({"total": 2, "healthy": 1, "unhealthy": 1}));
+    assert_eq!(
+        log["post_failover_endpoint_health"],
+        serde_json::json!({"total": 2, "healthy": 1, "unhealthy": 1})
+    );
     insta::assert_snapshot!(normalise_human(&e.stdout));
 }
 
@@ -123,36 +192,74 @@ async fn throttled_snapshot_is_retried_after_retry_after() {
     let emu = emulator("throttled-snapshots").await;
     let e = exec_against(&emu, "runbooks/drill.yaml", &["--yes"]).await;
     assert_eq!(e.code, 0, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
-    let stats: Vec<RecordedRequest> = emu.requests().into_iter().filter(|r| r.path.ends_with("/IotHubStats")).collect();
+    let stats: Vec<RecordedRequest> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/IotHubStats"))
+        .collect();
     let statuses: Vec<u16> = stats.iter().map(|r| r.status).collect();
-    assert_eq!(statuses, vec![429, 429, 200, 200], "two throttled reads, then the pre and post snapshots");
+    assert_eq!(
+        statuses,
+        vec![429, 429, 200, 200],
+        "two throttled reads, then the pre and post snapshots"
+    );
     let log = check_log(&e);
     assert_eq!(step(log, "pre")["status"], "success");
-    assert_eq!(step(log, "pre")["http_retries"], 2, "the retries show in the step's record");
+    assert_eq!(
+        step(log, "pre")["http_retries"],
+        2,
+        "the retries show in the step's record"
+    );
 }
 
 #[test]
 fn await_that_times_out_fails_and_says_the_failover_goes_on() {
-    let e = exec_emulated("tests/fixtures/exec/await-timeout.yaml", &["--yes", "--scenario", repo("tests/fixtures/scenarios/stuck-failover.yaml").to_str().unwrap()]);
+    let e = exec_emulated(
+        "tests/fixtures/exec/await-timeout.yaml",
+        &[
+            "--yes",
+            "--scenario",
+            repo("tests/fixtures/scenarios/stuck-failover.yaml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
     assert_eq!(e.code, 1, "stdout:\n{}", e.stdout);
     let log = check_log(&e);
     let w = step(log, "wait");
     assert_eq!(w["status"], "failed");
     assert_eq!(w["error"]["code"], "AwaitTimeout");
-    assert!(w["details"].as_str().unwrap().contains("goes on in Azure"), "{}", w["details"]);
+    assert!(
+        w["details"].as_str().unwrap().contains("goes on in Azure"),
+        "{}",
+        w["details"]
+    );
     assert_eq!(log["changed"], true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn precheck_retries_then_aborts_and_finally_still_runs() {
     let emu = emulator("hub-not-active").await;
-    let e = exec_against(&emu, "tests/fixtures/exec/retry-then-abort.yaml", &["--yes"]).await;
+    let e = exec_against(
+        &emu,
+        "tests/fixtures/exec/retry-then-abort.yaml",
+        &["--yes"],
+    )
+    .await;
     assert_eq!(e.code, 3, "stdout:\n{}", e.stdout);
     let log = check_log(&e);
     assert_eq!(step(log, "precheck")["attempts"], 3);
     assert_eq!(step(log, "go")["status"], "skipped");
-    assert_eq!(step(log, "note")["status"], "success", "finally always runs");
-    let retries = e.journal.iter().filter(|ev| ev["event"] == "step_retrying").count();
+    assert_eq!(
+        step(log, "note")["status"],
+        "success",
+        "finally always runs"
+    );
+    let retries = e
+        .journal
+        .iter()
+        .filter(|ev| ev["event"] == "step_retrying")
+        .count();
     assert_eq!(retries, 2);
     assert!(posts(&emu.requests()).is_empty());
 }
@@ -162,11 +269,20 @@ async fn lost_failover_answer_is_reconciled_without_a_second_post() {
     let emu = emulator("failover-connection-drop").await;
     let e = exec_against(&emu, "runbooks/drill.yaml", &["--yes"]).await;
     assert_eq!(e.code, 0, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
-    assert_eq!(posts(&emu.requests()).len(), 1, "exactly one failover POST: {:?}", emu.requests());
+    assert_eq!(
+        posts(&emu.requests()).len(),
+        1,
+        "exactly one failover POST: {:?}",
+        emu.requests()
+    );
     let log = check_log(&e);
     let f = step(log, "initiate_failover");
     assert_eq!(f["status"], "warning");
-    assert!(f["details"].as_str().unwrap().contains("answer was lost"), "{}", f["details"]);
+    assert!(
+        f["details"].as_str().unwrap().contains("answer was lost"),
+        "{}",
+        f["details"]
+    );
     assert_eq!(log["post_failover_location"], "westus");
 }
 
@@ -176,7 +292,11 @@ async fn failover_post_answered_503_is_retried() {
     let e = exec_against(&emu, "runbooks/drill.yaml", &["--yes"]).await;
     assert_eq!(e.code, 0, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
     let statuses: Vec<u16> = posts(&emu.requests()).iter().map(|r| r.status).collect();
-    assert_eq!(statuses, vec![503, 202], "the server refused once, so a retry is safe");
+    assert_eq!(
+        statuses,
+        vec![503, 202],
+        "the server refused once, so a retry is safe"
+    );
 }
 
 #[test]
@@ -186,20 +306,41 @@ fn secret_parameter_is_masked_everywhere() {
     let out = command(dir.path())
         .arg("exec")
         .arg(repo("tests/fixtures/exec/secret-param.yaml"))
-        .args(["--emulator", "--time-scale", SCALE, "--log", "dr.json", "--yes", "--output", "json"])
+        .args([
+            "--emulator",
+            "--time-scale",
+            SCALE,
+            "--log",
+            "dr.json",
+            "--yes",
+            "--output",
+            "json",
+        ])
         .env("RUNBOOK_TEST_TICKET_TOKEN", secret)
         .output()
         .unwrap();
     let e = collect(out, dir);
     assert_eq!(e.code, 0, "stderr:\n{}", e.stderr);
     let log_text = std::fs::read_to_string(e.dir.path().join("dr.json")).unwrap();
-    for (what, text) in [("stdout", &e.stdout), ("stderr", &e.stderr), ("DR log", &log_text), ("journal", &e.journal_text)] {
+    for (what, text) in [
+        ("stdout", &e.stdout),
+        ("stderr", &e.stderr),
+        ("DR log", &log_text),
+        ("journal", &e.journal_text),
+    ] {
         assert!(!text.contains(secret), "the secret leaked into the {what}");
     }
     let log = check_log(&e);
     let check = step(log, "check");
     assert_eq!(check["inputs"]["state"], "***");
-    assert!(check["error"]["message"].as_str().unwrap().contains("expected ***"), "{}", check["error"]["message"]);
+    assert!(
+        check["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected ***"),
+        "{}",
+        check["error"]["message"]
+    );
 }
 
 #[test]
@@ -208,7 +349,14 @@ fn sigint_during_await_cancels_writes_the_log_and_exits_130() {
     let mut child = command(dir.path())
         .arg("exec")
         .arg(repo("runbooks/drill.yaml"))
-        .args(["--emulator", "--time-scale", SCALE, "--log", "dr.json", "--yes"])
+        .args([
+            "--emulator",
+            "--time-scale",
+            SCALE,
+            "--log",
+            "dr.json",
+            "--yes",
+        ])
         .arg("--scenario")
         .arg(repo("tests/fixtures/scenarios/stuck-failover.yaml"))
         .stdout(Stdio::piped())
@@ -223,17 +371,28 @@ fn sigint_during_await_cancels_writes_the_log_and_exits_130() {
         if text.contains("\"step\":\"monitor_failover\"") {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the drill never reached the await: {text}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the drill never reached the await: {text}"
+        );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
     let e = collect(out, dir);
     assert_eq!(e.code, 130, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
     let log = check_log(&e);
     assert_eq!(log["status"], "cancelled");
-    assert!(log["status_reason"].as_str().unwrap().contains("goes on in Azure"));
+    assert!(
+        log["status_reason"]
+            .as_str()
+            .unwrap()
+            .contains("goes on in Azure")
+    );
     assert_eq!(step(log, "monitor_failover")["status"], "cancelled");
     assert_eq!(step(log, "post")["status"], "skipped");
 }

@@ -57,7 +57,12 @@ fn dry_run_changes_nothing() {
     assert_eq!(step(log, "monitor_failover")["status"], "skipped");
     let post = step(log, "post_failover_validation");
     assert_eq!(post["status"], "warning");
-    assert!(post["details"].as_str().unwrap().starts_with("dry run, the failover was not made"));
+    assert!(
+        post["details"]
+            .as_str()
+            .unwrap()
+            .starts_with("dry run, the failover was not made")
+    );
     assert_eq!(e.code, 0, "stdout:\n{}", e.stdout);
 }
 
@@ -65,10 +70,18 @@ fn dry_run_changes_nothing() {
 fn json_output_is_one_event_per_line() {
     let e = exec_emulated("runbooks/verify.yaml", &["--output", "json"]);
     assert_eq!(e.code, 0);
-    let events: Vec<serde_json::Value> = e.stdout.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    let events: Vec<serde_json::Value> = e
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
     assert_eq!(events.first().unwrap()["event"], "run_started");
     assert_eq!(events.last().unwrap()["event"], "run_finished");
-    assert_eq!(events.len(), e.journal.len(), "stdout and journal carry the same events");
+    assert_eq!(
+        events.len(),
+        e.journal.len(),
+        "stdout and journal carry the same events"
+    );
 }
 
 #[test]
@@ -77,13 +90,24 @@ fn junit_report_has_a_case_per_step() {
     let out = command(dir.path())
         .arg("exec")
         .arg(repo("runbooks/verify.yaml"))
-        .args(["--emulator", "--time-scale", "0.01", "--log", "dr.json", "--junit", "report.xml"])
+        .args([
+            "--emulator",
+            "--time-scale",
+            "0.01",
+            "--log",
+            "dr.json",
+            "--junit",
+            "report.xml",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let xml = std::fs::read_to_string(dir.path().join("report.xml")).unwrap();
     assert_eq!(xml.matches("<testcase ").count(), 4, "{xml}");
-    assert!(xml.contains("<skipped message=\"skipped: `when` is false\"/>"), "{xml}");
+    assert!(
+        xml.contains("<skipped message=\"skipped: `when` is false\"/>"),
+        "{xml}"
+    );
 }
 
 #[test]
@@ -98,7 +122,10 @@ fn never_overwrites_an_existing_log() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
-    assert_eq!(std::fs::read_to_string(dir.path().join("dr.json")).unwrap(), "earlier drill");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("dr.json")).unwrap(),
+        "earlier drill"
+    );
 }
 
 #[test]
@@ -115,6 +142,12 @@ fn azure_without_subscription_is_a_clear_error() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("--emulator"), "the error should point at --emulator: {stderr}");
-    assert!(!dir.path().join("dr.json.jsonl").exists(), "no journal for a run that never started");
+    assert!(
+        stderr.contains("--emulator"),
+        "the error should point at --emulator: {stderr}"
+    );
+    assert!(
+        !dir.path().join("dr.json.jsonl").exists(),
+        "no journal for a run that never started"
+    );
 }

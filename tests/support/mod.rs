@@ -44,7 +44,8 @@ pub fn collect(out: Output, dir: tempfile::TempDir) -> Exec {
     let log = std::fs::read_to_string(&log_path)
         .ok()
         .map(|t| serde_json::from_str(&t).expect("DR log is JSON"));
-    let journal_text = std::fs::read_to_string(dir.path().join("dr.json.jsonl")).unwrap_or_default();
+    let journal_text =
+        std::fs::read_to_string(dir.path().join("dr.json.jsonl")).unwrap_or_default();
     let journal = journal_text
         .lines()
         .map(|l| serde_json::from_str(l).expect("every journal line is JSON"))
@@ -91,14 +92,24 @@ pub fn normalise_human(text: &str) -> String {
 pub fn redacted_log(log: &Value) -> Value {
     let mut v = log.clone();
     let polls = regex::Regex::new(r"after \d+ polls?").unwrap();
-    for key in ["run_id", "start_time", "end_time", "failover_started", "failover_completed", "failover_duration_seconds"] {
+    for key in [
+        "run_id",
+        "start_time",
+        "end_time",
+        "failover_started",
+        "failover_completed",
+        "failover_duration_seconds",
+    ] {
         if !v[key].is_null() {
             v[key] = Value::String(format!("[{key}]"));
         }
     }
     v["runbook"]["path"] = Value::String("[path]".into());
     let sha = v["runbook"]["sha256"].as_str().unwrap_or_default();
-    assert!(sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()), "runbook.sha256 is not a SHA-256: {sha}");
+    assert!(
+        sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+        "runbook.sha256 is not a SHA-256: {sha}"
+    );
     v["runbook"]["sha256"] = Value::String("[sha256]".into());
     if let Some(steps) = v["steps"].as_array_mut() {
         for s in steps {
@@ -122,10 +133,19 @@ pub fn redacted_log(log: &Value) -> Value {
 
 /// Asserts `log` satisfies `schemas/dr-log.schema.json`.
 pub fn assert_log_matches_schema(log: &Value) {
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(repo("schemas/dr-log.schema.json")).unwrap()).unwrap();
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(repo("schemas/dr-log.schema.json")).unwrap())
+            .unwrap();
     let validator = jsonschema::validator_for(&schema).expect("the DR-log schema compiles");
-    let errors: Vec<String> = validator.iter_errors(log).map(|e| format!("{} at {}", e, e.instance_path().as_str())).collect();
-    assert!(errors.is_empty(), "DR log does not match its schema:\n{}", errors.join("\n"));
+    let errors: Vec<String> = validator
+        .iter_errors(log)
+        .map(|e| format!("{} at {}", e, e.instance_path().as_str()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "DR log does not match its schema:\n{}",
+        errors.join("\n")
+    );
 }
 
 /// The journal must be a complete record: run_started first, run_finished last, and every
@@ -140,7 +160,12 @@ pub fn assert_journal_complete(e: &Exec) {
         .filter(|ev| ev["event"] == "step_finished")
         .map(|ev| ev["record"]["step"].as_str().unwrap())
         .collect();
-    let logged: Vec<&str> = e.log.as_ref().unwrap()["steps"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
+    let logged: Vec<&str> = e.log.as_ref().unwrap()["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect();
     assert_eq!(finished, logged, "journal and DR log disagree on the steps");
 }
 

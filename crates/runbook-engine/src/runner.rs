@@ -347,6 +347,7 @@ impl Engine {
     /// steps that finished (they are not run again).
     fn restore(&mut self, prior: &PriorRun) -> HashMap<String, StepRecord> {
         let mut done = HashMap::new();
+        let mut synthesized = Vec::new();
         for ev in &prior.events {
             self.emitter.replay(ev);
             match ev {
@@ -379,36 +380,42 @@ impl Engine {
                     self.failovers.insert(step.clone(), tracked);
                     // The failover was accepted: the step is done even if the process died
                     // before recording it. Running it again would fail the hub back.
-                    if !done.contains_key(step) {
+                    let finished = prior.events.iter().any(
+                        |e| matches!(e, RunEvent::StepFinished { record } if &record.step == step),
+                    );
+                    if !finished {
                         let mut outputs = Map::new();
                         outputs.insert("status".into(), json!("success"));
                         outputs.insert("region".into(), json!(region));
                         outputs.insert("started_at".into(), json!(time));
                         self.ctx.set_step_outputs(step, &outputs);
-                        done.insert(
-                            step.clone(),
-                            StepRecord {
-                                step: step.clone(),
-                                name: step.clone(),
-                                kind: "failover".into(),
-                                section: "steps".into(),
-                                status: StepStatus::Success,
-                                timestamp: time.clone(),
-                                ended_at: time.clone(),
-                                duration_ms: 0,
-                                attempts: 1,
-                                details: format!(
-                                    "failover to {region} was started before the interruption"
-                                ),
-                                inputs: Value::Null,
-                                outputs,
-                                error: None,
-                            },
-                        );
+                        synthesized.push(StepRecord {
+                            step: step.clone(),
+                            name: step.clone(),
+                            kind: "failover".into(),
+                            section: "steps".into(),
+                            status: StepStatus::Success,
+                            timestamp: time.clone(),
+                            ended_at: time.clone(),
+                            duration_ms: 0,
+                            attempts: 1,
+                            details: format!(
+                                "failover to {region} was started before the interruption"
+                            ),
+                            inputs: Value::Null,
+                            outputs,
+                            error: None,
+                        });
                     }
                 }
                 _ => {}
             }
+        }
+        // Record the failovers the interrupted run started but did not get to record, so
+        // the log shows them; they are done and will not run again.
+        for record in synthesized {
+            done.insert(record.step.clone(), record.clone());
+            self.emitter.emit(RunEvent::StepFinished { record });
         }
         done
     }
@@ -541,8 +548,19 @@ impl Engine {
                 None,
             ),
             Attempt::Failed(f) if self.dry_skipped_change => {
-                let details = format!("dry run, the failover was not made, so this is expected: {}", f.message);
-                (StepStatus::Warning, details, f.outputs, Some(StepError { code: f.code, message: f.message }))
+                let details = format!(
+                    "dry run, the failover was not made, so this is expected: {}",
+                    f.message
+                );
+                (
+                    StepStatus::Warning,
+                    details,
+                    f.outputs,
+                    Some(StepError {
+                        code: f.code,
+                        message: f.message,
+                    }),
+                )
             }
             Attempt::Failed(f) => {
                 let status = if step.on_failure == OnFailure::Warn {

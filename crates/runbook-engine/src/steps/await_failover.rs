@@ -24,7 +24,10 @@ impl Engine {
         let Some(tracked) = self.failovers.get(&spec.operation).cloned() else {
             if self.dry_run {
                 return Ok(StepDone {
-                    details: format!("dry run: failover `{}` was not started, nothing to wait for", spec.operation),
+                    details: format!(
+                        "dry run: failover `{}` was not started, nothing to wait for",
+                        spec.operation
+                    ),
                     ..StepDone::default()
                 });
             }
