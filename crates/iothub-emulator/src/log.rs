@@ -5,7 +5,7 @@
 //! (oldest entries dropped) so a long benchmark cannot grow it without limit.
 
 use parking_lot::Mutex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use time::OffsetDateTime;
@@ -16,7 +16,7 @@ const SHARDS: usize = 16;
 const SHARD_CAPACITY: usize = 4_096;
 
 /// One request the emulator received.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordedRequest {
     /// Arrival order, from 1.
     pub seq: u64,

@@ -18,8 +18,9 @@ pub const DEFAULT_RESOURCE_GROUP: &str = "myResourceGroup";
 /// The hub of the default scenario.
 pub const DEFAULT_HUB: &str = "myIoTHub";
 
-/// Everything the emulator is seeded with.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// Everything the emulator is seeded with. `Scenario::default()` is empty (no hubs);
+/// `default_scenario()` holds the default hub.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// The hubs, each in its subscription and resource group.
@@ -350,6 +351,13 @@ fn default_endpoints() -> OrderedMap<EndpointHealth> {
         ("events", EndpointHealth::Healthy),
         ("telemetry-archive", EndpointHealth::Healthy),
     ])
+}
+
+impl Default for HubSeed {
+    /// `myIoTHub` in the default resource group and subscription.
+    fn default() -> Self {
+        HubSeed::new(DEFAULT_SUBSCRIPTION, DEFAULT_RESOURCE_GROUP, DEFAULT_HUB)
+    }
 }
 
 impl HubSeed {
