@@ -558,12 +558,13 @@ fn parse_error(error: &serde_saphyr::Error, origin: &str) -> ScenarioError {
         .location()
         .map(|l| (l.line(), l.column()))
         .unwrap_or((0, 0));
-    let full = error.to_string();
-    let message = full
-        .lines()
-        .next()
-        .unwrap_or("invalid scenario")
-        .trim()
+    let full = error.without_snippet().to_string();
+    let first = full.lines().next().unwrap_or("invalid scenario").trim();
+    // The rendered text repeats the position ("... at line 3, column 5"); keep the message.
+    let suffix = format!(" at line {line}, column {column}");
+    let message = first
+        .strip_suffix(suffix.as_str())
+        .unwrap_or(first)
         .to_owned();
     ScenarioError::Parse {
         origin: origin.to_owned(),

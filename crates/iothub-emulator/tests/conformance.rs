@@ -80,7 +80,10 @@ async fn success_bodies_conform() {
 async fn error_bodies_conform() {
     let spec = Spec::load();
     // A failover that never ends, so the second POST meets it running (409) on any machine.
-    let stuck = SCENARIO.replace("    tags: { env: test }\n", "    tags: { env: test }\n    failover: { stuck: true }\n");
+    let stuck = SCENARIO.replace(
+        "    tags: { env: test }\n",
+        "    tags: { env: test }\n    failover: { stuck: true }\n",
+    );
     assert_ne!(stuck, SCENARIO);
     let emu = start_yaml(&stuck).await;
     let base = emu.base_url().to_owned();

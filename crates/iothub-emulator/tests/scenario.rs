@@ -98,6 +98,10 @@ fn unknown_keys_are_errors_with_origin_line_and_column() {
         other => panic!("expected a parse error, got {other:?}"),
     }
     assert!(err.to_string().starts_with("bad.yaml:3:"), "{err}");
+    assert!(
+        !err.to_string().contains("line 3"),
+        "position said once: {err}"
+    );
     let top = Scenario::from_yaml("hubz: []\n", "top.yaml").unwrap_err();
     assert!(top.to_string().starts_with("top.yaml:1:"), "{top}");
 }
