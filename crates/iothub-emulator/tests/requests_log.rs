@@ -100,3 +100,13 @@ async fn bad_configuration_is_an_error() {
             .is_err()
     );
 }
+
+#[test]
+fn handles_and_futures_can_cross_threads() {
+    fn send<T: Send + 'static>(_: &T) {}
+    fn sync<T: Sync>() {}
+    let start = Emulator::start(Scenario::default_scenario(), EmulatorConfig::default());
+    send(&start);
+    sync::<Emulator>();
+    sync::<Scenario>();
+}
