@@ -489,6 +489,16 @@ impl Scenario {
                     "name, resource_group and subscription cannot contain '/'",
                 ));
             }
+            if !valid_hub_name(&hub.name) {
+                return Err(invalid(
+                    format!("{at}.name"),
+                    &format!(
+                        "{:?} is not a valid IoT hub name (3-50 letters, digits or hyphens, \
+                         not only digits, not starting or ending with a hyphen)",
+                        hub.name
+                    ),
+                ));
+            }
             let key = (
                 hub.subscription.to_ascii_lowercase(),
                 hub.resource_group.to_ascii_lowercase(),
@@ -550,6 +560,16 @@ impl Scenario {
         }
         Ok(())
     }
+}
+
+/// The spec's `Resource.name` pattern `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$`, so
+/// every body the emulator serves conforms.
+fn valid_hub_name(name: &str) -> bool {
+    (3..=50).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.chars().all(|c| c.is_ascii_digit())
 }
 
 /// Turns a serde-saphyr error into origin:line:col plus its message (without the snippet).

@@ -65,15 +65,15 @@ async fn requests_are_recorded_in_order_with_status() {
 #[tokio::test]
 async fn api_surface_reports_hubs_and_url_and_shuts_down() {
     let emu = Emulator::start(
-        Scenario::from_yaml("hubs: [{ name: b }, { name: a }]", "t").unwrap(),
+        Scenario::from_yaml("hubs: [{ name: hub-b }, { name: hub-a }]", "t").unwrap(),
         EmulatorConfig::default(),
     )
     .await
     .unwrap();
-    assert_eq!(emu.hub_names(), ["b", "a"]);
+    assert_eq!(emu.hub_names(), ["hub-b", "hub-a"]);
     assert_eq!(
         emu.hub_ids()[0],
-        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup/providers/Microsoft.Devices/IotHubs/b"
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup/providers/Microsoft.Devices/IotHubs/hub-b"
     );
     let url = emu.base_url().to_owned();
     assert!(url.starts_with("http://127.0.0.1:") && !url.ends_with('/'));
