@@ -83,7 +83,7 @@ impl AuthMethod {
                 what: "auth method".into(),
                 message: format!(
                     "{text:?} is not one of auto, azure-cli, managed-identity, workload-identity, client-secret"
-                ),
+                ).into(),
             }),
         }
     }
@@ -182,7 +182,7 @@ fn client_secret(cloud: &Cloud) -> Result<Arc<dyn TokenCredential>, ArmError> {
                 what: "client-secret credential".into(),
                 message: format!(
                     "{name} is not set; client-secret auth needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET"
-                ),
+                ).into(),
             })
     };
     let tenant = var("AZURE_TENANT_ID")?;
@@ -201,8 +201,8 @@ fn client_secret(cloud: &Cloud) -> Result<Arc<dyn TokenCredential>, ArmError> {
 
 fn failed(method: &AuthMethod, error: azure_core::Error) -> ArmError {
     ArmError::InvalidInput {
-        what: format!("{} credential", method.name()),
-        message: error.to_string(),
+        what: format!("{} credential", method.name()).into(),
+        message: error.to_string().into(),
     }
 }
 

@@ -61,9 +61,9 @@ impl ArmClient {
             .map_err(|e| match e {
                 SendError::Arm(e) => e,
                 SendError::OutcomeUnknown(reason) => ArmError::FailoverOutcomeUnknown {
-                    hub: hub_id.clone(),
-                    region: failover_region.to_string(),
-                    reason,
+                    hub: hub_id.clone().into(),
+                    region: failover_region.to_string().into(),
+                    reason: reason.into(),
                 },
             })?;
         let header_url = |name: &str| {
@@ -97,7 +97,7 @@ impl ArmClient {
             let Some(status) = body.status.clone() else {
                 return Err(ArmError::InvalidResponse {
                     method: "GET".into(),
-                    url: status_url.to_string(),
+                    url: status_url.to_string().into(),
                     message: "the operation status has no `status` field".into(),
                 });
             };
@@ -136,7 +136,7 @@ impl ArmClient {
         }
         Err(ArmError::InvalidResponse {
             method: "POST".into(),
-            url: op.hub_id.clone(),
+            url: op.hub_id.clone().into(),
             message: "the failover was accepted but ARM gave neither an Azure-AsyncOperation nor a Location URL to follow it; watch the hub's state instead".into(),
         })
     }
@@ -177,7 +177,7 @@ impl ArmClient {
             if elapsed >= opts.timeout {
                 return Err(ArmError::Timeout {
                     waited: elapsed,
-                    last_status: status,
+                    last_status: status.into(),
                 });
             }
             let wait = server_wait

@@ -9,10 +9,6 @@
 //! azure-mgmt-core's ARMPolling does ([`failover`], [`operation`]). Failures are
 //! [`ArmError`]s. The crate knows nothing of runbooks.
 
-// ArmError carries status, code, message, request id, method and URL so a 3 a.m. reader
-// can act on it; it only travels on the (slow) network error path, so its size is no cost.
-#![allow(clippy::result_large_err)]
-
 pub mod client;
 pub mod credentials;
 pub mod error;

@@ -68,7 +68,7 @@ impl Cloud {
                     what: "cloud".into(),
                     message: format!(
                         "{text:?} is neither public, china, usgovernment nor an ARM endpoint URL ({e})"
-                    ),
+                    ).into(),
                 })?;
                 Ok(Cloud::Custom {
                     arm_endpoint,

@@ -101,7 +101,7 @@ impl Transport {
             .build()
             .map_err(|e| ArmError::InvalidInput {
                 what: "HTTP client".into(),
-                message: error_chain(&e),
+                message: error_chain(&e).into(),
             })?;
         Ok(Self {
             http,
@@ -126,9 +126,9 @@ impl Transport {
                 .get_token(&[self.scope.as_str()], None)
                 .await
                 .map_err(|e| ArmError::Credential {
-                    identity: self.identity.clone(),
-                    scope: self.scope.clone(),
-                    message: e.to_string(),
+                    identity: self.identity.clone().into(),
+                    scope: self.scope.clone().into(),
+                    message: e.to_string().into(),
                 })?;
             *cached = Some(token);
         }
@@ -138,8 +138,8 @@ impl Transport {
             .unwrap_or_default();
         let mut value = HeaderValue::from_str(&format!("Bearer {secret}")).map_err(|_| {
             ArmError::Credential {
-                identity: self.identity.clone(),
-                scope: self.scope.clone(),
+                identity: self.identity.clone().into(),
+                scope: self.scope.clone().into(),
                 message: "the token contains characters not allowed in an HTTP header".into(),
             }
         })?;
@@ -257,10 +257,10 @@ impl Transport {
         e: &reqwest::Error,
     ) -> ArmError {
         ArmError::Transport {
-            method: method.to_string(),
-            url: url.to_string(),
+            method: method.to_string().into(),
+            url: url.to_string().into(),
             attempts,
-            message: error_chain(e),
+            message: error_chain(e).into(),
         }
     }
 
@@ -289,48 +289,46 @@ impl Transport {
         match status.as_u16() {
             401 | 403 => ArmError::Auth {
                 status: status.as_u16(),
-                code: parsed.code,
-                message,
-                identity: self.identity.clone(),
+                code: parsed.code.map(Into::into),
+                message: message.into(),
+                identity: self.identity.clone().into(),
                 hint: auth_hint(status.as_u16()),
-                request_id,
-                method: method.to_string(),
-                url: url.to_string(),
+                request_id: request_id.map(Into::into),
+                method: method.to_string().into(),
+                url: url.to_string().into(),
             },
             429 => {
                 let info = self.ratelimit.lock().map(|i| *i).unwrap_or_default();
                 ArmError::Throttled {
-                    method: method.to_string(),
-                    url: url.to_string(),
+                    method: method.to_string().into(),
+                    url: url.to_string().into(),
                     attempts,
                     retry_after,
                     remaining_reads: info.remaining_reads,
                     remaining_writes: info.remaining_writes,
-                    request_id,
+                    request_id: request_id.map(Into::into),
                 }
             }
             code => ArmError::Http {
                 status: code,
-                code: parsed.code,
-                message,
-                request_id,
-                method: method.to_string(),
-                url: url.to_string(),
+                code: parsed.code.map(Into::into),
+                message: message.into(),
+                request_id: request_id.map(Into::into),
+                method: method.to_string().into(),
+                url: url.to_string().into(),
             },
         }
     }
 }
 
-fn auth_hint(status: u16) -> String {
+fn auth_hint(status: u16) -> &'static str {
     if status == 401 {
         "The token was not accepted: sign in again (`az login`, then `az account set --subscription <id>`), \
          or check AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET for a service principal, \
          and that the cloud (--cloud) matches the account"
-            .to_string()
     } else {
         "The identity lacks permission: reading a hub needs Reader and a failover needs Contributor \
          (or a custom role with Microsoft.Devices/IotHubs/failover/action) on the hub, its resource group or subscription"
-            .to_string()
     }
 }
 
@@ -346,7 +344,7 @@ pub(crate) fn ensure_secure(url: &Url) -> Result<(), ArmError> {
         "https" => Ok(()),
         "http" if loopback => Ok(()),
         _ => Err(ArmError::InsecureEndpoint {
-            url: url.to_string(),
+            url: url.to_string().into(),
         }),
     }
 }
