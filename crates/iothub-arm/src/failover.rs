@@ -101,37 +101,36 @@ impl ArmClient {
                     message: "the operation status has no `status` field".into(),
                 });
             };
-            return match classify(&status) {
-                StatusKind::InProgress => Ok(OperationPoll::InProgress {
-                    status,
-                    retry_after: retry_after(&response.headers, OffsetDateTime::now_utc()),
-                }),
-                StatusKind::Failed => {
-                    let error = body.error_body();
-                    Ok(OperationPoll::Failed(OperationError {
-                        message: error.full_message().unwrap_or_else(|| {
-                            format!("ARM reported status {status} without an error message")
-                        }),
-                        code: error.code,
-                        status,
-                    }))
-                }
-                StatusKind::Succeeded => {
-                    if let Some(location) = &op.location_url {
-                        self.get(location).await?;
-                    }
-                    Ok(OperationPoll::Succeeded)
-                }
-            };
+            let poll = status_poll(
+                status,
+                &body,
+                retry_after(&response.headers, OffsetDateTime::now_utc()),
+            );
+            // After success, read the Location URL once, as ARMPolling does for a POST.
+            if poll == OperationPoll::Succeeded
+                && let Some(location) = &op.location_url
+            {
+                self.get(location).await?;
+            }
+            return Ok(poll);
         }
         if let Some(location) = &op.location_url {
             let response = self.get(location).await?;
-            return Ok(match response.status {
-                StatusCode::ACCEPTED => OperationPoll::InProgress {
+            let server_wait = retry_after(&response.headers, OffsetDateTime::now_utc());
+            if response.status == StatusCode::ACCEPTED {
+                return Ok(OperationPoll::InProgress {
                     status: "InProgress".into(),
-                    retry_after: retry_after(&response.headers, OffsetDateTime::now_utc()),
-                },
-                _ => OperationPoll::Succeeded,
+                    retry_after: server_wait,
+                });
+            }
+            // As ARMPolling's LocationPolling: an empty answer is done; a body's `status` decides otherwise.
+            if response.body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OperationPoll::Succeeded);
+            }
+            let body: OperationStatusBody = parse_json("GET", location, &response.body)?;
+            return Ok(match body.status.clone() {
+                None => OperationPoll::Succeeded,
+                Some(status) => status_poll(status, &body, server_wait),
             });
         }
         Err(ArmError::InvalidResponse {
@@ -203,6 +202,31 @@ impl ArmClient {
             crate::transport::ensure_secure(url)?;
         }
         Ok(())
+    }
+}
+
+/// Maps an operation status string (and the body's error) to a poll result.
+fn status_poll(
+    status: String,
+    body: &OperationStatusBody,
+    server_wait: Option<std::time::Duration>,
+) -> OperationPoll {
+    match classify(&status) {
+        StatusKind::InProgress => OperationPoll::InProgress {
+            status,
+            retry_after: server_wait,
+        },
+        StatusKind::Succeeded => OperationPoll::Succeeded,
+        StatusKind::Failed => {
+            let error = body.error_body();
+            OperationPoll::Failed(OperationError {
+                message: error.full_message().unwrap_or_else(|| {
+                    format!("ARM reported status {status} without an error message")
+                }),
+                code: error.code,
+                status,
+            })
+        }
     }
 }
 

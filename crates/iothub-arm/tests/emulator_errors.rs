@@ -317,3 +317,59 @@ async fn refuses_to_poll_a_plain_http_operation_url() {
     assert!(matches!(err, ArmError::InsecureEndpoint { .. }), "{err:?}");
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn unreachable_endpoint_is_a_transport_error_after_retries() {
+    // Bind then drop a listener so the port is (almost certainly) closed.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let options = ClientOptions {
+        retry: RetryOptions {
+            max_retries: 2,
+            initial_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(5),
+            max_elapsed: Duration::from_secs(30),
+        },
+        ..ClientOptions::for_endpoint(url::Url::parse(&format!("http://127.0.0.1:{port}")).unwrap())
+    };
+    let client = iothub_arm::ArmClient::new(
+        std::sync::Arc::new(iothub_arm::StaticTokenCredential::new("t")),
+        SUB,
+        options,
+    )
+    .unwrap();
+    let err = client.get_hub(RG, HUB).await.unwrap_err();
+    let ArmError::Transport { attempts, .. } = &err else {
+        panic!("expected Transport, got {err:?}");
+    };
+    assert_eq!(*attempts, 3);
+    // A connect failure means the POST never left: it is retried too, and then reported
+    // as a transport error, not as an unknown outcome.
+    let err = client
+        .begin_manual_failover(RG, HUB, "westus")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ArmError::Transport { attempts: 3, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn errors_never_carry_the_token() {
+    let emu = emulator_yaml(
+        "hubs:\n  - { name: myIoTHub }\nfaults:\n  - { method: GET, path: myIoTHub, status: 403 }\n",
+    )
+    .await;
+    let token = "tok-0123456789-secret";
+    let err = client_with(&emu, token, fast_options(&emu))
+        .get_hub(RG, HUB)
+        .await
+        .unwrap_err();
+    assert!(!err.to_string().contains(token));
+    assert!(!format!("{err:?}").contains(token));
+    emu.shutdown().await;
+}
