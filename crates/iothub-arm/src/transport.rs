@@ -218,7 +218,12 @@ impl Transport {
                         .await
                         .map(|b| b.to_vec())
                         .unwrap_or_default();
-                    if !may_retry || exhausted(attempts) {
+                    // A server wish beyond the time budget ends the retries now rather than
+                    // sleeping past it; the error reports the wish.
+                    let beyond_budget = wait.is_some_and(|w| {
+                        started.elapsed().saturating_add(w) > self.retry.max_elapsed
+                    });
+                    if !may_retry || exhausted(attempts) || beyond_budget {
                         return Err(self
                             .status_error(&method, url, status, &headers, &body, attempts, wait)
                             .into());

@@ -373,3 +373,30 @@ async fn errors_never_carry_the_token() {
     assert!(!format!("{err:?}").contains(token));
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_budget_is_reported_not_slept() {
+    // Unscaled emulator: Retry-After 3600 s; the client's budget is 30 s.
+    let scenario = iothub_emulator::Scenario::from_yaml(
+        "hubs:\n  - { name: myIoTHub }\nfaults:\n  - { method: GET, path: IotHubStats, status: 429, retry_after: 3600s }\n",
+        "test",
+    )
+    .unwrap();
+    let emu =
+        iothub_emulator::Emulator::start(scenario, iothub_emulator::EmulatorConfig::default())
+            .await
+            .unwrap();
+    let err = client(&emu).get_stats(RG, HUB).await.unwrap_err();
+    let ArmError::Throttled {
+        attempts,
+        retry_after,
+        ..
+    } = &err
+    else {
+        panic!("expected Throttled, got {err:?}");
+    };
+    assert_eq!(*attempts, 1);
+    assert_eq!(*retry_after, Some(Duration::from_secs(3600)));
+    assert!(err.to_string().contains("3600000 ms"), "{err}");
+    emu.shutdown().await;
+}

@@ -19,8 +19,8 @@ fn quick(timeout: Duration) -> PollOptions {
 
 #[tokio::test]
 async fn failover_runs_to_success_and_swaps_regions() {
-    // 2 s emulated failover -> 100 ms real at time scale 0.05.
-    let emu = emulator(iothub_emulator::Scenario::default_scenario()).await;
+    // 6 s emulated failover -> 300 ms real at time scale 0.05.
+    let emu = emulator_yaml("hubs:\n  - { name: myIoTHub, failover: { duration: 6s } }\n").await;
     let client = client(&emu);
 
     let op = client
@@ -139,7 +139,7 @@ async fn never_ending_operation_hits_the_timeout() {
 
 #[tokio::test]
 async fn handle_survives_serde_round_trip_and_resumes_polling() {
-    let emu = emulator(iothub_emulator::Scenario::default_scenario()).await;
+    let emu = emulator_yaml("hubs:\n  - { name: myIoTHub, failover: { duration: 6s } }\n").await;
     let json = {
         let first = client(&emu);
         let op = first
