@@ -421,17 +421,15 @@ pub fn endpoint_health(st: &HubState, now: OffsetDateTime) -> Vec<EndpointHealth
     st.endpoints
         .iter()
         .map(|(name, health)| {
-            let (error, ok) = match health {
-                EndpointHealth::Healthy => (false, true),
-                EndpointHealth::Degraded => (true, true),
-                EndpointHealth::Unhealthy | EndpointHealth::Dead => (true, false),
-                EndpointHealth::Unknown => (false, false),
-            };
+            // Unknown: never tried. Otherwise it was tried, and worked at some point; only a
+            // healthy endpoint has no last error.
             let attempted = *health != EndpointHealth::Unknown;
+            let error = attempted && *health != EndpointHealth::Healthy;
+            let ok = attempted;
             EndpointHealthData {
                 endpoint_id: name.to_owned(),
                 health_status: health.as_str(),
-                last_known_error: error.then_some("ServiceUnavailable"),
+                last_known_error: error.then_some("NotFound"),
                 last_known_error_time: error.then(|| now.clone()),
                 last_successful_send_attempt_time: ok.then(|| now.clone()),
                 last_send_attempt_time: attempted.then(|| now.clone()),

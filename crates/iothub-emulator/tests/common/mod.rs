@@ -1,0 +1,221 @@
+//! Shared test helpers: start an emulator, talk to it over real HTTP on 127.0.0.1, locate the
+//! official fixtures, and validate bodies against the spec's response schemas.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+pub const API: &str = "api-version=2023-06-30";
+pub const SUB: &str = "00000000-0000-0000-0000-000000000000";
+pub const RG: &str = "myResourceGroup";
+pub const HUB: &str = "myIoTHub";
+
+pub fn fixtures() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/arm-fixtures/2023-06-30")
+}
+
+pub fn fixture(name: &str) -> Value {
+    let text = std::fs::read_to_string(fixtures().join(name)).expect("fixture readable");
+    serde_json::from_str(&text).expect("fixture is JSON")
+}
+
+/// Test config: 1000x faster than real time, no cooldown.
+pub fn fast() -> EmulatorConfig {
+    EmulatorConfig {
+        time_scale: 0.001,
+        ..EmulatorConfig::default()
+    }
+}
+
+pub async fn start(scenario: Scenario) -> Emulator {
+    Emulator::start(scenario, fast())
+        .await
+        .expect("emulator starts")
+}
+
+pub async fn start_yaml(yaml: &str) -> Emulator {
+    start(Scenario::from_yaml(yaml, "test.yaml").expect("scenario parses")).await
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+pub fn hub_path(sub: &str, rg: &str, hub: &str) -> String {
+    format!("/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.Devices/IotHubs/{hub}")
+}
+
+pub fn default_hub_url(emu: &Emulator, suffix: &str) -> String {
+    format!(
+        "{}{}{}?{API}",
+        emu.base_url(),
+        hub_path(SUB, RG, HUB),
+        suffix
+    )
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    }
+}
+
+async fn answer(resp: reqwest::Response) -> Answer {
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.unwrap();
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).expect("JSON body")
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+pub async fn get(url: &str) -> Answer {
+    answer(
+        client()
+            .get(url)
+            .bearer_auth("test-token")
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+pub async fn post(url: &str, body: &Value) -> Answer {
+    answer(
+        client()
+            .post(url)
+            .bearer_auth("test-token")
+            .json(body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+pub async fn failover(emu: &Emulator, region: &str) -> Answer {
+    post(
+        &default_hub_url(emu, "/failover"),
+        &serde_json::json!({ "failoverRegion": region }),
+    )
+    .await
+}
+
+/// Polls `check` until it returns `Some`, or fails the test after `limit`.
+pub async fn until<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Polls the async-operation URL until the status is terminal; returns the final body.
+pub async fn wait_operation(async_url: &str) -> Value {
+    until(Duration::from_secs(10), "operation to finish", || async {
+        let a = get(async_url).await;
+        assert_eq!(a.status, 200);
+        (a.body["status"] != "InProgress").then_some(a.body)
+    })
+    .await
+}
+
+/// The spec, and validators for its definitions.
+pub struct Spec {
+    pub doc: Value,
+}
+
+impl Spec {
+    pub fn load() -> Spec {
+        Spec {
+            doc: fixture("iothub.json"),
+        }
+    }
+
+    /// The schema `$ref` of `method path` for `status` (or `default`), if the spec has a body.
+    pub fn response_ref(&self, method: &str, template: &str, status: u16) -> Option<String> {
+        let op = &self.doc["paths"][template][method.to_lowercase()];
+        assert!(
+            op.is_object(),
+            "no operation {method} {template} in the spec"
+        );
+        let responses = &op["responses"];
+        let response = responses
+            .get(status.to_string())
+            .or_else(|| (status >= 400).then(|| &responses["default"]))
+            .unwrap_or_else(|| panic!("status {status} not declared for {method} {template}"));
+        response["schema"]["$ref"].as_str().map(str::to_owned)
+    }
+
+    /// Validates `body` against the response schema of `method template` for `status`.
+    pub fn check(&self, method: &str, template: &str, status: u16, body: &Value) {
+        match self.response_ref(method, template, status) {
+            Some(reference) => self.check_ref(&reference, body),
+            None => assert!(
+                body.is_null(),
+                "{method} {template} {status} declares no body, got {body}"
+            ),
+        }
+    }
+
+    pub fn check_ref(&self, reference: &str, body: &Value) {
+        let mut root = self.doc.clone();
+        root["$ref"] = Value::String(reference.to_owned());
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft4)
+            .should_validate_formats(true)
+            .with_format("date-time-rfc1123", |s: &str| {
+                time::PrimitiveDateTime::parse(
+                    s.trim_end_matches(" GMT"),
+                    time::macros::format_description!(
+                        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second]"
+                    ),
+                )
+                .is_ok()
+                    && s.ends_with(" GMT")
+            })
+            .build(&root)
+            .expect("spec compiles as a schema");
+        let errors: Vec<String> = validator
+            .iter_errors(body)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{reference}: {body} does not conform: {errors:#?}"
+        );
+    }
+}
+
+pub const T_HUB: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{resourceName}";
+pub const T_LIST_RG: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs";
+pub const T_LIST_SUB: &str = "/subscriptions/{subscriptionId}/providers/Microsoft.Devices/IotHubs";
+pub const T_STATS: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{resourceName}/IotHubStats";
+pub const T_QUOTA: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{resourceName}/quotaMetrics";
+pub const T_HEALTH: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{iotHubName}/routingEndpointsHealth";
+pub const T_FAILOVER: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{iotHubName}/failover";

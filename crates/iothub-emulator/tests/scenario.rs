@@ -1,0 +1,142 @@
+//! Scenario files: the documented format parses, defaults are as promised, unknown keys and
+//! impossible combinations are errors that name the file and line.
+#![allow(clippy::unwrap_used)]
+
+use iothub_emulator::{EndpointHealth, Outcome, Scenario, ScenarioError};
+use std::time::Duration;
+
+const FULL: &str = r#"
+page_size: 2
+hubs:
+  - name: myIoTHub
+    resource_group: myResourceGroup
+    subscription: 00000000-0000-0000-0000-000000000000
+    location: westus2
+    secondary: westus
+    state: Active
+    devices: { enabled: 1180, disabled: 20 }
+    quotas: { TotalMessages: [1200, 400000], TotalDeviceCount: [1200, 500000] }
+    endpoints: { events: healthy, telemetry-archive: healthy }
+    failover:
+      duration: 2s
+      outcome: failed
+      error: { code: Boom, message: it broke }
+      after: { devices: { enabled: 1100 }, endpoints: { telemetry-archive: unhealthy }, state: Active }
+      retry_after: 500ms
+faults:
+  - { method: GET, path: IotHubStats, status: 429, retry_after: 1, times: 2 }
+  - { method: POST, path: failover, status: 503, times: 1 }
+  - { method: GET, path: myIoTHub, delay: 500ms }
+  - { method: POST, path: failover, drop_connection: true, after_effect: true, times: 1 }
+"#;
+
+#[test]
+fn the_documented_format_parses() {
+    let s = Scenario::from_yaml(FULL, "full.yaml").unwrap();
+    assert_eq!(s.page_size, Some(2));
+    let hub = &s.hubs[0];
+    assert_eq!(hub.devices.enabled, 1180);
+    assert_eq!(
+        hub.quotas.as_ref().unwrap().get("TotalDeviceCount"),
+        Some(&[1200, 500_000])
+    );
+    assert_eq!(
+        hub.endpoints.get("telemetry-archive"),
+        Some(&EndpointHealth::Healthy)
+    );
+    assert_eq!(hub.failover.duration, Duration::from_secs(2));
+    assert_eq!(hub.failover.retry_after, Duration::from_millis(500));
+    assert_eq!(hub.failover.outcome, Outcome::Failed);
+    let after = hub.failover.after.as_ref().unwrap();
+    assert_eq!(after.devices.unwrap().enabled, Some(1100));
+    assert_eq!(
+        after.endpoints.get("telemetry-archive"),
+        Some(&EndpointHealth::Unhealthy)
+    );
+    assert_eq!(s.faults.len(), 4);
+    assert_eq!(s.faults[0].retry_after, Some(Duration::from_secs(1)));
+    assert_eq!(s.faults[2].delay, Some(Duration::from_millis(500)));
+    assert!(s.faults[3].drop_connection && s.faults[3].after_effect);
+}
+
+#[test]
+fn defaults_match_the_default_scenario() {
+    let parsed = Scenario::from_yaml("hubs: [{ name: myIoTHub }]", "min.yaml").unwrap();
+    assert_eq!(parsed, Scenario::default_scenario());
+    let hub = &parsed.hubs[0];
+    assert_eq!(
+        (
+            hub.location.as_str(),
+            hub.secondary.as_str(),
+            hub.state.as_str()
+        ),
+        ("westus2", "westus", "Active")
+    );
+    assert_eq!((hub.devices.enabled, hub.devices.disabled), (1180, 20));
+    assert_eq!(hub.endpoints.len(), 2);
+    let single = Scenario::single_hub("sub-1", "rg-1", "hub-1");
+    assert_eq!(single.hubs[0].subscription, "sub-1");
+    assert_eq!(single.hubs[0].resource_group, "rg-1");
+    assert_eq!(single.hubs[0].name, "hub-1");
+}
+
+#[test]
+fn unknown_keys_are_errors_with_origin_line_and_column() {
+    let err =
+        Scenario::from_yaml("hubs:\n  - name: a\n    colour: blue\n", "bad.yaml").unwrap_err();
+    match &err {
+        ScenarioError::Parse {
+            origin,
+            line,
+            message,
+            ..
+        } => {
+            assert_eq!(origin, "bad.yaml");
+            assert_eq!(*line, 3, "{err}");
+            assert!(message.contains("colour"), "{message}");
+        }
+        other => panic!("expected a parse error, got {other:?}"),
+    }
+    assert!(err.to_string().starts_with("bad.yaml:3:"), "{err}");
+    let top = Scenario::from_yaml("hubz: []\n", "top.yaml").unwrap_err();
+    assert!(top.to_string().starts_with("top.yaml:1:"), "{top}");
+}
+
+#[test]
+fn wrong_values_are_errors() {
+    for (yaml, needle) in [
+        ("hubs: [{ name: a, endpoints: { e: sick } }]", "sick"),
+        ("hubs: [{ name: a, failover: { duration: soon } }]", "soon"),
+        (
+            "faults: [{ path: x, times: 2 }]",
+            "status, delay or drop_connection",
+        ),
+        ("faults: [{ path: x, status: 200 }]", "400..=599"),
+        (
+            "faults: [{ path: x, delay: 1s, after_effect: true }]",
+            "after_effect",
+        ),
+        ("hubs: [{ name: a }, { name: A }]", "duplicate"),
+        ("hubs: [{ name: a, secondary: westus2 }]", "secondary"),
+        (
+            "hubs: [{ name: a, failover: { error: { code: c, message: m } } }]",
+            "outcome: failed",
+        ),
+        ("page_size: 0", "page_size"),
+    ] {
+        let err = Scenario::from_yaml(yaml, "s.yaml").unwrap_err().to_string();
+        assert!(err.starts_with("s.yaml"), "{err}");
+        assert!(err.contains(needle), "{yaml}: {err}");
+    }
+}
+
+#[test]
+fn load_reads_a_file_and_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scenario.yaml");
+    std::fs::write(&path, FULL).unwrap();
+    assert_eq!(Scenario::load(&path).unwrap().hubs[0].name, "myIoTHub");
+    let missing = Scenario::load(&dir.path().join("nope.yaml")).unwrap_err();
+    assert!(matches!(missing, ScenarioError::Io { .. }));
+    assert!(missing.to_string().contains("nope.yaml"));
+}
