@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use azure_core::credentials::{AccessToken, TokenCredential};
+use azure_core::credentials::TokenCredential;
 use reqwest::{
     Method, StatusCode,
     header::{HeaderMap, HeaderValue},
@@ -66,6 +66,12 @@ pub(crate) struct Response {
     pub body: Vec<u8>,
 }
 
+/// A token, kept as its ready-made `Authorization` header value.
+struct CachedToken {
+    header: HeaderValue,
+    expires_on: OffsetDateTime,
+}
+
 /// The authenticated, retrying HTTP layer shared by all clones of an [`crate::ArmClient`].
 pub(crate) struct Transport {
     http: reqwest::Client,
@@ -73,7 +79,7 @@ pub(crate) struct Transport {
     pub(crate) identity: String,
     scope: String,
     retry: RetryOptions,
-    token: Mutex<Option<AccessToken>>,
+    token: Mutex<Option<CachedToken>>,
     pub(crate) ratelimit: StdMutex<RateLimitInfo>,
 }
 
@@ -114,37 +120,39 @@ impl Transport {
         })
     }
 
-    /// The cached token, refreshed from the credential when close to expiry.
+    /// The cached `Authorization` value, refreshed from the credential when close to expiry.
     async fn bearer(&self) -> Result<HeaderValue, ArmError> {
         let mut cached = self.token.lock().await;
-        let fresh = cached
-            .as_ref()
-            .is_some_and(|t| t.expires_on - OffsetDateTime::now_utc() > TOKEN_REFRESH_MARGIN);
-        if !fresh {
-            let token = self
-                .credential
-                .get_token(&[self.scope.as_str()], None)
-                .await
-                .map_err(|e| ArmError::Credential {
-                    identity: self.identity.clone().into(),
-                    scope: self.scope.clone().into(),
-                    message: e.to_string().into(),
-                })?;
-            *cached = Some(token);
+        if let Some(token) = cached.as_ref()
+            && token.expires_on - OffsetDateTime::now_utc() > TOKEN_REFRESH_MARGIN
+        {
+            return Ok(token.header.clone());
         }
-        let secret = cached
-            .as_ref()
-            .map(|t| t.token.secret())
-            .unwrap_or_default();
-        let mut value = HeaderValue::from_str(&format!("Bearer {secret}")).map_err(|_| {
-            ArmError::Credential {
-                identity: self.identity.clone().into(),
-                scope: self.scope.clone().into(),
-                message: "the token contains characters not allowed in an HTTP header".into(),
-            }
-        })?;
-        value.set_sensitive(true);
-        Ok(value)
+        let credential_error = |message: String| ArmError::Credential {
+            identity: self.identity.clone().into(),
+            scope: self.scope.clone().into(),
+            message: message.into(),
+        };
+        let token = self
+            .credential
+            .get_token(&[self.scope.as_str()], None)
+            .await
+            .map_err(|e| credential_error(e.to_string()))?;
+        let mut header = HeaderValue::from_str(&format!("Bearer {}", token.token.secret()))
+            .map_err(|_| {
+                credential_error(
+                    "the token contains characters not allowed in an HTTP header".into(),
+                )
+            })?;
+        // Marked sensitive so hyper and reqwest never print it.
+        header.set_sensitive(true);
+        let entry = CachedToken {
+            header,
+            expires_on: token.expires_on,
+        };
+        let header = entry.header.clone();
+        *cached = Some(entry);
+        Ok(header)
     }
 
     /// Sends `method url` (with an optional JSON body), retrying per `mode`.
