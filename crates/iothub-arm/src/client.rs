@@ -237,10 +237,10 @@ impl ArmClient {
     }
 
     /// The hubs of a resource group, following `nextLink` pages lazily.
-    pub fn list_hubs_by_resource_group(
-        &self,
+    pub fn list_hubs_by_resource_group<'a>(
+        &'a self,
         resource_group: &str,
-    ) -> impl Stream<Item = Result<IotHub, ArmError>> + '_ {
+    ) -> impl Stream<Item = Result<IotHub, ArmError>> + use<'a> {
         let first = non_empty("resource group", resource_group)
             .map(|()| self.hubs_by_resource_group_url(resource_group));
         self.pages(first)

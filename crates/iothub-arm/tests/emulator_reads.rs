@@ -152,3 +152,13 @@ async fn stream_is_lazy_and_stops_at_first_item_when_asked() {
     assert_eq!(pages.len(), 1, "{pages:?}");
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn list_stream_does_not_borrow_the_resource_group_argument() {
+    let emu = emulator_yaml(PAGED).await;
+    let client = client(&emu);
+    let stream = client.list_hubs_by_resource_group(&String::from("rg-paged"));
+    let hubs: Vec<_> = stream.try_collect().await.unwrap();
+    assert_eq!(hubs.len(), 3);
+    emu.shutdown().await;
+}
