@@ -173,7 +173,7 @@ impl Transport {
                 .request(method.clone(), url.clone())
                 .header(reqwest::header::AUTHORIZATION, self.bearer().await?)
                 .header(reqwest::header::ACCEPT, "application/json")
-                .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string());
+                .header("x-ms-client-request-id", client_request_id());
             if let Some(body) = body {
                 request = request.json(body);
             }
@@ -343,6 +343,15 @@ fn auth_hint(status: u16) -> &'static str {
         "The identity lacks permission: reading a hub needs Reader and a failover needs Contributor \
          (or a custom role with Microsoft.Devices/IotHubs/failover/action) on the hub, its resource group or subscription"
     }
+}
+
+/// A fresh `x-ms-client-request-id` (a v4 UUID), from the thread-local RNG rather than
+/// a getrandom system call per request.
+fn client_request_id() -> String {
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .hyphenated()
+        .to_string()
 }
 
 /// Refuses to send a bearer token anywhere but https, or http on a loopback address.
