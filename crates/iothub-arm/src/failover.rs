@@ -193,8 +193,9 @@ impl ArmClient {
         }
     }
 
-    /// Re-attaches to a failover started elsewhere (same as using the handle; checks its URLs).
-    pub fn resume_failover(&self, op: &FailoverOperation) -> Result<(), ArmError> {
+    /// Checks a handle read back from storage before polling it: its URLs must be https
+    /// (or loopback). Re-attaching is then just `poll_failover` / `wait_failover` with it.
+    pub fn check_failover_handle(&self, op: &FailoverOperation) -> Result<(), ArmError> {
         for url in [&op.async_operation_url, &op.location_url]
             .into_iter()
             .flatten()

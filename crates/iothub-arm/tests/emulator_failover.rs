@@ -156,7 +156,7 @@ async fn handle_survives_serde_round_trip_and_resumes_polling() {
     let op: FailoverOperation = serde_json::from_str(&json).unwrap();
     assert_eq!(serde_json::to_string(&op).unwrap(), json);
     let second = client(&emu);
-    second.resume_failover(&op).unwrap();
+    second.check_failover_handle(&op).unwrap();
     let outcome = second
         .wait_failover(&op, quick(Duration::from_secs(20)), |_| {})
         .await

@@ -162,3 +162,29 @@ async fn list_stream_does_not_borrow_the_resource_group_argument() {
     assert_eq!(hubs.len(), 3);
     emu.shutdown().await;
 }
+
+/// The executor shares one client across tasks and spawns its futures.
+#[test]
+fn client_and_its_futures_are_send_and_sync() {
+    fn send_sync_clone<T: Send + Sync + Clone + std::fmt::Debug>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync_clone::<iothub_arm::ArmClient>();
+    send_sync_clone::<iothub_arm::FailoverOperation>();
+    let client = iothub_arm::ArmClient::new(
+        std::sync::Arc::new(iothub_arm::StaticTokenCredential::new("t")),
+        SUB,
+        iothub_arm::ClientOptions::default(),
+    )
+    .unwrap();
+    send(&client.get_hub(RG, HUB));
+    send(&client.get_stats(RG, HUB));
+    send(&client.quota_metrics(RG, HUB));
+    send(&client.endpoint_health(RG, HUB));
+    send(&client.list_hubs_by_subscription());
+    send(&client.begin_manual_failover(RG, HUB, "westus"));
+    let op: iothub_arm::FailoverOperation = serde_json::from_str(
+        r#"{"hub_id":"h","region":"westus","started_at":"2026-01-01T00:00:00Z","async_operation_url":null,"location_url":null,"completed_immediately":true}"#,
+    )
+    .unwrap();
+    send(&client.wait_failover(&op, iothub_arm::PollOptions::default(), |_| {}));
+}
