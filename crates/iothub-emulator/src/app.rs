@@ -77,7 +77,7 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
             app.log.record(
                 seq,
                 arrived,
-                parts.method.as_str(),
+                &parts.method,
                 path,
                 query,
                 response.status().as_u16(),
@@ -85,8 +85,7 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
             response
         }
         Outcome::Drop => {
-            app.log
-                .record(seq, arrived, parts.method.as_str(), path, query, 0);
+            app.log.record(seq, arrived, &parts.method, path, query, 0);
             match conn {
                 Some(ConnHandle(kill)) => {
                     kill.notify_one();

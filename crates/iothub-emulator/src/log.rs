@@ -5,18 +5,18 @@
 //! (oldest entries dropped) so a long benchmark cannot grow it without limit.
 
 use parking_lot::Mutex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 const SHARDS: usize = 16;
-/// Per shard; 16 x 16384 = 262,144 requests kept.
-const SHARD_CAPACITY: usize = 16_384;
+/// Per shard; 16 x 4096 = the latest 65,536 requests kept (about 15 MiB at most).
+const SHARD_CAPACITY: usize = 4_096;
 
 /// One request the emulator received.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordedRequest {
     /// Arrival order, from 1.
     pub seq: u64,
@@ -30,13 +30,15 @@ pub struct RecordedRequest {
     pub status: u16,
 }
 
+/// Kept small: a benchmark fills the log at tens of thousands of entries a second.
 #[derive(Debug)]
 struct Entry {
     seq: u64,
     time: OffsetDateTime,
-    method: String,
-    path: String,
-    query: String,
+    method: axum::http::Method,
+    /// Path and query in one allocation, split at `path_len`.
+    target: Box<str>,
+    path_len: u32,
     status: u16,
 }
 
@@ -59,16 +61,18 @@ impl RequestLog {
         self.next.fetch_add(1, Ordering::Relaxed)
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub fn record(
         &self,
         seq: u64,
         time: OffsetDateTime,
-        method: &str,
+        method: &axum::http::Method,
         path: &str,
         query: &str,
         status: u16,
     ) {
+        let mut target = String::with_capacity(path.len() + query.len());
+        target.push_str(path);
+        target.push_str(query);
         let shard = &self.shards[(seq as usize) % SHARDS];
         let mut entries = shard.lock();
         if entries.len() >= SHARD_CAPACITY {
@@ -77,9 +81,9 @@ impl RequestLog {
         entries.push_back(Entry {
             seq,
             time,
-            method: method.to_owned(),
-            path: path.to_owned(),
-            query: query.to_owned(),
+            method: method.clone(),
+            target: target.into_boxed_str(),
+            path_len: u32::try_from(path.len()).unwrap_or(u32::MAX),
             status,
         });
     }
@@ -89,13 +93,16 @@ impl RequestLog {
         let mut all: Vec<RecordedRequest> = Vec::new();
         for shard in &self.shards {
             let entries = shard.lock();
-            all.extend(entries.iter().map(|e| RecordedRequest {
-                seq: e.seq,
-                time: e.time.format(&Rfc3339).unwrap_or_default(),
-                method: e.method.clone(),
-                path: e.path.clone(),
-                query: e.query.clone(),
-                status: e.status,
+            all.extend(entries.iter().map(|e| {
+                let (path, query) = e.target.split_at((e.path_len as usize).min(e.target.len()));
+                RecordedRequest {
+                    seq: e.seq,
+                    time: e.time.format(&Rfc3339).unwrap_or_default(),
+                    method: e.method.to_string(),
+                    path: path.to_owned(),
+                    query: query.to_owned(),
+                    status: e.status,
+                }
             }));
         }
         all.sort_by_key(|r| r.seq);

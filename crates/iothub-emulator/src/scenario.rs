@@ -18,8 +18,9 @@ pub const DEFAULT_RESOURCE_GROUP: &str = "myResourceGroup";
 /// The hub of the default scenario.
 pub const DEFAULT_HUB: &str = "myIoTHub";
 
-/// Everything the emulator is seeded with.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// Everything the emulator is seeded with. `Scenario::default()` is empty (no hubs);
+/// `default_scenario()` holds the default hub.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// The hubs, each in its subscription and resource group.
@@ -352,6 +353,13 @@ fn default_endpoints() -> OrderedMap<EndpointHealth> {
     ])
 }
 
+impl Default for HubSeed {
+    /// `myIoTHub` in the default resource group and subscription.
+    fn default() -> Self {
+        HubSeed::new(DEFAULT_SUBSCRIPTION, DEFAULT_RESOURCE_GROUP, DEFAULT_HUB)
+    }
+}
+
 impl HubSeed {
     /// A healthy hub with every default (westus2 paired with westus, 1180 + 20 devices, two
     /// healthy endpoints, a 2 s successful failover).
@@ -481,6 +489,16 @@ impl Scenario {
                     "name, resource_group and subscription cannot contain '/'",
                 ));
             }
+            if !valid_hub_name(&hub.name) {
+                return Err(invalid(
+                    format!("{at}.name"),
+                    &format!(
+                        "{:?} is not a valid IoT hub name (3-50 letters, digits or hyphens, \
+                         not only digits, not starting or ending with a hyphen)",
+                        hub.name
+                    ),
+                ));
+            }
             let key = (
                 hub.subscription.to_ascii_lowercase(),
                 hub.resource_group.to_ascii_lowercase(),
@@ -544,18 +562,29 @@ impl Scenario {
     }
 }
 
+/// The spec's `Resource.name` pattern `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$`, so
+/// every body the emulator serves conforms.
+fn valid_hub_name(name: &str) -> bool {
+    (3..=50).contains(&name.len())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.chars().all(|c| c.is_ascii_digit())
+}
+
 /// Turns a serde-saphyr error into origin:line:col plus its message (without the snippet).
 fn parse_error(error: &serde_saphyr::Error, origin: &str) -> ScenarioError {
     let (line, column) = error
         .location()
         .map(|l| (l.line(), l.column()))
         .unwrap_or((0, 0));
-    let full = error.to_string();
-    let message = full
-        .lines()
-        .next()
-        .unwrap_or("invalid scenario")
-        .trim()
+    let full = error.without_snippet().to_string();
+    let first = full.lines().next().unwrap_or("invalid scenario").trim();
+    // The rendered text repeats the position ("... at line 3, column 5"); keep the message.
+    let suffix = format!(" at line {line}, column {column}");
+    let message = first
+        .strip_suffix(suffix.as_str())
+        .unwrap_or(first)
         .to_owned();
     ScenarioError::Parse {
         origin: origin.to_owned(),

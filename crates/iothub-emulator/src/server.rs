@@ -142,6 +142,16 @@ impl Emulator {
         self.app.store.names()
     }
 
+    /// The ARM resource ids of the hubs it holds, in scenario order.
+    pub fn hub_ids(&self) -> Vec<String> {
+        self.app
+            .store
+            .hubs
+            .iter()
+            .map(crate::wire::hub_id)
+            .collect()
+    }
+
     /// Stops accepting, closes every connection, and waits for the server to end.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);

@@ -79,7 +79,13 @@ async fn success_bodies_conform() {
 #[tokio::test]
 async fn error_bodies_conform() {
     let spec = Spec::load();
-    let emu = start_yaml(SCENARIO).await;
+    // A failover that never ends, so the second POST meets it running (409) on any machine.
+    let stuck = SCENARIO.replace(
+        "    tags: { env: test }\n",
+        "    tags: { env: test }\n    failover: { stuck: true }\n",
+    );
+    assert_ne!(stuck, SCENARIO);
+    let emu = start_yaml(&stuck).await;
     let base = emu.base_url().to_owned();
     let unauth = client()
         .get(default_hub_url(&emu, ""))

@@ -28,19 +28,7 @@ async fn requests_are_recorded_in_order_with_status() {
             200,
             "no auth needed for the emulator's own endpoint"
         );
-        let v: serde_json::Value = resp.json().await.unwrap();
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|r| iothub_emulator::RecordedRequest {
-                seq: r["seq"].as_u64().unwrap(),
-                time: r["time"].as_str().unwrap().to_owned(),
-                method: r["method"].as_str().unwrap().to_owned(),
-                path: r["path"].as_str().unwrap().to_owned(),
-                query: r["query"].as_str().unwrap().to_owned(),
-                status: r["status"].as_u64().unwrap() as u16,
-            })
-            .collect()
+        resp.json().await.unwrap()
     };
     let in_process = emu.requests();
     assert_eq!(over_http, in_process);
@@ -77,12 +65,16 @@ async fn requests_are_recorded_in_order_with_status() {
 #[tokio::test]
 async fn api_surface_reports_hubs_and_url_and_shuts_down() {
     let emu = Emulator::start(
-        Scenario::from_yaml("hubs: [{ name: b }, { name: a }]", "t").unwrap(),
+        Scenario::from_yaml("hubs: [{ name: hub-b }, { name: hub-a }]", "t").unwrap(),
         EmulatorConfig::default(),
     )
     .await
     .unwrap();
-    assert_eq!(emu.hub_names(), ["b", "a"]);
+    assert_eq!(emu.hub_names(), ["hub-b", "hub-a"]);
+    assert_eq!(
+        emu.hub_ids()[0],
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup/providers/Microsoft.Devices/IotHubs/hub-b"
+    );
     let url = emu.base_url().to_owned();
     assert!(url.starts_with("http://127.0.0.1:") && !url.ends_with('/'));
     emu.shutdown().await;
@@ -107,4 +99,14 @@ async fn bad_configuration_is_an_error() {
             .await
             .is_err()
     );
+}
+
+#[test]
+fn handles_and_futures_can_cross_threads() {
+    fn send<T: Send + 'static>(_: &T) {}
+    fn sync<T: Sync>() {}
+    let start = Emulator::start(Scenario::default_scenario(), EmulatorConfig::default());
+    send(&start);
+    sync::<Emulator>();
+    sync::<Scenario>();
 }

@@ -98,6 +98,10 @@ fn unknown_keys_are_errors_with_origin_line_and_column() {
         other => panic!("expected a parse error, got {other:?}"),
     }
     assert!(err.to_string().starts_with("bad.yaml:3:"), "{err}");
+    assert!(
+        !err.to_string().contains("line 3"),
+        "position said once: {err}"
+    );
     let top = Scenario::from_yaml("hubz: []\n", "top.yaml").unwrap_err();
     assert!(top.to_string().starts_with("top.yaml:1:"), "{top}");
 }
@@ -116,13 +120,17 @@ fn wrong_values_are_errors() {
             "faults: [{ path: x, delay: 1s, after_effect: true }]",
             "after_effect",
         ),
-        ("hubs: [{ name: a }, { name: A }]", "duplicate"),
-        ("hubs: [{ name: a, secondary: westus2 }]", "secondary"),
+        ("hubs: [{ name: hub-a }, { name: HUB-A }]", "duplicate"),
+        ("hubs: [{ name: hub-a, secondary: westus2 }]", "secondary"),
         (
-            "hubs: [{ name: a, failover: { error: { code: c, message: m } } }]",
+            "hubs: [{ name: hub-a, failover: { error: { code: c, message: m } } }]",
             "outcome: failed",
         ),
         ("page_size: 0", "page_size"),
+        ("hubs: [{ name: ab }]", "IoT hub name"),
+        ("hubs: [{ name: my_hub }]", "IoT hub name"),
+        ("hubs: [{ name: hub- }]", "IoT hub name"),
+        ("hubs: [{ name: \"12345\" }]", "IoT hub name"),
     ] {
         let err = Scenario::from_yaml(yaml, "s.yaml").unwrap_err().to_string();
         assert!(err.starts_with("s.yaml"), "{err}");
