@@ -100,7 +100,7 @@ impl ArmClient {
         if endpoint.cannot_be_a_base() {
             return Err(ArmError::InvalidInput {
                 what: "ARM endpoint".into(),
-                message: format!("{endpoint} cannot have a path"),
+                message: format!("{endpoint} cannot have a path").into(),
             });
         }
         let transport = Transport::new(credential, &options)?;
@@ -237,10 +237,10 @@ impl ArmClient {
     }
 
     /// The hubs of a resource group, following `nextLink` pages lazily.
-    pub fn list_hubs_by_resource_group(
-        &self,
+    pub fn list_hubs_by_resource_group<'a>(
+        &'a self,
         resource_group: &str,
-    ) -> impl Stream<Item = Result<IotHub, ArmError>> + '_ {
+    ) -> impl Stream<Item = Result<IotHub, ArmError>> + use<'a> {
         let first = non_empty("resource group", resource_group)
             .map(|()| self.hubs_by_resource_group_url(resource_group));
         self.pages(first)
@@ -300,9 +300,9 @@ impl ArmClient {
                 // Only non-idempotent sends report this; a GET never does.
                 SendError::OutcomeUnknown(reason) => ArmError::Transport {
                     method: "GET".into(),
-                    url: url.to_string(),
+                    url: url.to_string().into(),
                     attempts: 1,
-                    message: reason,
+                    message: reason.into(),
                 },
             })
     }
@@ -315,11 +315,12 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
 ) -> Result<T, ArmError> {
     serde_json::from_slice(body).map_err(|e| ArmError::InvalidResponse {
         method: method.into(),
-        url: url.to_string(),
+        url: url.to_string().into(),
         message: format!(
             "the body is not the expected JSON ({e}); it starts with {:?}",
             String::from_utf8_lossy(&body[..body.len().min(200)])
-        ),
+        )
+        .into(),
     })
 }
 

@@ -83,7 +83,7 @@ impl AuthMethod {
                 what: "auth method".into(),
                 message: format!(
                     "{text:?} is not one of auto, azure-cli, managed-identity, workload-identity, client-secret"
-                ),
+                ).into(),
             }),
         }
     }
@@ -182,7 +182,7 @@ fn client_secret(cloud: &Cloud) -> Result<Arc<dyn TokenCredential>, ArmError> {
                 what: "client-secret credential".into(),
                 message: format!(
                     "{name} is not set; client-secret auth needs AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET"
-                ),
+                ).into(),
             })
     };
     let tenant = var("AZURE_TENANT_ID")?;
@@ -201,8 +201,8 @@ fn client_secret(cloud: &Cloud) -> Result<Arc<dyn TokenCredential>, ArmError> {
 
 fn failed(method: &AuthMethod, error: azure_core::Error) -> ArmError {
     ArmError::InvalidInput {
-        what: format!("{} credential", method.name()),
-        message: error.to_string(),
+        what: format!("{} credential", method.name()).into(),
+        message: error.to_string().into(),
     }
 }
 
@@ -327,5 +327,79 @@ impl TokenCredential for StaticTokenCredential {
             self.token.clone(),
             OffsetDateTime::now_utc() + CoreDuration::hours(1),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn auth_names_round_trip() {
+        for method in [
+            AuthMethod::Auto,
+            AuthMethod::AzureCli,
+            AuthMethod::ManagedIdentity,
+            AuthMethod::WorkloadIdentity,
+            AuthMethod::ClientSecret,
+        ] {
+            assert_eq!(AuthMethod::parse(method.name()).unwrap(), method);
+        }
+        let err = AuthMethod::parse("password").unwrap_err();
+        assert!(err.to_string().contains("azure-cli"));
+    }
+
+    #[tokio::test]
+    async fn static_token_is_never_printed() {
+        let method = AuthMethod::StaticToken("s3cr3t-value".into());
+        assert!(!format!("{method:?}").contains("s3cr3t"));
+        let credential = credential_for(&method, &Cloud::Public).unwrap();
+        assert!(!format!("{credential:?}").contains("s3cr3t"));
+        let token = credential
+            .get_token(&["https://management.azure.com/.default"], None)
+            .await
+            .unwrap();
+        assert_eq!(token.token.secret(), "s3cr3t-value");
+        assert!(!format!("{token:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn azure_cli_credential_is_described() {
+        let credential = credential_for(&AuthMethod::AzureCli, &Cloud::Public).unwrap();
+        assert_eq!(format!("{credential:?}"), "Azure CLI (az login)");
+    }
+
+    #[tokio::test]
+    async fn chain_keeps_the_first_source_that_works() {
+        #[derive(Debug)]
+        struct Refusing;
+        #[async_trait]
+        impl TokenCredential for Refusing {
+            async fn get_token(
+                &self,
+                _: &[&str],
+                _: Option<TokenRequestOptions<'_>>,
+            ) -> azure_core::Result<AccessToken> {
+                Err(azure_core::Error::with_message(
+                    azure_core::error::ErrorKind::Credential,
+                    "not signed in",
+                ))
+            }
+        }
+        let chain = ChainedCredential::new(vec![
+            Arc::new(Refusing),
+            Arc::new(StaticTokenCredential::new("second")),
+        ]);
+        let token = chain.get_token(&["scope"], None).await.unwrap();
+        assert_eq!(token.token.secret(), "second");
+        assert_eq!(
+            format!("{chain:?}"),
+            "a static token (chosen by --auth auto)"
+        );
+
+        let empty = ChainedCredential::new(vec![Arc::new(Refusing)]);
+        let err = empty.get_token(&["scope"], None).await.unwrap_err();
+        assert!(err.to_string().contains("not signed in"));
     }
 }

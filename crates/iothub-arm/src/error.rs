@@ -24,15 +24,15 @@ pub enum ArmError {
         /// HTTP status code.
         status: u16,
         /// ARM error code (`ResourceNotFound`, `Conflict`, ...), when the body carried one.
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// ARM's message, or the status reason when the body had none.
-        message: String,
+        message: Box<str>,
         /// `x-ms-request-id` of the failing response, for Azure support.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
         /// HTTP method of the request.
-        method: String,
+        method: Box<str>,
         /// URL of the request (never contains credentials).
-        url: String,
+        url: Box<str>,
     },
 
     /// ARM refused the identity (401) or its permissions (403).
@@ -45,19 +45,19 @@ pub enum ArmError {
         /// 401 or 403.
         status: u16,
         /// ARM error code (`InvalidAuthenticationToken`, `AuthorizationFailed`, ...).
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// ARM's message.
-        message: String,
+        message: Box<str>,
         /// Which identity the client used (a description, never a secret).
-        identity: String,
+        identity: Box<str>,
         /// What to do about it.
-        hint: String,
+        hint: &'static str,
         /// `x-ms-request-id` of the failing response.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
         /// HTTP method of the request.
-        method: String,
+        method: Box<str>,
         /// URL of the request.
-        url: String,
+        url: Box<str>,
     },
 
     /// Still throttled (429) after every retry the policy allowed.
@@ -70,9 +70,9 @@ pub enum ArmError {
     )]
     Throttled {
         /// HTTP method of the request.
-        method: String,
+        method: Box<str>,
         /// URL of the request.
-        url: String,
+        url: Box<str>,
         /// How many requests were sent.
         attempts: u32,
         /// The server's last `Retry-After`, if any.
@@ -82,7 +82,7 @@ pub enum ArmError {
         /// `x-ms-ratelimit-remaining-subscription-writes` of the last response.
         remaining_writes: Option<u64>,
         /// `x-ms-request-id` of the last response.
-        request_id: Option<String>,
+        request_id: Option<Box<str>>,
     },
 
     /// The failover request may or may not have reached ARM: the connection broke
@@ -93,22 +93,22 @@ pub enum ArmError {
     )]
     FailoverOutcomeUnknown {
         /// Hub resource id (path) the failover was requested for.
-        hub: String,
+        hub: Box<str>,
         /// Requested target region.
-        region: String,
+        region: Box<str>,
         /// Why the outcome is unknown.
-        reason: String,
+        reason: Box<str>,
     },
 
     /// The long-running operation ended `Failed` or `Canceled`.
     #[error("the operation ended {status}{}: {message}", fmt_code(code))]
     OperationFailed {
         /// Terminal status as ARM spelled it (`Failed`, `Canceled`).
-        status: String,
+        status: Box<str>,
         /// ARM error code from the status body.
-        code: Option<String>,
+        code: Option<Box<str>>,
         /// ARM error message from the status body.
-        message: String,
+        message: Box<str>,
     },
 
     /// Waiting for an operation took longer than allowed. The operation itself
@@ -121,31 +121,31 @@ pub enum ArmError {
         /// How long the client waited.
         waited: Duration,
         /// The last status the operation reported.
-        last_status: String,
+        last_status: Box<str>,
     },
 
     /// No HTTP response at all (connection refused, reset, timed out) after all retries.
     #[error("could not reach ARM for {method} {url} after {attempts} attempts: {message}")]
     Transport {
         /// HTTP method of the request.
-        method: String,
+        method: Box<str>,
         /// URL of the request.
-        url: String,
+        url: Box<str>,
         /// How many requests were attempted.
         attempts: u32,
         /// The transport error, flattened to text (it never contains headers).
-        message: String,
+        message: Box<str>,
     },
 
     /// The credential could not produce a token.
     #[error("could not get a token for {scope} from {identity}: {message}")]
     Credential {
         /// Which identity was asked.
-        identity: String,
+        identity: Box<str>,
         /// The scope requested.
-        scope: String,
+        scope: Box<str>,
         /// What the credential said.
-        message: String,
+        message: Box<str>,
     },
 
     /// A bearer token would have been sent over plain http to a non-loopback host.
@@ -154,31 +154,35 @@ pub enum ArmError {
     )]
     InsecureEndpoint {
         /// The refused URL.
-        url: String,
+        url: Box<str>,
     },
 
     /// ARM answered successfully but the body was not what the API promises.
     #[error("unexpected response to {method} {url}: {message}")]
     InvalidResponse {
         /// HTTP method of the request.
-        method: String,
+        method: Box<str>,
         /// URL of the request.
-        url: String,
+        url: Box<str>,
         /// What was wrong.
-        message: String,
+        message: Box<str>,
     },
 
     /// The client was configured or called with an invalid value.
     #[error("invalid {what}: {message}")]
     InvalidInput {
         /// Which input.
-        what: String,
+        what: Box<str>,
         /// What is wrong with it.
-        message: String,
+        message: Box<str>,
     },
 }
 
 impl ArmError {
+    /// Size budget: small enough that `Result<_, ArmError>` stays cheap to return
+    /// (clippy's `result_large_err` threshold), hence `Box<str>` rather than `String`.
+    pub const MAX_SIZE: usize = 128;
+
     /// The HTTP status ARM answered, for errors that carry one.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -214,11 +218,11 @@ impl ArmError {
     }
 }
 
-fn fmt_code(code: &Option<String>) -> String {
+fn fmt_code(code: &Option<Box<str>>) -> String {
     code.as_ref().map(|c| format!(" ({c})")).unwrap_or_default()
 }
 
-fn fmt_request_id(request_id: &Option<String>) -> String {
+fn fmt_request_id(request_id: &Option<Box<str>>) -> String {
     request_id
         .as_ref()
         .map(|r| format!(" [x-ms-request-id {r}]"))
@@ -233,4 +237,14 @@ fn fmt_retry_after(retry_after: &Option<Duration>) -> String {
 
 fn fmt_opt(value: &Option<u64>) -> String {
     value.map(|v| v.to_string()).unwrap_or_else(|| "?".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_stays_small() {
+        assert!(std::mem::size_of::<ArmError>() <= ArmError::MAX_SIZE);
+    }
 }

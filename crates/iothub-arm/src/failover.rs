@@ -61,9 +61,9 @@ impl ArmClient {
             .map_err(|e| match e {
                 SendError::Arm(e) => e,
                 SendError::OutcomeUnknown(reason) => ArmError::FailoverOutcomeUnknown {
-                    hub: hub_id.clone(),
-                    region: failover_region.to_string(),
-                    reason,
+                    hub: hub_id.clone().into(),
+                    region: failover_region.to_string().into(),
+                    reason: reason.into(),
                 },
             })?;
         let header_url = |name: &str| {
@@ -97,46 +97,45 @@ impl ArmClient {
             let Some(status) = body.status.clone() else {
                 return Err(ArmError::InvalidResponse {
                     method: "GET".into(),
-                    url: status_url.to_string(),
+                    url: status_url.to_string().into(),
                     message: "the operation status has no `status` field".into(),
                 });
             };
-            return match classify(&status) {
-                StatusKind::InProgress => Ok(OperationPoll::InProgress {
-                    status,
-                    retry_after: retry_after(&response.headers, OffsetDateTime::now_utc()),
-                }),
-                StatusKind::Failed => {
-                    let error = body.error_body();
-                    Ok(OperationPoll::Failed(OperationError {
-                        message: error.full_message().unwrap_or_else(|| {
-                            format!("ARM reported status {status} without an error message")
-                        }),
-                        code: error.code,
-                        status,
-                    }))
-                }
-                StatusKind::Succeeded => {
-                    if let Some(location) = &op.location_url {
-                        self.get(location).await?;
-                    }
-                    Ok(OperationPoll::Succeeded)
-                }
-            };
+            let poll = status_poll(
+                status,
+                &body,
+                retry_after(&response.headers, OffsetDateTime::now_utc()),
+            );
+            // After success, read the Location URL once, as ARMPolling does for a POST.
+            if poll == OperationPoll::Succeeded
+                && let Some(location) = &op.location_url
+            {
+                self.get(location).await?;
+            }
+            return Ok(poll);
         }
         if let Some(location) = &op.location_url {
             let response = self.get(location).await?;
-            return Ok(match response.status {
-                StatusCode::ACCEPTED => OperationPoll::InProgress {
+            let server_wait = retry_after(&response.headers, OffsetDateTime::now_utc());
+            if response.status == StatusCode::ACCEPTED {
+                return Ok(OperationPoll::InProgress {
                     status: "InProgress".into(),
-                    retry_after: retry_after(&response.headers, OffsetDateTime::now_utc()),
-                },
-                _ => OperationPoll::Succeeded,
+                    retry_after: server_wait,
+                });
+            }
+            // As ARMPolling's LocationPolling: an empty answer is done; a body's `status` decides otherwise.
+            if response.body.iter().all(u8::is_ascii_whitespace) {
+                return Ok(OperationPoll::Succeeded);
+            }
+            let body: OperationStatusBody = parse_json("GET", location, &response.body)?;
+            return Ok(match body.status.clone() {
+                None => OperationPoll::Succeeded,
+                Some(status) => status_poll(status, &body, server_wait),
             });
         }
         Err(ArmError::InvalidResponse {
             method: "POST".into(),
-            url: op.hub_id.clone(),
+            url: op.hub_id.clone().into(),
             message: "the failover was accepted but ARM gave neither an Azure-AsyncOperation nor a Location URL to follow it; watch the hub's state instead".into(),
         })
     }
@@ -177,7 +176,7 @@ impl ArmClient {
             if elapsed >= opts.timeout {
                 return Err(ArmError::Timeout {
                     waited: elapsed,
-                    last_status: status,
+                    last_status: status.into(),
                 });
             }
             let wait = server_wait
@@ -194,8 +193,9 @@ impl ArmClient {
         }
     }
 
-    /// Re-attaches to a failover started elsewhere (same as using the handle; checks its URLs).
-    pub fn resume_failover(&self, op: &FailoverOperation) -> Result<(), ArmError> {
+    /// Checks a handle read back from storage before polling it: its URLs must be https
+    /// (or loopback). Re-attaching is then just `poll_failover` / `wait_failover` with it.
+    pub fn check_failover_handle(&self, op: &FailoverOperation) -> Result<(), ArmError> {
         for url in [&op.async_operation_url, &op.location_url]
             .into_iter()
             .flatten()
@@ -203,6 +203,31 @@ impl ArmClient {
             crate::transport::ensure_secure(url)?;
         }
         Ok(())
+    }
+}
+
+/// Maps an operation status string (and the body's error) to a poll result.
+fn status_poll(
+    status: String,
+    body: &OperationStatusBody,
+    server_wait: Option<std::time::Duration>,
+) -> OperationPoll {
+    match classify(&status) {
+        StatusKind::InProgress => OperationPoll::InProgress {
+            status,
+            retry_after: server_wait,
+        },
+        StatusKind::Succeeded => OperationPoll::Succeeded,
+        StatusKind::Failed => {
+            let error = body.error_body();
+            OperationPoll::Failed(OperationError {
+                message: error.full_message().unwrap_or_else(|| {
+                    format!("ARM reported status {status} without an error message")
+                }),
+                code: error.code,
+                status,
+            })
+        }
     }
 }
 

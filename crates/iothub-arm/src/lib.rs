@@ -8,10 +8,23 @@
 //! `nextLink` ([`paging`]); the manual failover is a long-running operation run as
 //! azure-mgmt-core's ARMPolling does ([`failover`], [`operation`]). Failures are
 //! [`ArmError`]s. The crate knows nothing of runbooks.
-
-// ArmError carries status, code, message, request id, method and URL so a 3 a.m. reader
-// can act on it; it only travels on the (slow) network error path, so its size is no cost.
-#![allow(clippy::result_large_err)]
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use iothub_arm::{ArmClient, AuthMethod, ClientOptions, Cloud, PollOptions, credential_for};
+//!
+//! # async fn drill() -> Result<(), iothub_arm::ArmError> {
+//! let credential = credential_for(&AuthMethod::Auto, &Cloud::Public)?;
+//! let client = ArmClient::new(credential, "<subscription-id>", ClientOptions::default())?;
+//! let hub = client.get_hub("myResourceGroup", "myIoTHub").await?;
+//! let target = hub.secondary_location().unwrap_or_default().to_string();
+//! let op = client.begin_manual_failover("myResourceGroup", "myIoTHub", &target).await?;
+//! // `op` is Serialize: journal it so another process can poll it again.
+//! let opts = PollOptions { interval: Duration::from_secs(60), timeout: Duration::from_secs(7200) };
+//! let outcome = client.wait_failover(&op, opts, |p| eprintln!("{} after {:?}", p.status, p.elapsed)).await?;
+//! println!("failed over in {:?}", outcome.duration);
+//! # Ok(()) }
+//! ```
 
 pub mod client;
 pub mod credentials;

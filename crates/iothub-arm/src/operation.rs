@@ -62,9 +62,9 @@ pub struct OperationError {
 impl From<OperationError> for ArmError {
     fn from(e: OperationError) -> Self {
         ArmError::OperationFailed {
-            status: e.status,
-            code: e.code,
-            message: e.message,
+            status: e.status.into(),
+            code: e.code.map(Into::into),
+            message: e.message.into(),
         }
     }
 }

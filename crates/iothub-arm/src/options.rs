@@ -68,7 +68,7 @@ impl Cloud {
                     what: "cloud".into(),
                     message: format!(
                         "{text:?} is neither public, china, usgovernment nor an ARM endpoint URL ({e})"
-                    ),
+                    ).into(),
                 })?;
                 Ok(Cloud::Custom {
                     arm_endpoint,
@@ -182,5 +182,55 @@ impl Default for PollOptions {
             interval: Duration::from_secs(30),
             timeout: Duration::from_secs(2 * 60 * 60),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn sovereign_cloud_endpoints_and_scopes() {
+        let cases = [
+            (Cloud::Public, "https://management.azure.com/.default"),
+            (Cloud::China, "https://management.chinacloudapi.cn/.default"),
+            (
+                Cloud::UsGovernment,
+                "https://management.usgovcloudapi.net/.default",
+            ),
+        ];
+        for (cloud, scope) in cases {
+            assert_eq!(cloud.scope(), scope);
+            let options = ClientOptions {
+                cloud: cloud.clone(),
+                ..ClientOptions::default()
+            };
+            assert_eq!(options.token_scope(), scope);
+            assert_eq!(options.effective_endpoint(), cloud.arm_endpoint());
+        }
+    }
+
+    #[test]
+    fn custom_cloud_scope_is_derived_or_explicit() {
+        let derived = Cloud::parse("https://management.local.azurestack.external/").unwrap();
+        assert_eq!(
+            derived.scope(),
+            "https://management.local.azurestack.external/.default"
+        );
+        let explicit = Cloud::Custom {
+            arm_endpoint: Url::parse("https://arm.example").unwrap(),
+            scope: Some("https://audience.example/.default".into()),
+        };
+        assert_eq!(explicit.scope(), "https://audience.example/.default");
+        assert_eq!(Cloud::parse("AzureChinaCloud").unwrap(), Cloud::China);
+        assert!(Cloud::parse("mars").is_err());
+    }
+
+    #[test]
+    fn endpoint_override_drives_the_scope() {
+        let options = ClientOptions::for_endpoint(Url::parse("http://127.0.0.1:8080").unwrap());
+        assert_eq!(options.token_scope(), "http://127.0.0.1:8080/.default");
+        assert_eq!(options.api_version, "2023-06-30");
     }
 }

@@ -68,13 +68,13 @@ impl ArmClient {
             Some(link) => {
                 let next = url.join(link).map_err(|e| ArmError::InvalidResponse {
                     method: "GET".into(),
-                    url: url.to_string(),
-                    message: format!("nextLink {link:?} is not a URL ({e})"),
+                    url: url.to_string().into(),
+                    message: format!("nextLink {link:?} is not a URL ({e})").into(),
                 })?;
                 if &next == url {
                     return Err(ArmError::InvalidResponse {
                         method: "GET".into(),
-                        url: url.to_string(),
+                        url: url.to_string().into(),
                         message: "nextLink points back at the same page".into(),
                     });
                 }

@@ -37,3 +37,33 @@ impl RateLimitInfo {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn keeps_latest_values_per_header() {
+        let mut info = RateLimitInfo::default();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-ms-ratelimit-remaining-subscription-reads",
+            HeaderValue::from_static("11999"),
+        );
+        info.update(&headers);
+        assert_eq!(info.remaining_reads, Some(11999));
+        assert_eq!(info.remaining_writes, None);
+        assert!(info.observed_at.is_some());
+
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-ms-ratelimit-remaining-subscription-writes",
+            HeaderValue::from_static("1199"),
+        );
+        info.update(&headers);
+        assert_eq!(info.remaining_reads, Some(11999));
+        assert_eq!(info.remaining_writes, Some(1199));
+    }
+}

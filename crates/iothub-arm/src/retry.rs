@@ -9,7 +9,10 @@
 //!   0-255 ms instead, which would swamp the tiny delays tests use);
 //! - `Retry-After` headers, first present wins: `x-ms-retry-after-ms`, `retry-after-ms`
 //!   (milliseconds), `Retry-After` (seconds or HTTP-date);
-//! - stop after `max_retries` retries or once `max_elapsed` has passed.
+//! - the server's wish is honoured on every retried response (as Python's azure-core
+//!   does; Rust's azure_core reads it on 429/503 only, where ARM sends it anyway);
+//! - stop after `max_retries` retries, once `max_elapsed` has passed, or when the
+//!   server asks for a wait that would end beyond `max_elapsed`.
 
 use std::time::Duration;
 

@@ -14,7 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use azure_core::credentials::{AccessToken, TokenCredential};
+use azure_core::credentials::TokenCredential;
 use reqwest::{
     Method, StatusCode,
     header::{HeaderMap, HeaderValue},
@@ -66,6 +66,12 @@ pub(crate) struct Response {
     pub body: Vec<u8>,
 }
 
+/// A token, kept as its ready-made `Authorization` header value.
+struct CachedToken {
+    header: HeaderValue,
+    expires_on: OffsetDateTime,
+}
+
 /// The authenticated, retrying HTTP layer shared by all clones of an [`crate::ArmClient`].
 pub(crate) struct Transport {
     http: reqwest::Client,
@@ -73,7 +79,7 @@ pub(crate) struct Transport {
     pub(crate) identity: String,
     scope: String,
     retry: RetryOptions,
-    token: Mutex<Option<AccessToken>>,
+    token: Mutex<Option<CachedToken>>,
     pub(crate) ratelimit: StdMutex<RateLimitInfo>,
 }
 
@@ -101,7 +107,7 @@ impl Transport {
             .build()
             .map_err(|e| ArmError::InvalidInput {
                 what: "HTTP client".into(),
-                message: error_chain(&e),
+                message: error_chain(&e).into(),
             })?;
         Ok(Self {
             http,
@@ -114,37 +120,39 @@ impl Transport {
         })
     }
 
-    /// The cached token, refreshed from the credential when close to expiry.
+    /// The cached `Authorization` value, refreshed from the credential when close to expiry.
     async fn bearer(&self) -> Result<HeaderValue, ArmError> {
         let mut cached = self.token.lock().await;
-        let fresh = cached
-            .as_ref()
-            .is_some_and(|t| t.expires_on - OffsetDateTime::now_utc() > TOKEN_REFRESH_MARGIN);
-        if !fresh {
-            let token = self
-                .credential
-                .get_token(&[self.scope.as_str()], None)
-                .await
-                .map_err(|e| ArmError::Credential {
-                    identity: self.identity.clone(),
-                    scope: self.scope.clone(),
-                    message: e.to_string(),
-                })?;
-            *cached = Some(token);
+        if let Some(token) = cached.as_ref()
+            && token.expires_on - OffsetDateTime::now_utc() > TOKEN_REFRESH_MARGIN
+        {
+            return Ok(token.header.clone());
         }
-        let secret = cached
-            .as_ref()
-            .map(|t| t.token.secret())
-            .unwrap_or_default();
-        let mut value = HeaderValue::from_str(&format!("Bearer {secret}")).map_err(|_| {
-            ArmError::Credential {
-                identity: self.identity.clone(),
-                scope: self.scope.clone(),
-                message: "the token contains characters not allowed in an HTTP header".into(),
-            }
-        })?;
-        value.set_sensitive(true);
-        Ok(value)
+        let credential_error = |message: String| ArmError::Credential {
+            identity: self.identity.clone().into(),
+            scope: self.scope.clone().into(),
+            message: message.into(),
+        };
+        let token = self
+            .credential
+            .get_token(&[self.scope.as_str()], None)
+            .await
+            .map_err(|e| credential_error(e.to_string()))?;
+        let mut header = HeaderValue::from_str(&format!("Bearer {}", token.token.secret()))
+            .map_err(|_| {
+                credential_error(
+                    "the token contains characters not allowed in an HTTP header".into(),
+                )
+            })?;
+        // Marked sensitive so hyper and reqwest never print it.
+        header.set_sensitive(true);
+        let entry = CachedToken {
+            header,
+            expires_on: token.expires_on,
+        };
+        let header = entry.header.clone();
+        *cached = Some(entry);
+        Ok(header)
     }
 
     /// Sends `method url` (with an optional JSON body), retrying per `mode`.
@@ -165,7 +173,7 @@ impl Transport {
                 .request(method.clone(), url.clone())
                 .header(reqwest::header::AUTHORIZATION, self.bearer().await?)
                 .header(reqwest::header::ACCEPT, "application/json")
-                .header("x-ms-client-request-id", uuid::Uuid::new_v4().to_string());
+                .header("x-ms-client-request-id", client_request_id());
             if let Some(body) = body {
                 request = request.json(body);
             }
@@ -218,7 +226,12 @@ impl Transport {
                         .await
                         .map(|b| b.to_vec())
                         .unwrap_or_default();
-                    if !may_retry || exhausted(attempts) {
+                    // A server wish beyond the time budget ends the retries now rather than
+                    // sleeping past it; the error reports the wish.
+                    let beyond_budget = wait.is_some_and(|w| {
+                        started.elapsed().saturating_add(w) > self.retry.max_elapsed
+                    });
+                    if !may_retry || exhausted(attempts) || beyond_budget {
                         return Err(self
                             .status_error(&method, url, status, &headers, &body, attempts, wait)
                             .into());
@@ -257,10 +270,10 @@ impl Transport {
         e: &reqwest::Error,
     ) -> ArmError {
         ArmError::Transport {
-            method: method.to_string(),
-            url: url.to_string(),
+            method: method.to_string().into(),
+            url: url.to_string().into(),
             attempts,
-            message: error_chain(e),
+            message: error_chain(e).into(),
         }
     }
 
@@ -289,49 +302,56 @@ impl Transport {
         match status.as_u16() {
             401 | 403 => ArmError::Auth {
                 status: status.as_u16(),
-                code: parsed.code,
-                message,
-                identity: self.identity.clone(),
+                code: parsed.code.map(Into::into),
+                message: message.into(),
+                identity: self.identity.clone().into(),
                 hint: auth_hint(status.as_u16()),
-                request_id,
-                method: method.to_string(),
-                url: url.to_string(),
+                request_id: request_id.map(Into::into),
+                method: method.to_string().into(),
+                url: url.to_string().into(),
             },
             429 => {
                 let info = self.ratelimit.lock().map(|i| *i).unwrap_or_default();
                 ArmError::Throttled {
-                    method: method.to_string(),
-                    url: url.to_string(),
+                    method: method.to_string().into(),
+                    url: url.to_string().into(),
                     attempts,
                     retry_after,
                     remaining_reads: info.remaining_reads,
                     remaining_writes: info.remaining_writes,
-                    request_id,
+                    request_id: request_id.map(Into::into),
                 }
             }
             code => ArmError::Http {
                 status: code,
-                code: parsed.code,
-                message,
-                request_id,
-                method: method.to_string(),
-                url: url.to_string(),
+                code: parsed.code.map(Into::into),
+                message: message.into(),
+                request_id: request_id.map(Into::into),
+                method: method.to_string().into(),
+                url: url.to_string().into(),
             },
         }
     }
 }
 
-fn auth_hint(status: u16) -> String {
+fn auth_hint(status: u16) -> &'static str {
     if status == 401 {
         "The token was not accepted: sign in again (`az login`, then `az account set --subscription <id>`), \
          or check AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET for a service principal, \
          and that the cloud (--cloud) matches the account"
-            .to_string()
     } else {
         "The identity lacks permission: reading a hub needs Reader and a failover needs Contributor \
          (or a custom role with Microsoft.Devices/IotHubs/failover/action) on the hub, its resource group or subscription"
-            .to_string()
     }
+}
+
+/// A fresh `x-ms-client-request-id` (a v4 UUID), from the thread-local RNG rather than
+/// a getrandom system call per request.
+fn client_request_id() -> String {
+    uuid::Builder::from_random_bytes(rand::random())
+        .into_uuid()
+        .hyphenated()
+        .to_string()
 }
 
 /// Refuses to send a bearer token anywhere but https, or http on a loopback address.
@@ -346,7 +366,7 @@ pub(crate) fn ensure_secure(url: &Url) -> Result<(), ArmError> {
         "https" => Ok(()),
         "http" if loopback => Ok(()),
         _ => Err(ArmError::InsecureEndpoint {
-            url: url.to_string(),
+            url: url.to_string().into(),
         }),
     }
 }

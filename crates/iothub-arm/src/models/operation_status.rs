@@ -50,3 +50,35 @@ impl OperationStatusBody {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn statuses_are_classified_in_any_case() {
+        for s in ["Succeeded", "succeeded", "SUCCEEDED"] {
+            assert_eq!(classify(s), StatusKind::Succeeded);
+        }
+        for s in ["Failed", "failed", "Canceled", "CANCELED", "Cancelled"] {
+            assert_eq!(classify(s), StatusKind::Failed);
+        }
+        for s in ["InProgress", "Running", "Accepted", "Updating", ""] {
+            assert_eq!(classify(s), StatusKind::InProgress);
+        }
+    }
+
+    #[test]
+    fn failed_body_yields_arm_code_and_message() {
+        let body: OperationStatusBody = serde_json::from_str(
+            r#"{"status":"Failed","error":{"code":"FailoverFailed","message":"boom"}}"#,
+        )
+        .unwrap();
+        let error = body.error_body();
+        assert_eq!(error.code.as_deref(), Some("FailoverFailed"));
+        assert_eq!(error.message.as_deref(), Some("boom"));
+        let missing: OperationStatusBody = serde_json::from_str(r#"{"percent":10}"#).unwrap();
+        assert_eq!(missing.status, None);
+    }
+}
