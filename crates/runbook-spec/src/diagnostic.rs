@@ -107,6 +107,7 @@ impl Diagnostic {
     pub fn render(&self, source: Option<&SourceFile>) -> String {
         let mut out = self.headline();
         out.push('\n');
+        let mut help_pad = "  ".to_string();
         if let (Some(src), Some(line), Some(col)) = (source, self.line, self.column)
             && let Some(text) = src.line_text(line)
         {
@@ -119,9 +120,10 @@ impl Diagnostic {
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             out.push_str(&format!("{pad} |\n{gutter} | {text}\n{pad} | {lead}^\n"));
+            help_pad = format!("{pad} ");
         }
         if let Some(hint) = &self.hint {
-            out.push_str(&format!("  = help: {hint}\n"));
+            out.push_str(&format!("{help_pad}= help: {hint}\n"));
         }
         out
     }
