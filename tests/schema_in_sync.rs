@@ -30,9 +30,12 @@ fn schema_command_prints_the_checked_in_schema() {
         .output()
         .expect("run runbook schema");
     assert_eq!(out.status.code(), Some(0));
-    let checked_in = std::fs::read(Path::new(ROOT).join("schemas/runbook.schema.json"))
-        .expect("read schema");
-    assert!(out.stdout == checked_in, "`runbook schema runbook` differs from the checked-in file");
+    let checked_in =
+        std::fs::read(Path::new(ROOT).join("schemas/runbook.schema.json")).expect("read schema");
+    assert!(
+        out.stdout == checked_in,
+        "`runbook schema runbook` differs from the checked-in file"
+    );
 }
 
 #[test]
@@ -53,5 +56,8 @@ fn every_shipped_runbook_names_the_schema_on_its_first_line() {
         );
         seen += 1;
     }
-    assert!(seen >= 4, "expected the four shipped runbooks, found {seen}");
+    assert!(
+        seen >= 4,
+        "expected the four shipped runbooks, found {seen}"
+    );
 }

@@ -68,21 +68,35 @@ fn assert_located(file: &str, out: &str, whole_file: bool) {
         let mut parts = rest.splitn(3, ':');
         let (l, c) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         if whole_file {
-            assert!(rest.starts_with(" error: "), "{file}: expected no position: {head}");
+            assert!(
+                rest.starts_with(" error: "),
+                "{file}: expected no position: {head}"
+            );
             continue;
         }
         let line: usize = l.parse().unwrap_or_else(|_| panic!("no line in `{head}`"));
-        let col: usize = c.parse().unwrap_or_else(|_| panic!("no column in `{head}`"));
+        let col: usize = c
+            .parse()
+            .unwrap_or_else(|_| panic!("no column in `{head}`"));
         assert!(line >= 1 && col >= 1, "{head}");
         // `  |`, `N | source`, `  | ^` follow the headline.
         let quoted = lines.get(i + 2).unwrap_or(&"");
         let caret = lines.get(i + 3).unwrap_or(&"");
-        assert!(quoted.starts_with(&format!("{line} | ")), "{file}: source line missing after `{head}`");
-        assert!(caret.trim_end().ends_with('^'), "{file}: caret missing after `{head}`");
+        assert!(
+            quoted.starts_with(&format!("{line} | ")),
+            "{file}: source line missing after `{head}`"
+        );
+        assert!(
+            caret.trim_end().ends_with('^'),
+            "{file}: caret missing after `{head}`"
+        );
         // The caret sits under the reported column (the gutter is `N | `).
         let gutter = line.to_string().len() + 3;
         let caret_col = caret.chars().count() - gutter;
-        assert_eq!(caret_col, col, "{file}: caret under column {caret_col}, headline says {col}");
+        assert_eq!(
+            caret_col, col,
+            "{file}: caret under column {caret_col}, headline says {col}"
+        );
     }
 }
 
@@ -90,17 +104,29 @@ fn assert_located(file: &str, out: &str, whole_file: bool) {
 #[test]
 fn invalid() {
     let files = yaml_files("tests/fixtures/invalid");
-    assert!(files.len() >= 35, "the invalid corpus shrank to {}", files.len());
+    assert!(
+        files.len() >= 35,
+        "the invalid corpus shrank to {}",
+        files.len()
+    );
     insta::glob!("fixtures/invalid/*.yaml", |path| {
         let file = relative(path);
         let out = runbook(&["validate", &file]);
         let text = stdout(&out);
         assert_eq!(out.status.code(), Some(INVALID), "{file}:\n{text}");
-        assert!(out.stderr.is_empty(), "{file}: stderr: {}", String::from_utf8_lossy(&out.stderr));
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        assert!(
+            out.stderr.is_empty(),
+            "{file}: stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         assert_located(&file, &text, WHOLE_FILE.contains(&name));
         assert!(
-            text.trim_end().ends_with(&format!("{file}: invalid (1 error)"))
+            text.trim_end()
+                .ends_with(&format!("{file}: invalid (1 error)"))
                 || text.contains(&format!("{file}: invalid (")),
             "{file}: no summary line"
         );
@@ -111,7 +137,11 @@ fn invalid() {
 #[test]
 fn every_valid_fixture_and_shipped_runbook_exits_0() {
     let mut files = yaml_files("tests/fixtures/valid");
-    assert!(files.len() >= 8, "the valid corpus shrank to {}", files.len());
+    assert!(
+        files.len() >= 8,
+        "the valid corpus shrank to {}",
+        files.len()
+    );
     files.extend(yaml_files("runbooks"));
     for path in files {
         let file = relative(&path);
@@ -120,7 +150,10 @@ fn every_valid_fixture_and_shipped_runbook_exits_0() {
         assert_eq!(out.status.code(), Some(0), "{file}:\n{text}");
         assert!(!text.contains(": error: "), "{file}:\n{text}");
         let summary = text.lines().last().unwrap_or_default();
-        assert!(summary.starts_with(&format!("{file}: valid")), "{file}: {summary}");
+        assert!(
+            summary.starts_with(&format!("{file}: valid")),
+            "{file}: {summary}"
+        );
     }
 }
 
@@ -163,7 +196,10 @@ fn json_format_reports_the_same_diagnostics() {
     let errors = diags.iter().filter(|d| d["severity"] == "error").count();
     assert_eq!(errors, 3, "{text}");
     for d in diags {
-        assert!(d["line"].as_u64().is_some() && d["column"].as_u64().is_some(), "{d}");
+        assert!(
+            d["line"].as_u64().is_some() && d["column"].as_u64().is_some(),
+            "{d}"
+        );
         assert!(d["field"].as_str().is_some_and(|f| !f.is_empty()), "{d}");
     }
     insta::assert_snapshot!(text);

@@ -83,11 +83,28 @@ impl SourceFile {
     /// The text of 1-based `line`, without its line ending.
     pub fn line_text(&self, line: u32) -> Option<&str> {
         let idx = usize::try_from(line).ok()?.checked_sub(1)?;
-        self.text
-            .split('\n')
-            .nth(idx)
-            .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        lines(&self.text).nth(idx)
     }
+}
+
+/// The lines of `text` as YAML counts them: `\r\n`, `\n` and a lone `\r` each end a line, so
+/// that a line number from the parser names the line shown under it.
+pub fn lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let t = rest?;
+        match t.find(['\r', '\n']) {
+            Some(i) => {
+                let skip = if t[i..].starts_with("\r\n") { 2 } else { 1 };
+                rest = Some(&t[i + skip..]);
+                Some(&t[..i])
+            }
+            None => {
+                rest = None;
+                Some(t)
+            }
+        }
+    })
 }
 
 /// Locates the first invalid byte (line, column in characters) so the SRE can find it; the

@@ -16,8 +16,11 @@ use serde_saphyr::Spanned;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::source::SourceFile;
 
-/// Deepest YAML nesting accepted; a runbook needs about six levels.
-pub const MAX_DEPTH: usize = 64;
+/// Deepest YAML nesting accepted. A runbook needs about six levels (runbook, steps, step, kind,
+/// list). The limit is also what keeps parsing inside a thread's stack: deserializing one level
+/// of `Spanned<Node>` takes about 45 KiB of stack in a debug build, so 64 levels overflowed the
+/// 2 MiB of a spawned thread (tokio workers, test threads) while 16 stays under 1 MiB.
+pub const MAX_DEPTH: usize = 16;
 /// Most YAML nodes accepted; a 1,000-step runbook has about 10,000.
 pub const MAX_NODES: usize = 250_000;
 /// Most alias replays: aliases are rare in runbooks and alias bombs are the classic attack.
@@ -303,6 +306,18 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
                 .unwrap_or(&raw)
                 .trim()
                 .to_string();
+            if message.contains("recursion limit") {
+                // The parser's own guard against runaway flow nesting (`[[[[...`).
+                return Diagnostic::error(
+                    &src.name,
+                    pos,
+                    "",
+                    format!("invalid YAML: nested deeper than {MAX_DEPTH} levels"),
+                )
+                .with_hint(Some(
+                    "a runbook needs about six levels; check for runaway brackets".to_string(),
+                ));
+            }
             let hint = if message.contains("found a tab") || message.contains("tab character") {
                 if let Some(tab) = first_indent_tab(src, pos.map_or(1, |p| p.line)) {
                     pos = Some(tab);
@@ -334,8 +349,7 @@ fn limits_hint() -> String {
 /// The first tab in the indentation of a line at or after `from`: the scanner reports the
 /// scalar it was reading, which is usually the line before the tab.
 fn first_indent_tab(src: &SourceFile, from: u32) -> Option<Pos> {
-    src.text
-        .split('\n')
+    crate::source::lines(&src.text)
         .enumerate()
         .skip(usize::try_from(from).ok()?.saturating_sub(1))
         .find_map(|(i, line)| {
