@@ -107,24 +107,46 @@ impl Diagnostic {
     pub fn render(&self, source: Option<&SourceFile>) -> String {
         let mut out = self.headline();
         out.push('\n');
+        let mut help_pad = "  ".to_string();
         if let (Some(src), Some(line), Some(col)) = (source, self.line, self.column)
             && let Some(text) = src.line_text(line)
         {
             let gutter = line.to_string();
             let pad = " ".repeat(gutter.len());
+            let (text, col) = excerpt(text, col as usize);
             // Tabs would misplace the caret; mirror them in the padding.
             let lead: String = text
                 .chars()
-                .take(col.saturating_sub(1) as usize)
+                .take(col.saturating_sub(1))
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             out.push_str(&format!("{pad} |\n{gutter} | {text}\n{pad} | {lead}^\n"));
+            help_pad = format!("{pad} ");
         }
         if let Some(hint) = &self.hint {
-            out.push_str(&format!("  = help: {hint}\n"));
+            out.push_str(&format!("{help_pad}= help: {hint}\n"));
         }
         out
     }
+}
+
+/// Characters of a source line shown at most; longer lines (minified YAML, an attack) are cut
+/// to a window around the column so the caret stays on screen.
+const MAX_EXCERPT: usize = 100;
+
+/// The part of `text` to quote and the caret's column within it.
+fn excerpt(text: &str, col: usize) -> (String, usize) {
+    let len = text.chars().count();
+    if len <= MAX_EXCERPT {
+        return (text.to_string(), col);
+    }
+    let start = col
+        .saturating_sub(MAX_EXCERPT / 2)
+        .min(len.saturating_sub(MAX_EXCERPT));
+    let body: String = text.chars().skip(start).take(MAX_EXCERPT).collect();
+    let (prefix, shift) = if start > 0 { ("…", 1) } else { ("", 0) };
+    let suffix = if start + MAX_EXCERPT < len { "…" } else { "" };
+    (format!("{prefix}{body}{suffix}"), col - start + shift)
 }
 
 /// `/steps/3/await/timeout` -> `steps[3].await.timeout`.

@@ -59,9 +59,9 @@ impl LoadFailure {
 pub fn load_file(path: &Path) -> Result<Loaded, LoadFailure> {
     match SourceFile::read(path) {
         Ok(src) => load_source(src),
-        Err(d) => Err(LoadFailure {
-            source: None,
-            diagnostics: vec![*d],
+        Err(f) => Err(LoadFailure {
+            source: f.lossy,
+            diagnostics: vec![f.diagnostic],
         }),
     }
 }
@@ -92,6 +92,11 @@ fn load_source(src: SourceFile) -> Result<Loaded, LoadFailure> {
         Ok(doc) => doc,
         Err(d) => return fail(src, vec![*d]),
     };
+    if doc.value.is_null() {
+        // Only comments or `~`: the same one-line complaint as an empty file.
+        let d = Diagnostic::file_error(&src.name, yaml_tree::EMPTY_MESSAGE);
+        return fail(src, vec![d]);
+    }
     if !doc.value.is_object() {
         let found = schema::describe(&doc.value);
         let d = Diagnostic::error(

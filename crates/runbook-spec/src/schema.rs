@@ -128,11 +128,18 @@ pub fn check(src: &SourceFile, doc: &YamlDocument) -> Vec<Diagnostic> {
             }
             ValidationErrorKind::Required { property } => {
                 let name = property.as_str().unwrap_or("?");
+                // The field is the missing key itself; the caret is on the mapping that lacks it.
+                let missing = format!("{pointer}/{}", escape_segment(name));
+                let within = if field.is_empty() {
+                    "the runbook".to_string()
+                } else {
+                    format!("`{field}`")
+                };
                 out.push(Diagnostic::error(
                     &src.name,
                     doc.positions.value(&pointer),
-                    field,
-                    format!("missing required key `{name}`"),
+                    field_from_pointer(&missing),
+                    format!("missing required key `{name}` in {within}"),
                 ));
             }
             ValidationErrorKind::Type { kind } => {
@@ -144,11 +151,57 @@ pub fn check(src: &SourceFile, doc: &YamlDocument) -> Vec<Diagnostic> {
                         .collect::<Vec<_>>()
                         .join(" or "),
                 };
+                let owner = owner_of_keyword(&c.root, err.schema_path().as_str());
+                let is_duration = owner
+                    .and_then(|o| o.get("pattern"))
+                    .is_some_and(|p| p == DURATION_PATTERN);
+                let (message, hint) = if is_duration {
+                    // `timeout: 120`: the schema sees a number, the SRE forgot the unit.
+                    let shown = instance
+                        .as_str()
+                        .map_or_else(|| instance.to_string(), str::to_string);
+                    (
+                        format!("expected a duration, found {}", describe(instance)),
+                        Some(if instance.is_number() {
+                            format!("a duration needs a unit, e.g. `{shown}s` or `{shown}m`")
+                        } else {
+                            "write a number and a unit (ms, s, m, h, d): 250ms, 30s, 2m, 1h30m"
+                                .to_string()
+                        }),
+                    )
+                } else {
+                    let quoted_number = instance
+                        .as_str()
+                        .filter(|s| s.trim().parse::<f64>().is_ok());
+                    (
+                        format!("expected {expected}, found {}", describe(instance)),
+                        quoted_number
+                            .filter(|_| expected.contains("integer") || expected.contains("number"))
+                            .map(|s| format!("remove the quotes: `{}`", s.trim())),
+                    )
+                };
+                out.push(
+                    Diagnostic::error(&src.name, doc.positions.value(&pointer), field, message)
+                        .with_hint(hint),
+                );
+            }
+            ValidationErrorKind::MinLength { limit } if *limit == 1 => {
                 out.push(Diagnostic::error(
                     &src.name,
                     doc.positions.value(&pointer),
                     field,
-                    format!("expected {expected}, found {}", describe(instance)),
+                    "must not be empty",
+                ));
+            }
+            ValidationErrorKind::MaxLength { limit } => {
+                out.push(Diagnostic::error(
+                    &src.name,
+                    doc.positions.value(&pointer),
+                    field,
+                    format!(
+                        "is {} characters long, over the limit of {limit}",
+                        instance.as_str().map_or(0, |s| s.chars().count())
+                    ),
                 ));
             }
             ValidationErrorKind::Enum { options } => {
@@ -260,6 +313,22 @@ pub fn check(src: &SourceFile, doc: &YamlDocument) -> Vec<Diagnostic> {
                     )
                     .with_hint(Some("this runbook understands `version: 1`".to_string())),
                 );
+            }
+            ValidationErrorKind::Minimum { limit } => {
+                out.push(Diagnostic::error(
+                    &src.name,
+                    doc.positions.value(&pointer),
+                    field,
+                    format!("must be at least {limit}, found {instance}"),
+                ));
+            }
+            ValidationErrorKind::Maximum { limit } => {
+                out.push(Diagnostic::error(
+                    &src.name,
+                    doc.positions.value(&pointer),
+                    field,
+                    format!("must be at most {limit}, found {instance}"),
+                ));
             }
             _ => {
                 out.push(Diagnostic::error(

@@ -149,8 +149,13 @@ pub fn check_value_type(kind: ParamType, v: &serde_json::Value) -> Result<(), St
     if ok {
         Ok(())
     } else {
+        let article = if kind == ParamType::Integer {
+            "an"
+        } else {
+            "a"
+        };
         Err(format!(
-            "expected a {} value, found {}",
+            "expected {article} {} value, found {}",
             kind.name(),
             crate::schema::describe(v)
         ))
@@ -496,6 +501,12 @@ fn check_reference(
             }
             Ok(())
         }
+        "steps" | "target" if in_target => Err((
+            format!(
+                "`{{{{{reference}}}}}`: the target is resolved before any step runs, so it cannot use `{root}.`"
+            ),
+            Some("the target can use `params.` and `run.`".to_string()),
+        )),
         _ => {
             let roots: &[&str] = if in_target {
                 &["params", "run"]

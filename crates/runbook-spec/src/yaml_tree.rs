@@ -16,12 +16,18 @@ use serde_saphyr::Spanned;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::source::SourceFile;
 
-/// Deepest YAML nesting accepted; a runbook needs about six levels.
-pub const MAX_DEPTH: usize = 64;
+/// Deepest YAML nesting accepted. A runbook needs about six levels (runbook, steps, step, kind,
+/// list). The limit is also what keeps parsing inside a thread's stack: deserializing one level
+/// of `Spanned<Node>` takes about 45 KiB of stack in a debug build, so 64 levels overflowed the
+/// 2 MiB of a spawned thread (tokio workers, test threads) while 16 stays under 1 MiB.
+pub const MAX_DEPTH: usize = 16;
 /// Most YAML nodes accepted; a 1,000-step runbook has about 10,000.
 pub const MAX_NODES: usize = 250_000;
 /// Most alias replays: aliases are rare in runbooks and alias bombs are the classic attack.
 pub const MAX_ALIAS_EVENTS: usize = 10_000;
+
+/// What an empty (or comments-only) file is told.
+pub const EMPTY_MESSAGE: &str = "file has no content, expected a runbook (a mapping with `version`, `name`, `target` and `steps`)";
 
 #[derive(Debug, Clone)]
 enum Node {
@@ -213,10 +219,7 @@ fn flatten(node: Spanned<Node>, pointer: &mut String, index: &mut PositionIndex)
 /// Parses `src` into a positioned document, or one located syntax diagnostic.
 pub fn parse(src: &SourceFile) -> Result<YamlDocument, Box<Diagnostic>> {
     if src.text.trim().is_empty() {
-        return Err(Box::new(Diagnostic::file_error(
-            &src.name,
-            "file is empty, expected a runbook (a mapping with `version`, `name` and `steps`)",
-        )));
+        return Err(Box::new(Diagnostic::file_error(&src.name, EMPTY_MESSAGE)));
     }
     let options = serde_saphyr::options! {
         budget: serde_saphyr::budget! {
@@ -242,26 +245,119 @@ pub fn parse(src: &SourceFile) -> Result<YamlDocument, Box<Diagnostic>> {
 }
 
 fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
-    let pos = e.location().and_then(|l| {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::budget::BudgetBreach as B;
+    let mut pos = e.location().and_then(|l| {
         (l.line() > 0).then_some(Pos {
             line: u32::try_from(l.line()).unwrap_or(u32::MAX),
             column: u32::try_from(l.column()).unwrap_or(u32::MAX).max(1),
         })
     });
-    let raw = e.without_snippet().to_string();
-    // The library appends its own "at line X column Y"; we show the position in the headline.
-    let message = raw
-        .split(" at line ")
-        .next()
-        .unwrap_or(&raw)
-        .trim()
-        .to_string();
-    let message = if message.to_lowercase().contains("budget") || message.contains("alias") {
-        format!(
-            "{message} (runbooks are limited to {MAX_DEPTH} levels of nesting, {MAX_NODES} nodes and {MAX_ALIAS_EVENTS} alias-expanded events)"
-        )
-    } else {
-        message
+    let mut e = e.without_snippet();
+    // An error met while replaying an alias wraps the real one.
+    while let E::AliasError { error, .. } = e {
+        e = error.without_snippet();
+    }
+    // The library's wording is written for Rust programmers (it names its own options and
+    // prints Debug forms); the limits and the common mistakes get words an SRE can act on.
+    let (message, hint) = match e {
+        E::Budget { breach, .. } => match breach {
+            B::Depth { .. } => (
+                format!("nested deeper than {MAX_DEPTH} levels"),
+                Some("a runbook needs about six levels; check for runaway brackets".to_string()),
+            ),
+            B::Documents { .. } => (
+                "more than one YAML document (`---`) in the file".to_string(),
+                Some("a runbook file holds exactly one document; split it into files".to_string()),
+            ),
+            B::Nodes { .. } => (
+                format!("more than {MAX_NODES} YAML nodes"),
+                Some("a runbook is a page of YAML; this file is far too large".to_string()),
+            ),
+            other => (
+                format!("input limit exceeded ({other:?})"),
+                Some(limits_hint()),
+            ),
+        },
+        E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. }
+        | E::AliasReplayCounterOverflow { .. } => (
+            format!("aliases expand to more than {MAX_ALIAS_EVENTS} YAML events (an alias bomb?)"),
+            Some(limits_hint()),
+        ),
+        E::DuplicateMappingKey { key, .. } => (
+            match key {
+                Some(k) => format!("duplicate key `{k}`"),
+                None => "duplicate key".to_string(),
+            },
+            Some("a key may appear only once in a mapping; remove or rename one".to_string()),
+        ),
+        E::UnknownAnchor { .. } => (
+            "alias refers to an anchor that is not defined before it".to_string(),
+            Some("define `&name` on a value before using `*name`".to_string()),
+        ),
+        other => {
+            let raw = other.to_string();
+            // The library appends its own "at line X column Y"; the headline has the position.
+            let message = raw
+                .split(" at line ")
+                .next()
+                .unwrap_or(&raw)
+                .trim()
+                .to_string();
+            if message.contains("recursion limit") {
+                // The parser's own guard against runaway flow nesting (`[[[[...`).
+                return Diagnostic::error(
+                    &src.name,
+                    pos,
+                    "",
+                    format!("invalid YAML: nested deeper than {MAX_DEPTH} levels"),
+                )
+                .with_hint(Some(
+                    "a runbook needs about six levels; check for runaway brackets".to_string(),
+                ));
+            }
+            let hint = if message.contains("found a tab") || message.contains("tab character") {
+                if let Some(tab) = first_indent_tab(src, pos.map_or(1, |p| p.line)) {
+                    pos = Some(tab);
+                }
+                Some("YAML indents with spaces; replace the tab".to_string())
+            } else if message.contains("flow mapping") || message.contains("flow sequence") {
+                Some("a `{` or `[` opened before this point is not closed".to_string())
+            } else if message.contains("quoted scalar") {
+                Some(
+                    "check the quotes: a string left open earlier ends at the next quote"
+                        .to_string(),
+                )
+            } else {
+                None
+            };
+            (message, hint)
+        }
     };
-    Diagnostic::error(&src.name, pos, "", format!("invalid YAML: {message}"))
+    Diagnostic::error(&src.name, pos, "", format!("invalid YAML: {message}")).with_hint(hint)
+}
+
+fn limits_hint() -> String {
+    format!(
+        "runbooks are limited to {MAX_DEPTH} levels of nesting, {MAX_NODES} nodes and \
+         {MAX_ALIAS_EVENTS} alias-expanded events"
+    )
+}
+
+/// The first tab in the indentation of a line at or after `from`: the scanner reports the
+/// scalar it was reading, which is usually the line before the tab.
+fn first_indent_tab(src: &SourceFile, from: u32) -> Option<Pos> {
+    crate::source::lines(&src.text)
+        .enumerate()
+        .skip(usize::try_from(from).ok()?.saturating_sub(1))
+        .find_map(|(i, line)| {
+            let indent: &str = &line[..line.len() - line.trim_start().len()];
+            let col = indent.find('\t')?;
+            Some(Pos {
+                line: u32::try_from(i + 1).ok()?,
+                column: u32::try_from(col + 1).ok()?,
+            })
+        })
 }

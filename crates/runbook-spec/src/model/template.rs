@@ -53,9 +53,31 @@ pub fn references(text: &str) -> Result<Vec<String>, String> {
 }
 
 fn template_error_message(e: &handlebars::TemplateError) -> String {
-    let s = e.to_string();
-    // The library's message spans several lines with its own excerpt; keep the first.
-    s.lines().next().unwrap_or(&s).trim().to_string()
+    use handlebars::TemplateErrorReason as R;
+    // The library's own message names its grammar rules (`expected trailing_tilde_...`) and
+    // spans several lines; say what is wrong in runbook terms, and where in the template.
+    let at = e
+        .pos()
+        .map(|(line, col)| {
+            if line <= 1 {
+                format!(" at character {col} of the template")
+            } else {
+                format!(" at line {line}, character {col} of the template")
+            }
+        })
+        .unwrap_or_default();
+    match e.reason() {
+        R::InvalidSyntax(_) => format!(
+            "invalid handlebars syntax{at}: each `{{{{` needs a matching `}}}}` and each `{{{{#block}}}}` a `{{{{/block}}}}`"
+        ),
+        R::MismatchingClosedHelper(open, close) => {
+            format!("`{{{{#{open}}}}}` is closed by `{{{{/{close}}}}}`{at}")
+        }
+        other => {
+            let s = other.to_string();
+            format!("{}{at}", s.lines().next().unwrap_or(&s).trim())
+        }
+    }
 }
 
 fn collect_template(t: &Template, out: &mut Vec<String>) -> Result<(), String> {

@@ -1,0 +1,63 @@
+//! The checked-in JSON Schema and the shipped runbooks agree with the code.
+//!
+//! `schemas/runbook.schema.json` is what editors complete against and what the loader validates
+//! with (it is compiled in); it must equal the schema generated from the Rust types, or the
+//! editor and the loader would disagree with the model. Every shipped runbook points editors at
+//! it with the `yaml-language-server` comment on its first line.
+
+use std::path::Path;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+#[test]
+fn checked_in_schema_matches_the_generated_one() {
+    let path = Path::new(ROOT).join("schemas/runbook.schema.json");
+    let checked_in = std::fs::read_to_string(&path).expect("read schemas/runbook.schema.json");
+    let generated = runbook_spec::schema::runbook_schema_text();
+    assert!(
+        checked_in == generated,
+        "schemas/runbook.schema.json is out of date with the Rust types; regenerate it with\n\n    \
+         cargo run -- schema runbook > schemas/runbook.schema.json\n"
+    );
+    // The copy the loader compiles in is the same file.
+    assert_eq!(runbook_spec::schema::RUNBOOK_SCHEMA_JSON, checked_in);
+}
+
+#[test]
+fn schema_command_prints_the_checked_in_schema() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_runbook"))
+        .args(["schema", "runbook"])
+        .output()
+        .expect("run runbook schema");
+    assert_eq!(out.status.code(), Some(0));
+    let checked_in =
+        std::fs::read(Path::new(ROOT).join("schemas/runbook.schema.json")).expect("read schema");
+    assert!(
+        out.stdout == checked_in,
+        "`runbook schema runbook` differs from the checked-in file"
+    );
+}
+
+#[test]
+fn every_shipped_runbook_names_the_schema_on_its_first_line() {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(Path::new(ROOT).join("runbooks")).expect("runbooks/") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_none_or(|e| e != "yaml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read runbook");
+        let first = text.lines().next().unwrap_or_default();
+        assert_eq!(
+            first,
+            "# yaml-language-server: $schema=../schemas/runbook.schema.json",
+            "{} must start with the schema comment so editors complete keys",
+            path.display()
+        );
+        seen += 1;
+    }
+    assert!(
+        seen >= 4,
+        "expected the four shipped runbooks, found {seen}"
+    );
+}
