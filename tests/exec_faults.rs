@@ -346,7 +346,7 @@ fn secret_parameter_is_masked_everywhere() {
 #[test]
 fn sigint_during_await_cancels_writes_the_log_and_exits_130() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = command(dir.path())
+    let child = command(dir.path())
         .arg("exec")
         .arg(repo("runbooks/drill.yaml"))
         .args([

@@ -134,6 +134,16 @@ impl ArmClient {
         &self.inner.transport.identity
     }
 
+    /// How many requests this client (and its clones) has re-sent after a retryable answer
+    /// (408, 429, 5xx) or a connection error. Callers diff it around an operation to report
+    /// the retries it took.
+    pub fn retry_count(&self) -> u64 {
+        self.inner
+            .transport
+            .retries
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// The subscription read/write budget ARM reported on the latest response.
     pub fn last_ratelimit(&self) -> RateLimitInfo {
         self.inner

@@ -81,6 +81,8 @@ pub(crate) struct Transport {
     retry: RetryOptions,
     token: Mutex<Option<CachedToken>>,
     pub(crate) ratelimit: StdMutex<RateLimitInfo>,
+    /// Requests re-sent after a retryable answer or a connection error, over the client's life.
+    pub(crate) retries: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Transport {
@@ -117,6 +119,7 @@ impl Transport {
             retry: options.retry.clone(),
             token: Mutex::new(None),
             ratelimit: StdMutex::new(RateLimitInfo::default()),
+            retries: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -259,6 +262,8 @@ impl Transport {
     }
 
     async fn pause(&self, attempts: u32, server_wait: Option<Duration>) {
+        self.retries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         tokio::time::sleep(retry::delay(&self.retry, attempts, server_wait)).await;
     }
 

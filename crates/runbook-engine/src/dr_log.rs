@@ -48,7 +48,12 @@ pub struct StepRecord {
     pub timestamp: String,
     pub ended_at: String,
     pub duration_ms: u64,
+    /// Times the step ran (its own `retry`), the first included.
     pub attempts: u32,
+    /// HTTP requests the ARM client re-sent during the step (throttling, 5xx, dropped
+    /// connections), as azure-core's retry policy does.
+    #[serde(default)]
+    pub http_retries: u64,
     /// One human sentence saying what happened.
     pub details: String,
     /// The step's inputs with templates rendered.

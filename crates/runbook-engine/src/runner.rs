@@ -108,17 +108,15 @@ impl StepFail {
 impl From<iothub_arm::ArmError> for StepFail {
     fn from(e: iothub_arm::ArmError) -> Self {
         use iothub_arm::ArmError as E;
-        let code = match &e {
-            E::Http { code, status, .. } => code.clone().unwrap_or_else(|| format!("Http{status}")),
-            E::Auth { code, status, .. } => code.clone().unwrap_or_else(|| format!("Http{status}")),
-            E::Throttled { .. } => "Throttled".to_string(),
-            E::FailoverOutcomeUnknown { .. } => "FailoverOutcomeUnknown".to_string(),
-            E::OperationFailed { code, .. } => code
-                .clone()
-                .unwrap_or_else(|| "OperationFailed".to_string()),
-            E::Timeout { .. } => "Timeout".to_string(),
-            E::Transport { .. } => "Transport".to_string(),
-            E::Credential { .. } => "Credential".to_string(),
+        let code = match (&e, e.code(), e.status()) {
+            (_, Some(code), _) => code.to_string(),
+            (E::Http { .. } | E::Auth { .. }, None, Some(status)) => format!("Http{status}"),
+            (E::Throttled { .. }, ..) => "Throttled".to_string(),
+            (E::FailoverOutcomeUnknown { .. }, ..) => "FailoverOutcomeUnknown".to_string(),
+            (E::OperationFailed { .. }, ..) => "OperationFailed".to_string(),
+            (E::Timeout { .. }, ..) => "Timeout".to_string(),
+            (E::Transport { .. }, ..) => "Transport".to_string(),
+            (E::Credential { .. }, ..) => "Credential".to_string(),
             _ => "ArmError".to_string(),
         };
         // Authentication and bad input will not get better by trying again.
@@ -399,6 +397,7 @@ impl Engine {
                             ended_at: time.clone(),
                             duration_ms: 0,
                             attempts: 1,
+                            http_retries: 0,
                             details: format!(
                                 "failover to {region} was started before the interruption"
                             ),
@@ -436,6 +435,7 @@ impl Engine {
                 ended_at: now,
                 duration_ms: 0,
                 attempts: 0,
+                http_retries: 0,
                 details: why.to_string(),
                 inputs: Value::Null,
                 outputs,
@@ -449,6 +449,7 @@ impl Engine {
     async fn run_step(&mut self, section: Section, step: &Step) -> StepRecord {
         let started = Clock::now_text();
         let t0 = Instant::now();
+        let retries_before = self.client.retry_count();
         let mut attempts = 0u32;
         let inputs = self.ctx.step_inputs(&step.kind);
 
@@ -605,6 +606,7 @@ impl Engine {
             ended_at: Clock::now_text(),
             duration_ms: t0.elapsed().as_millis() as u64,
             attempts,
+            http_retries: self.client.retry_count().saturating_sub(retries_before),
             details,
             inputs,
             outputs,
