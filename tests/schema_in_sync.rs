@@ -1,5 +1,6 @@
 //! The checked-in JSON Schema and the shipped runbooks agree with the code.
 //!
+//! The same holds for `schemas/dr-log.schema.json` and the DR log types, which tooling reads.
 //! `schemas/runbook.schema.json` is what editors complete against and what the loader validates
 //! with (it is compiled in); it must equal the schema generated from the Rust types, or the
 //! editor and the loader would disagree with the model. Every shipped runbook points editors at
@@ -8,6 +9,17 @@
 use std::path::Path;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+#[test]
+fn checked_in_dr_log_schema_matches_the_generated_one() {
+    let path = Path::new(ROOT).join("schemas/dr-log.schema.json");
+    let checked_in = std::fs::read_to_string(&path).expect("read schemas/dr-log.schema.json");
+    assert!(
+        checked_in == runbook_engine::dr_log::dr_log_schema_text(),
+        "schemas/dr-log.schema.json is out of date with the DR log types; regenerate it with\n\n    \
+         cargo run -- schema dr-log > schemas/dr-log.schema.json\n"
+    );
+}
 
 #[test]
 fn checked_in_schema_matches_the_generated_one() {

@@ -50,6 +50,20 @@ pub fn plan(
         serde_json::json!({"id": "(plan)", "started_at": "", "dry_run": true, "runbook": rb.name}),
     );
     ctx.set_target(target.to_value());
+    // Step outputs exist only at run time: stand in `<steps.ID.OUTPUT>` for each, so the rest
+    // of a template still renders and the reader sees where run-time values go.
+    for (_, _, step) in rb.all_steps() {
+        let outputs: Map<String, Value> = runbook_spec::outputs::outputs_of(step.kind.name())
+            .iter()
+            .map(|o| {
+                (
+                    o.to_string(),
+                    Value::String(format!("<steps.{}.{o}>", step.id)),
+                )
+            })
+            .collect();
+        ctx.set_step_outputs(&step.id, &outputs);
+    }
     let steps = rb
         .all_steps()
         .map(|(section, _, step)| planned(section.key(), step, target, client, &mut ctx))
@@ -104,7 +118,8 @@ fn planned(
         name: step.display_name().to_string(),
         kind: step.kind.name().to_string(),
         inputs,
-        when: render(&step.when, ctx),
+        // A condition on placeholders would mislead; show it as written.
+        when: step.when.as_ref().map(|w| w.as_str().to_string()),
         confirm: render(&step.confirm, ctx),
         on_failure: format!("{:?}", step.on_failure).to_lowercase(),
         calls,
