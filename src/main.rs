@@ -11,6 +11,7 @@ mod confirm_prompt;
 mod exit_code;
 mod prepare;
 mod reporters;
+mod runtime;
 
 use clap::Parser;
 

@@ -33,15 +33,8 @@ pub fn run(args: &EmulatorArgs) -> i32 {
         },
         None => Scenario::default_scenario(),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            errln!("error: {e}");
-            return exit_code::INVALID;
-        }
+    let Some(runtime) = crate::runtime::start() else {
+        return exit_code::INVALID;
     };
     runtime.block_on(async {
         let config = EmulatorConfig {

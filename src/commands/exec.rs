@@ -105,15 +105,8 @@ pub fn run(args: &ExecArgs) -> i32 {
         log_path: log_path.display().to_string(),
         run_id: uuid::Uuid::new_v4().to_string(),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            errln!("error: cannot start the async runtime: {e}");
-            return exit_code::INVALID;
-        }
+    let Some(runtime) = crate::runtime::start() else {
+        return exit_code::INVALID;
     };
     runtime.block_on(execute(
         &args.target,

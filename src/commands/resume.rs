@@ -118,15 +118,8 @@ pub fn run(args: &ResumeArgs) -> i32 {
         run_id,
     };
     let redactor = Redactor::new(p.params.secret_values());
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            errln!("error: {e}");
-            return exit_code::INVALID;
-        }
+    let Some(runtime) = crate::runtime::start() else {
+        return exit_code::INVALID;
     };
     runtime.block_on(execute(
         &args.target,

@@ -54,8 +54,10 @@ pub fn fmt_duration(ms: u64) -> String {
         format!("{ms}ms")
     } else if ms < 60_000 {
         format!("{:.1}s", ms as f64 / 1000.0)
-    } else {
+    } else if ms < 3_600_000 {
         format!("{}m{:02}s", ms / 60_000, (ms % 60_000) / 1000)
+    } else {
+        format!("{}h{:02}m", ms / 3_600_000, (ms % 3_600_000) / 60_000)
     }
 }
 
@@ -99,7 +101,7 @@ impl EventSink for Human {
                 if self.interactive {
                     let pb = ProgressBar::new_spinner();
                     pb.set_style(
-                        ProgressStyle::with_template("{spinner} {msg}")
+                        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
                             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
                     );
                     let retry = if *attempt > 1 {
@@ -120,17 +122,22 @@ impl EventSink for Human {
                 timeout_ms,
                 hub_state,
             } => {
-                let mut text = format!("{step}: {message}, {} elapsed", fmt_duration(*elapsed_ms));
+                // The spinner shows a live elapsed clock of its own; plain lines carry the
+                // elapsed time as of the event.
+                let mut tail = String::new();
                 if let Some(t) = timeout_ms {
-                    text.push_str(&format!(" of {}", fmt_duration(*t)));
+                    tail.push_str(&format!(", timeout {}", fmt_duration(*t)));
                 }
                 if let Some(s) = hub_state {
-                    text.push_str(&format!(", hub {s}"));
+                    tail.push_str(&format!(", hub {s}"));
                 }
                 if let Some(pb) = &self.live {
-                    pb.set_message(text);
+                    pb.set_message(format!("{step}: {message}{tail}"));
                 } else if !message.starts_with("sleeping") {
-                    self.line(&format!("  … {text}"));
+                    self.line(&format!(
+                        "  … {step}: {message}, {} elapsed{tail}",
+                        fmt_duration(*elapsed_ms)
+                    ));
                 }
             }
             RunEvent::StepRetrying {
