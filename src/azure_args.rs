@@ -61,6 +61,28 @@ fn check_scale(s: f64) -> Result<f64, SetupError> {
     }
 }
 
+/// Gets one token before the run starts, so a missing login is a setup error (exit 2) that
+/// says what to do, not a failed first step.
+async fn preflight_token(
+    credential: &dyn iothub_arm::TokenCredential,
+    scope: &str,
+    method: &AuthMethod,
+) -> Result<(), SetupError> {
+    let scopes = [scope];
+    let attempt = credential.get_token(&scopes, None);
+    match tokio::time::timeout(std::time::Duration::from_secs(60), attempt).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => Err(SetupError(format!(
+            "no Azure credential ({} auth) could get a token for {scope}: {e}\n  sign in with `az login`, choose another --auth, or add --emulator to try the runbook without Azure",
+            method.name()
+        ))),
+        Err(_) => Err(SetupError(format!(
+            "getting an Azure token ({} auth) for {scope} took over 60 s; check network access to Entra ID, or add --emulator to try the runbook without Azure",
+            method.name()
+        ))),
+    }
+}
+
 /// What a run talks to; keeps an in-process emulator alive as long as it is needed.
 #[derive(Debug)]
 pub struct Connection {
@@ -114,6 +136,9 @@ impl TargetArgs {
                 "{e}\n  (to try the runbook without Azure, add --emulator)"
             ))
         })?;
+        if !talks_to_emulator {
+            preflight_token(&*credential, &options.token_scope(), &method).await?;
+        }
         let client = ArmClient::new(credential, target.subscription.clone(), options)
             .map_err(|e| SetupError(e.to_string()))?;
         Ok(Connection {

@@ -151,3 +151,23 @@ fn azure_without_subscription_is_a_clear_error() {
         "no journal for a run that never started"
     );
 }
+
+#[test]
+fn missing_azure_login_is_a_setup_error_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path())
+        .arg("exec")
+        .arg(repo("tests/fixtures/exec/await-timeout.yaml"))
+        .args(["--log", "dr.json", "--auth", "azure-cli"])
+        // No `az` to ask: the credential fails locally, without touching the network.
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("az login") && stderr.contains("--emulator"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("dr.json").exists() && !dir.path().join("dr.json.jsonl").exists());
+}
