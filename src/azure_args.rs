@@ -51,6 +51,9 @@ pub struct TargetArgs {
 /// real progress and still ends in seconds.
 const DEFAULT_EMULATOR_SCALE: f64 = 0.2;
 
+/// The subscription an emulator run uses when the runbook names none.
+const EMULATOR_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+
 fn check_scale(s: f64) -> Result<f64, SetupError> {
     if s.is_finite() && s > 0.0 && s <= 1.0 {
         Ok(s)
@@ -150,9 +153,16 @@ impl TargetArgs {
 
     async fn connect_emulator(&self, target: &HubTarget) -> Result<Connection, SetupError> {
         let time_scale = check_scale(self.time_scale.unwrap_or(DEFAULT_EMULATOR_SCALE))?;
+        // The emulator is seeded and addressed under the same subscription, so a runbook
+        // without one still finds its hub.
+        let subscription = if target.subscription.trim().is_empty() {
+            EMULATOR_SUBSCRIPTION.to_string()
+        } else {
+            target.subscription.clone()
+        };
         let scenario = match &self.scenario {
             Some(path) => Scenario::load(path).map_err(|e| SetupError(e.to_string()))?,
-            None => Scenario::single_hub(&target.subscription, &target.resource_group, &target.hub),
+            None => Scenario::single_hub(&subscription, &target.resource_group, &target.hub),
         };
         let config = EmulatorConfig {
             time_scale,
@@ -169,11 +179,6 @@ impl TargetArgs {
         options.retry.max_delay = options.retry.max_delay.mul_f64(time_scale);
         let credential: Arc<dyn iothub_arm::TokenCredential> =
             Arc::new(iothub_arm::StaticTokenCredential::new("emulator"));
-        let subscription = if target.subscription.is_empty() {
-            "00000000-0000-0000-0000-000000000000".to_string()
-        } else {
-            target.subscription.clone()
-        };
         let client = ArmClient::new(credential, subscription, options)
             .map_err(|e| SetupError(e.to_string()))?;
         Ok(Connection {

@@ -30,6 +30,10 @@ Examples:
 #[derive(Debug, Parser)]
 #[command(name = "runbook", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
+    /// Diagnostics on stderr: -v for HTTP calls and step decisions, -vv for everything.
+    /// RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
     #[command(subcommand)]
     pub command: Command,
 }

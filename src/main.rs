@@ -28,6 +28,7 @@ fn main() {
             std::process::exit(code);
         }
     };
+    init_diagnostics(cli.verbose);
     let code = match &cli.command {
         cli::Command::Exec(args) => commands::exec::run(args),
         cli::Command::Plan(args) => commands::plan::run(args),
@@ -37,4 +38,26 @@ fn main() {
         cli::Command::Schema(args) => commands::schema::run(args),
     };
     std::process::exit(code);
+}
+
+/// `tracing` diagnostics to stderr, off unless asked for (`-v`, `RUST_LOG`): the terminal is
+/// for the drill's own report.
+fn init_diagnostics(verbose: u8) {
+    let default = match verbose {
+        0 => return init_filter(std::env::var("RUST_LOG").ok()),
+        1 => "info,runbook_engine=debug,iothub_arm=debug",
+        _ => "debug",
+    };
+    init_filter(Some(
+        std::env::var("RUST_LOG").unwrap_or_else(|_| default.to_string()),
+    ));
+}
+
+fn init_filter(filter: Option<String>) {
+    let Some(filter) = filter else { return };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }

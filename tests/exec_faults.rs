@@ -8,60 +8,8 @@ mod support;
 
 use std::process::Stdio;
 
-use iothub_emulator::{Emulator, EmulatorConfig, RecordedRequest, Scenario};
+use iothub_emulator::RecordedRequest;
 use support::*;
-
-const SCALE: &str = "0.01";
-
-/// Starts an emulator in the test process so the test can read its request log.
-async fn emulator(scenario: &str) -> Emulator {
-    let s = Scenario::load(&repo(&format!("tests/fixtures/scenarios/{scenario}.yaml")))
-        .expect("scenario loads");
-    let config = EmulatorConfig {
-        time_scale: 0.01,
-        ..EmulatorConfig::default()
-    };
-    Emulator::start(s, config).await.expect("emulator starts")
-}
-
-/// Runs `runbook exec` against a running emulator (as one would a standalone `runbook emulator`).
-async fn exec_against(emu: &Emulator, runbook: &str, args: &[&str]) -> Exec {
-    let dir = tempfile::tempdir().unwrap();
-    let mut cmd = command(dir.path());
-    cmd.arg("exec")
-        .arg(repo(runbook))
-        .args([
-            "--arm-endpoint",
-            emu.base_url(),
-            "--auth",
-            "emulator",
-            "--time-scale",
-            SCALE,
-            "--log",
-            "dr.json",
-        ])
-        .args(args);
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap();
-    collect(out, dir)
-}
-
-fn posts(reqs: &[RecordedRequest]) -> Vec<&RecordedRequest> {
-    reqs.iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/failover"))
-        .collect()
-}
-
-fn check_log(e: &Exec) -> &serde_json::Value {
-    let log = e
-        .log
-        .as_ref()
-        .unwrap_or_else(|| panic!("no DR log; stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr));
-    assert_log_matches_schema(log);
-    assert_journal_complete(e);
-    log
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hub_not_active_aborts_before_any_change() {
@@ -88,20 +36,30 @@ async fn hub_not_active_aborts_before_any_change() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn confirmation_missing_without_a_terminal_stops_before_the_failover() {
+async fn confirmation_missing_without_a_terminal_stops_before_the_first_step() {
     let emu = emulator("endpoint-unhealthy").await;
     let e = exec_against(&emu, "runbooks/drill.yaml", &[]).await;
     assert_eq!(e.code, 3, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
-    assert!(posts(&emu.requests()).is_empty());
+    assert!(
+        emu.requests().is_empty(),
+        "nothing was asked of ARM: {:?}",
+        emu.requests()
+    );
     let log = check_log(&e);
     assert_eq!(log["status"], "aborted");
-    let f = step(log, "initiate_failover");
-    assert_eq!(f["error"]["code"], "ConfirmationMissing");
+    let reason = log["status_reason"].as_str().unwrap();
     assert!(
-        f["details"].as_str().unwrap().contains("--yes"),
-        "says how to proceed: {}",
-        f["details"]
+        reason.contains("`initiate_failover` needs confirmation") && reason.contains("--yes"),
+        "says how to proceed: {reason}"
     );
+    assert!(
+        log["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["status"] == "skipped")
+    );
+    insta::assert_json_snapshot!(redacted_log(log));
 }
 
 #[test]
@@ -395,4 +353,173 @@ fn sigint_during_await_cancels_writes_the_log_and_exits_130() {
     );
     assert_eq!(step(log, "monitor_failover")["status"], "cancelled");
     assert_eq!(step(log, "post")["status"], "skipped");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_posts_no_failover() {
+    let emu = emulator("endpoint-unhealthy").await;
+    let e = exec_against(&emu, "runbooks/drill.yaml", &["--dry-run"]).await;
+    assert_eq!(e.code, 0, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
+    assert!(
+        posts(&emu.requests()).is_empty(),
+        "a dry run posted a failover"
+    );
+    let log = check_log(&e);
+    assert_eq!(log["changed"], false);
+    assert_eq!(step(log, "initiate_failover")["status"], "skipped");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_still_fails_on_what_it_can_check() {
+    // A dry run forgives only readings that differ because the failover was left out; a
+    // device-count mismatch between two real readings is not one of them.
+    let emu = emulator("hub-not-active").await;
+    let e = exec_against(&emu, "runbooks/drill.yaml", &["--dry-run"]).await;
+    assert_eq!(e.code, 3, "stdout:\n{}", e.stdout);
+    let log = check_log(&e);
+    assert_eq!(step(log, "pre_failover_validation")["status"], "failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn await_waits_for_the_servers_retry_after_when_longer() {
+    let emu = emulator("slow-poll").await;
+    let e = exec_against(&emu, "runbooks/drill.yaml", &["--yes"]).await;
+    assert_eq!(e.code, 0, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
+    check_log(&e);
+    let reqs = emu.requests();
+    let polls: Vec<_> = reqs
+        .iter()
+        .filter(|r| r.query.contains("asyncinfo"))
+        .collect();
+    assert!(polls.len() >= 2, "expected at least two polls: {polls:?}");
+    let post = posts(&reqs)[0];
+    // Retry-After 60 s at the 0.01 time scale is 600 ms; the runbook's 15 s interval is 150 ms.
+    assert!(
+        gap_ms(post, polls[0]) >= 600.0,
+        "first poll came {} ms after the POST",
+        gap_ms(post, polls[0])
+    );
+    for pair in polls.windows(2) {
+        let gap = gap_ms(pair[0], pair[1]);
+        assert!(
+            gap >= 600.0,
+            "polls {gap} ms apart, sooner than the server asked"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_read_waits_the_retry_after_before_retrying() {
+    let emu = emulator("throttled-snapshots").await;
+    let e = exec_against(&emu, "runbooks/verify.yaml", &[]).await;
+    assert_eq!(e.code, 0, "stdout:\n{}", e.stdout);
+    check_log(&e);
+    let stats: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/IotHubStats"))
+        .collect();
+    assert_eq!(
+        stats.iter().map(|r| r.status).collect::<Vec<_>>(),
+        vec![429, 429, 200]
+    );
+    // Retry-After 1 s at the 0.01 time scale is 10 ms.
+    for pair in stats.windows(2) {
+        let gap = gap_ms(&pair[0], &pair[1]);
+        assert!(
+            gap >= 10.0,
+            "retried {gap} ms after a 429 that asked for 10 ms"
+        );
+    }
+}
+
+#[test]
+fn failed_finally_step_exits_4() {
+    let e = exec_emulated("tests/fixtures/exec/finally-fails.yaml", &[]);
+    assert_eq!(e.code, 4, "stdout:\n{}", e.stdout);
+    let log = check_log(&e);
+    assert_eq!(step(log, "check")["status"], "success");
+    assert_eq!(step(log, "impossible_check")["status"], "failed");
+    assert_eq!(log["status"], "failed");
+}
+
+#[test]
+fn step_timeout_with_continue_goes_on_and_fails_the_run() {
+    let e = exec_emulated("tests/fixtures/exec/continue-and-timeout.yaml", &[]);
+    assert_eq!(e.code, 1, "stdout:\n{}", e.stdout);
+    let log = check_log(&e);
+    let slow = step(log, "too_slow");
+    assert_eq!(slow["status"], "failed");
+    assert_eq!(slow["error"]["code"], "StepTimeout");
+    assert_eq!(
+        step(log, "still_runs")["status"],
+        "success",
+        "continue goes on"
+    );
+    assert!(log["status_reason"].as_str().unwrap().contains("too_slow"));
+}
+
+#[test]
+fn rollback_fails_the_hub_back_when_the_drill_fails_after_failover() {
+    let e = exec_emulated(
+        "runbooks/failover-test.yaml",
+        &[
+            "--yes",
+            "--scenario",
+            repo("tests/fixtures/scenarios/devices-drop.yaml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert_eq!(e.code, 1, "stdout:\n{}", e.stdout);
+    let log = check_log(&e);
+    assert_eq!(step(log, "devices_after_failover")["status"], "failed");
+    assert_eq!(
+        step(log, "failback")["status"],
+        "skipped",
+        "the main failback never ran"
+    );
+    assert_eq!(
+        step(log, "rollback_snapshot")["outputs"]["location"],
+        "westus"
+    );
+    assert_eq!(step(log, "rollback_failback")["status"], "success");
+    assert_eq!(step(log, "rollback_wait")["status"], "success");
+    assert_eq!(
+        step(log, "rollback_wait")["outputs"]["location"],
+        "westus2",
+        "the hub is home again"
+    );
+    insta::assert_snapshot!(normalise_human(&e.stdout));
+}
+
+#[test]
+fn secret_parameter_is_masked_in_human_output_too() {
+    let secret = "tkt-s3cr3t-9f8e7d";
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path())
+        .arg("exec")
+        .arg(repo("tests/fixtures/exec/secret-param.yaml"))
+        .args([
+            "--emulator",
+            "--time-scale",
+            SCALE,
+            "--log",
+            "dr.json",
+            "--yes",
+        ])
+        .env("RUNBOOK_TEST_TICKET_TOKEN", secret)
+        .output()
+        .unwrap();
+    let e = collect(out, dir);
+    assert_eq!(e.code, 0, "stderr:\n{}", e.stderr);
+    assert!(
+        !e.stdout.contains(secret) && !e.stderr.contains(secret),
+        "the secret leaked to the terminal"
+    );
+    assert!(
+        e.stdout.contains("expected ***"),
+        "the masked miss is shown: {}",
+        e.stdout
+    );
 }

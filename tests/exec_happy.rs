@@ -129,7 +129,7 @@ fn never_overwrites_an_existing_log() {
 }
 
 #[test]
-fn azure_without_subscription_is_a_clear_error() {
+fn missing_client_secret_is_a_setup_error_naming_the_variables() {
     let dir = tempfile::tempdir().unwrap();
     let out = command(dir.path())
         .arg("exec")

@@ -8,38 +8,26 @@ mod support;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
 use support::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_drill_resumes_without_a_second_failover() {
-    let scenario = Scenario::load(&repo("tests/fixtures/scenarios/slow-failover.yaml")).unwrap();
-    let emu = Emulator::start(
-        scenario,
-        EmulatorConfig {
-            time_scale: 0.01,
-            ..EmulatorConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+/// Starts `runbook exec drill.yaml` against `emu` and kills it (SIGKILL: no handler runs)
+/// once the journal shows the failover started. Returns the run's directory.
+async fn kill_mid_failover(emu: &iothub_emulator::Emulator) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let endpoint = emu.base_url().to_string();
-    let common = [
-        "--arm-endpoint",
-        endpoint.as_str(),
-        "--auth",
-        "emulator",
-        "--time-scale",
-        "0.01",
-        "--yes",
-    ];
-
     let mut child = command(dir.path())
         .arg("exec")
         .arg(repo("runbooks/drill.yaml"))
-        .args(common)
-        .args(["--log", "dr.json"])
+        .args([
+            "--arm-endpoint",
+            emu.base_url(),
+            "--auth",
+            "emulator",
+            "--time-scale",
+            SCALE,
+            "--yes",
+            "--log",
+            "dr.json",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -56,28 +44,62 @@ async fn killed_drill_resumes_without_a_second_failover() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    // SIGKILL: no handler runs, nothing is flushed but what the journal already fsync'd.
     child.kill().unwrap();
     child.wait().unwrap();
+    dir
+}
+
+async fn resume(emu: &iothub_emulator::Emulator, dir: tempfile::TempDir, journal: &str) -> Exec {
+    let mut cmd = command(dir.path());
+    cmd.arg("resume").arg(journal).args([
+        "--arm-endpoint",
+        emu.base_url(),
+        "--auth",
+        "emulator",
+        "--time-scale",
+        SCALE,
+        "--yes",
+    ]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    collect(out, dir)
+}
+
+const DRILL_STEPS: [&str; 9] = [
+    "pre_failover_validation",
+    "pre",
+    "initiate_failover",
+    "monitor_failover",
+    "stabilize",
+    "post_failover_validation",
+    "post",
+    "data_integrity_check",
+    "endpoint_health_check",
+];
+
+fn step_ids(log: &serde_json::Value) -> Vec<&str> {
+    log["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["step"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_drill_resumes_without_a_second_failover() {
+    let emu = emulator("slow-failover").await;
+    let dir = kill_mid_failover(&emu).await;
     assert!(
         !dir.path().join("dr.json").exists(),
         "a killed run leaves no DR log, only its journal"
     );
-
-    let mut resume = command(dir.path());
-    resume.arg("resume").arg(&journal).args(common);
-    let out = tokio::task::spawn_blocking(move || resume.output().unwrap())
-        .await
-        .unwrap();
-    let e = collect(out, dir);
+    let e = resume(&emu, dir, "dr.json.jsonl").await;
     assert_eq!(e.code, 0, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
-    let posts = emu
-        .requests()
-        .into_iter()
-        .filter(|r| r.method == "POST")
-        .count();
     assert_eq!(
-        posts, 1,
+        posts(&emu.requests()).len(),
+        1,
         "resume must re-attach to the failover, not start another"
     );
     let log = e.log.as_ref().unwrap();
@@ -88,26 +110,108 @@ async fn killed_drill_resumes_without_a_second_failover() {
         log["pre_failover_device_count"], 1200,
         "the pre snapshot from before the kill is kept"
     );
-    let ids: Vec<&str> = log["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap())
-        .collect();
+    assert_eq!(step_ids(log), DRILL_STEPS, "every step once, in order");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_repairs_a_torn_last_line() {
+    let emu = emulator("slow-failover").await;
+    let dir = kill_mid_failover(&emu).await;
+    // The process died mid-write: half an event and no newline.
+    let journal = dir.path().join("dr.json.jsonl");
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&journal)
+        .unwrap();
+    std::io::Write::write_all(&mut f, b"{\"event\":\"step_progress\",\"step\":\"moni").unwrap();
+    drop(f);
+    let e = resume(&emu, dir, "dr.json.jsonl").await;
+    assert_eq!(e.code, 0, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
+    assert!(
+        !e.journal_text.contains("\"moni{"),
+        "the torn line was cut off, not glued to the next event"
+    );
+    assert_journal_complete(&e);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_drill_resumes_and_writes_a_second_log() {
+    let emu = emulator("stuck-failover").await;
+    let dir = tempfile::tempdir().unwrap();
+    let child = command(dir.path())
+        .arg("exec")
+        .arg(repo("tests/fixtures/exec/await-timeout.yaml"))
+        .args([
+            "--arm-endpoint",
+            emu.base_url(),
+            "--auth",
+            "emulator",
+            "--time-scale",
+            SCALE,
+            "--yes",
+            "--log",
+            "dr.json",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let journal = dir.path().join("dr.json.jsonl");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !std::fs::read_to_string(&journal)
+        .unwrap_or_default()
+        .contains("\"step\":\"wait\"")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the drill never reached the await"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    assert!(dir.path().join("dr.json").exists(), "Ctrl-C writes the log");
+
+    // The stuck failover cannot finish, so the resumed await times out (2 min: 1.2 s here); what matters is that it
+    // re-attached (one POST), ran the remaining steps, and wrote beside the first log.
+    let e = resume(&emu, dir, "dr.json.jsonl").await;
+    assert_eq!(posts(&emu.requests()).len(), 1);
+    let resumed = e.dir.path().join("dr.resumed.json");
+    let text = std::fs::read_to_string(&resumed)
+        .unwrap_or_else(|_| panic!("no dr.resumed.json; stdout:\n{}", e.stdout));
+    let log: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_log_matches_schema(&log);
     assert_eq!(
-        ids,
-        [
-            "pre_failover_validation",
-            "pre",
-            "initiate_failover",
-            "monitor_failover",
-            "stabilize",
-            "post_failover_validation",
-            "post",
-            "data_integrity_check",
-            "endpoint_health_check"
-        ],
-        "every step once, in order"
+        step_ids(&log),
+        ["check", "go", "wait"],
+        "each step once: the resumed records replace the interrupted ones"
+    );
+    assert_eq!(log["steps"][2]["status"], "failed");
+    assert_eq!(log["steps"][2]["error"]["code"], "AwaitTimeout");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_that_cannot_connect_keeps_the_journal() {
+    let emu = emulator("slow-failover").await;
+    let dir = kill_mid_failover(&emu).await;
+    let before = std::fs::read(dir.path().join("dr.json.jsonl")).unwrap();
+    let out = command(dir.path())
+        .args(["resume", "dr.json.jsonl", "--auth", "azure-cli"])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(dir.path().join("dr.json.jsonl")).unwrap(),
+        before,
+        "the journal is the only record of the failover"
     );
 }
 

@@ -20,6 +20,10 @@ pub struct EmulatorArgs {
     /// Minimum time between two failovers of a hub, as Azure enforces (seconds).
     #[arg(long, default_value_t = 0)]
     pub cooldown_secs: u64,
+    /// Emulated time runs this much faster (0.01 = a 2 s failover takes 20 ms). Give the same
+    /// --time-scale to `runbook exec --auth emulator` so its waits match.
+    #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
+    pub time_scale: f64,
 }
 
 pub fn run(args: &EmulatorArgs) -> i32 {
@@ -40,7 +44,7 @@ pub fn run(args: &EmulatorArgs) -> i32 {
         let config = EmulatorConfig {
             addr: args.addr,
             failover_cooldown: Duration::from_secs(args.cooldown_secs),
-            ..EmulatorConfig::default()
+            time_scale: args.time_scale,
         };
         let emu = match Emulator::start(scenario, config).await {
             Ok(e) => e,

@@ -78,7 +78,7 @@ pub fn run(args: &ExecArgs) -> i32 {
         return exit_code::INVALID;
     }
     let journal = journal_path(&log_path);
-    let journal_writer = match JournalWriter::open(&journal, false) {
+    let journal_writer = match JournalWriter::create(&journal) {
         Ok(j) => j,
         Err(e) => {
             errln!(
@@ -117,6 +117,7 @@ pub fn run(args: &ExecArgs) -> i32 {
         redactor,
         &Settings {
             output: args.output,
+            fresh_journal: true,
             log_path: &log_path,
             junit: args.junit.as_deref(),
         },
@@ -125,6 +126,9 @@ pub fn run(args: &ExecArgs) -> i32 {
 
 pub struct Settings<'a> {
     pub output: Output,
+    /// The journal was created by this command (not a resumed one): safe to remove if the
+    /// run never starts.
+    pub fresh_journal: bool,
     pub log_path: &'a Path,
     pub junit: Option<&'a Path>,
 }
@@ -143,7 +147,11 @@ pub async fn execute(
         Ok(c) => c,
         Err(e) => {
             errln!("error: {}", redactor.text(&e.0));
-            let _ = std::fs::remove_file(journal.path());
+            // A journal this command just created holds nothing; a resumed one holds the
+            // only record of a running failover and is never removed.
+            if settings.fresh_journal {
+                let _ = std::fs::remove_file(journal.path());
+            }
             return exit_code::INVALID;
         }
     };
@@ -170,16 +178,25 @@ pub async fn execute(
     finish(&outcome, settings, &journal_path)
 }
 
-/// Ctrl-C once: stop polling, record, write the log. Twice: leave at once (the journal is
-/// already on disk, event by event).
+/// Ctrl-C (or SIGTERM, as CI systems and service managers send) once: stop polling, record,
+/// run `finally`, write the log. Twice: leave at once (the journal is already on disk, event by
+/// event).
 fn spawn_interrupt_handler(cancel: CancellationToken) {
     tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let mut interrupted = async || {
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => r.is_ok(),
+                Some(()) = async { match term.as_mut() { Some(t) => t.recv().await, None => std::future::pending().await } } => true,
+            }
+        };
+        if interrupted().await {
             errln!(
                 "\ninterrupted: stopping after recording the current step (Ctrl-C again to quit at once)"
             );
             cancel.cancel();
-            if tokio::signal::ctrl_c().await.is_ok() {
+            if interrupted().await {
                 std::process::exit(exit_code::INTERRUPTED);
             }
         }
@@ -192,6 +209,12 @@ fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 
         return exit_code::DRILL_FAILED;
     };
     let mut code = exit_code_for(outcome);
+    if let Some(why) = &outcome.sink_failure {
+        errln!("error: {why}; the run's record may be incomplete");
+        if code == exit_code::SUCCESS {
+            code = exit_code::DRILL_FAILED;
+        }
+    }
     if let Err(e) = write_new(settings.log_path, log) {
         errln!(
             "error: cannot write the DR log {}: {e}; the journal {} holds every event",

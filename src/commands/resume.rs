@@ -1,16 +1,22 @@
 //! `runbook resume JOURNAL`: continues an interrupted run from its journal.
 //!
-//! The journal's first event names the runbook (path and SHA-256: a changed file is refused),
-//! the parameters and the log path. Steps that finished are not run again, and a failover the
-//! journal shows as started is re-attached to by its operation handle, never started twice.
+//! The journal's first event names the runbook (path and SHA-256: a changed file is refused)
+//! and the parameters. Steps that finished are not run again, and a failover the journal shows
+//! as started is re-attached to by its operation handle, never started twice. A run that was
+//! killed, or stopped with Ctrl-C, can be resumed; one that ended any other way cannot. The DR
+//! log goes beside the journal (`<log>.jsonl` -> `<log>`), or to `<log>.resumed.json` when a
+//! cancelled run already wrote one.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use runbook_engine::journal::{self, JournalWriter};
-use runbook_engine::{PriorRun, Redactor, RunEvent, RunRequest};
+use runbook_engine::log_file::resumed_log_name;
+use runbook_engine::{PriorRun, Redactor, RunEvent, RunRequest, RunStatus};
 
 use crate::azure_args::TargetArgs;
 use crate::commands::exec::{Output, Settings, execute};
+use crate::confirm_prompt::TerminalPrompt;
 use crate::exit_code;
 use crate::prepare::prepare;
 
@@ -22,10 +28,14 @@ pub struct ResumeArgs {
     /// Values for secret parameters (they are masked in the journal, so give them again).
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub sets: Vec<String>,
+    /// Approve every `confirm:` question still to come.
     #[arg(long)]
     pub yes: bool,
     #[arg(long, value_enum, default_value_t = Output::Human)]
     pub output: Output,
+    /// Also write a JUnit XML report.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
     #[command(flatten)]
     pub target: TargetArgs,
 }
@@ -53,23 +63,55 @@ pub fn run(args: &ResumeArgs) -> i32 {
         );
         return exit_code::INVALID;
     };
-    if contents
-        .events
-        .iter()
-        .any(|e| matches!(e, RunEvent::RunFinished { .. }))
+    let finished = contents.events.iter().rev().find_map(|e| match e {
+        RunEvent::RunFinished { status, .. } => Some(*status),
+        _ => None,
+    });
+    if let Some(status) = finished
+        && status != RunStatus::Cancelled
     {
         errln!(
-            "error: the run in {} already finished; nothing to resume",
-            args.journal.display()
+            "error: the run in {} already finished ({}); nothing to resume",
+            args.journal.display(),
+            serde_json::to_value(status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
         );
         return exit_code::INVALID;
     }
-    // Journal parameters first (secrets show as *** there), then --set on top.
+    let masked: Vec<&str> = params
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(_, v)| v.as_str() == Some(runbook_engine::redact::MASK))
+                .map(|(k, _)| k.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let missing: Vec<&&str> = masked
+        .iter()
+        .filter(|k| {
+            !args
+                .sets
+                .iter()
+                .any(|s| s.split_once('=').is_some_and(|(n, _)| n.trim() == **k))
+        })
+        .collect();
+    if !missing.is_empty() {
+        let names: Vec<String> = missing.iter().map(|k| format!("--set {k}=…")).collect();
+        errln!(
+            "error: the journal masks secret parameters; give them again: {}",
+            names.join(" ")
+        );
+        return exit_code::INVALID;
+    }
+    // Journal parameters first (secrets are masked there), then --set on top.
     let mut sets: Vec<String> = params
         .as_object()
         .map(|m| {
             m.iter()
-                .filter(|(_, v)| v.as_str() != Some(runbook_engine::redact::MASK))
+                .filter(|(k, _)| !masked.contains(&k.as_str()))
                 .map(|(k, v)| {
                     format!(
                         "{k}={}",
@@ -95,16 +137,26 @@ pub fn run(args: &ResumeArgs) -> i32 {
         );
         return exit_code::INVALID;
     }
-    let journal_writer = match JournalWriter::open(&args.journal, true) {
+    // The log belongs beside its journal, wherever the resume is run from.
+    let journal_text = args.journal.display().to_string();
+    let mut log_path = match journal_text.strip_suffix(".jsonl") {
+        Some(stem) => PathBuf::from(stem),
+        None => PathBuf::from(&log_path),
+    };
+    if log_path.exists() {
+        log_path = resumed_log_name(&log_path);
+    }
+    let journal_writer = match JournalWriter::open_for_resume(&args.journal) {
         Ok(j) => j,
         Err(e) => {
             errln!("error: cannot append to {}: {e}", args.journal.display());
             return exit_code::INVALID;
         }
     };
-    let log_path = PathBuf::from(&log_path);
     let confirmer: Box<dyn runbook_engine::Confirmer> = if args.yes {
         Box::new(runbook_engine::AutoApprove)
+    } else if std::io::stdin().is_terminal() {
+        Box::new(TerminalPrompt)
     } else {
         Box::new(runbook_engine::NoConfirmer)
     };
@@ -132,8 +184,9 @@ pub fn run(args: &ResumeArgs) -> i32 {
         redactor,
         &Settings {
             output: args.output,
+            fresh_journal: false,
             log_path: &log_path,
-            junit: None,
+            junit: args.junit.as_deref(),
         },
     ))
 }

@@ -4,6 +4,17 @@
 use runbook_engine::{DrLog, StepStatus};
 
 fn esc(s: &str) -> String {
+    // XML 1.0 cannot carry most control characters, even escaped; ARM messages can hold them.
+    let s: String = s
+        .chars()
+        .map(|c| {
+            if c.is_control() && !matches!(c, '\t' | '\n' | '\r') {
+                '\u{FFFD}'
+            } else {
+                c
+            }
+        })
+        .collect();
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -7,7 +7,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
 use serde_json::Value;
+
+/// The time scale every test runs at: a 2 s failover takes 20 ms, a 15 s poll interval 150 ms.
+pub const SCALE: &str = "0.01";
 
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_runbook")
@@ -176,4 +180,64 @@ pub fn step<'a>(log: &'a Value, id: &str) -> &'a Value {
         .iter()
         .find(|s| s["step"] == id)
         .unwrap_or_else(|| panic!("no step {id} in the log"))
+}
+
+/// Starts an emulator in the test process so the test can read its request log.
+pub async fn emulator(scenario: &str) -> Emulator {
+    let s = Scenario::load(&repo(&format!("tests/fixtures/scenarios/{scenario}.yaml")))
+        .expect("scenario loads");
+    let config = EmulatorConfig {
+        time_scale: 0.01,
+        ..EmulatorConfig::default()
+    };
+    Emulator::start(s, config).await.expect("emulator starts")
+}
+
+/// Runs `runbook exec` against a running emulator (as one would a standalone `runbook emulator`).
+pub async fn exec_against(emu: &Emulator, runbook: &str, args: &[&str]) -> Exec {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = command(dir.path());
+    cmd.arg("exec")
+        .arg(repo(runbook))
+        .args([
+            "--arm-endpoint",
+            emu.base_url(),
+            "--auth",
+            "emulator",
+            "--time-scale",
+            SCALE,
+            "--log",
+            "dr.json",
+        ])
+        .args(args);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    collect(out, dir)
+}
+
+pub fn posts(reqs: &[iothub_emulator::RecordedRequest]) -> Vec<&iothub_emulator::RecordedRequest> {
+    reqs.iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/failover"))
+        .collect()
+}
+
+/// Milliseconds between two recorded requests, from the emulator's own clock.
+pub fn gap_ms(a: &iothub_emulator::RecordedRequest, b: &iothub_emulator::RecordedRequest) -> f64 {
+    let parse = |s: &str| {
+        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339 request time")
+    };
+    (parse(&b.time) - parse(&a.time)).as_seconds_f64() * 1000.0
+}
+
+/// The run left a DR log that matches its schema and a journal that agrees with it.
+pub fn check_log(e: &Exec) -> &serde_json::Value {
+    let log = e
+        .log
+        .as_ref()
+        .unwrap_or_else(|| panic!("no DR log; stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr));
+    assert_log_matches_schema(log);
+    assert_journal_complete(e);
+    log
 }

@@ -12,6 +12,12 @@ pub enum Confirmation {
 /// Answers `confirm:` questions. `--yes` approves everything; a terminal prompts.
 pub trait Confirmer: Send {
     fn confirm(&mut self, step_id: &str, question: &str) -> Confirmation;
+
+    /// Whether this confirmer can ever approve; a run that needs confirmation and has none
+    /// stops before its first step.
+    fn can_answer(&self) -> bool {
+        true
+    }
 }
 
 /// Approves every question (`--yes`).
@@ -29,6 +35,10 @@ impl Confirmer for AutoApprove {
 pub struct NoConfirmer;
 
 impl Confirmer for NoConfirmer {
+    fn can_answer(&self) -> bool {
+        false
+    }
+
     fn confirm(&mut self, step_id: &str, _: &str) -> Confirmation {
         Confirmation::Unavailable(format!(
             "step `{step_id}` needs confirmation, but there is no terminal to ask on; re-run with --yes to approve, or run it from a terminal"

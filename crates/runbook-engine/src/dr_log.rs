@@ -143,12 +143,19 @@ impl DrLogBuilder {
         let out = &rec.outputs;
         let s = |k: &str| out.get(k).and_then(Value::as_str).map(str::to_string);
         let n = |k: &str| out.get(k).and_then(Value::as_u64);
+        // A resumed run records again a step the interruption had recorded: the later record
+        // replaces the earlier one in place.
+        match log.steps.iter_mut().find(|s| s.step == rec.step) {
+            Some(existing) => *existing = rec.clone(),
+            None => log.steps.push(rec.clone()),
+        }
         let ran = matches!(
             rec.status,
             StepStatus::Success | StepStatus::Warning | StepStatus::Failed
         );
-        if !ran {
-            log.steps.push(rec.clone());
+        // Only the drill's own steps speak for the hub before and after; a rollback's or a
+        // finally's readings describe the clean-up.
+        if !ran || rec.section != "steps" {
             return;
         }
         match rec.kind.as_str() {
@@ -222,7 +229,6 @@ impl DrLogBuilder {
             }
             _ => {}
         }
-        log.steps.push(rec.clone());
     }
 }
 

@@ -46,6 +46,11 @@ impl Emitter {
         self.log.emit(event);
     }
 
+    /// The first subscriber that stopped recording, and why.
+    pub fn sink_failure(&self) -> Option<String> {
+        self.sinks.iter().find_map(|s| s.failure())
+    }
+
     pub fn dr_log(&self) -> Option<DrLog> {
         self.log.snapshot()
     }

@@ -78,4 +78,10 @@ pub enum RunEvent {
 /// A subscriber to run events.
 pub trait EventSink: Send {
     fn emit(&mut self, event: &RunEvent);
+
+    /// Why this sink stopped recording, if it did (a journal on a full disk). A run will not
+    /// start a failover it could not record.
+    fn failure(&self) -> Option<String> {
+        None
+    }
 }

@@ -2,7 +2,9 @@
 //!
 //! A killed process leaves every event up to the kill on disk, so the DR log can be rebuilt
 //! and `runbook resume` can continue without repeating a failover. `read` parses a journal
-//! back, tolerating a torn last line (the process died mid-write).
+//! back, tolerating a torn last line (the process died mid-write); `open_for_resume` cuts such
+//! a line off before appending, so the journal stays one event per line. A write error stops
+//! the journal and is reported through `EventSink::failure`, so no failover starts unrecorded.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -14,20 +16,34 @@ use crate::event::{EventSink, RunEvent};
 pub struct JournalWriter {
     path: PathBuf,
     file: File,
-    /// The first write error, reported once at the end rather than on every event.
+    /// The first write error; after it nothing more is written.
     error: Option<std::io::Error>,
 }
 
 impl JournalWriter {
-    /// Creates a new journal; refuses to overwrite an existing one unless `append`.
-    pub fn open(path: &Path, append: bool) -> std::io::Result<Self> {
-        let mut opts = OpenOptions::new();
-        if append {
-            opts.append(true);
-        } else {
-            opts.write(true).create_new(true);
+    /// Creates a new journal; never opens an existing one.
+    pub fn create(path: &Path) -> std::io::Result<Self> {
+        let file = OpenOptions::new().write(true).create_new(true).open(path)?;
+        // The new name must survive a crash too, not just the bytes.
+        crate::log_file::sync_parent_dir(path)?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+            error: None,
+        })
+    }
+
+    /// Opens an existing journal to append to it, first cutting off a torn last line.
+    pub fn open_for_resume(path: &Path) -> std::io::Result<Self> {
+        let file = OpenOptions::new().read(true).write(true).open(path)?;
+        let bytes = std::fs::read(path)?;
+        let keep = bytes.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        if keep < bytes.len() {
+            file.set_len(keep as u64)?;
+            file.sync_data()?;
         }
-        let file = opts.open(path)?;
+        drop(file);
+        let file = OpenOptions::new().append(true).open(path)?;
         Ok(Self {
             path: path.to_path_buf(),
             file,
@@ -37,10 +53,6 @@ impl JournalWriter {
 
     pub fn path(&self) -> &Path {
         &self.path
-    }
-
-    pub fn take_error(&mut self) -> Option<std::io::Error> {
-        self.error.take()
     }
 }
 
@@ -69,6 +81,12 @@ impl EventSink for JournalWriter {
         if let Err(e) = res {
             self.error = Some(e);
         }
+    }
+
+    fn failure(&self) -> Option<String> {
+        self.error
+            .as_ref()
+            .map(|e| format!("writing the journal {} failed: {e}", self.path.display()))
     }
 }
 

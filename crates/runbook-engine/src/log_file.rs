@@ -40,6 +40,7 @@ pub fn journal_path(log: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
+/// Writes `log` to `path`, which must not exist.
 pub fn write_new(path: &Path, log: &DrLog) -> std::io::Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -52,15 +53,62 @@ pub fn write_new(path: &Path, log: &DrLog) -> std::io::Result<()> {
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut text = serde_json::to_vec_pretty(log).map_err(std::io::Error::other)?;
     text.push(b'\n');
+    let result = write_then_link(&tmp, path, &text);
+    let _ = std::fs::remove_file(&tmp);
+    result?;
+    sync_parent_dir(path)
+}
+
+fn write_then_link(tmp: &Path, path: &Path, text: &[u8]) -> std::io::Result<()> {
     {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&tmp)?;
-        f.write_all(&text)?;
+            .open(tmp)?;
+        f.write_all(text)?;
         f.sync_all()?;
     }
-    let linked = std::fs::hard_link(&tmp, path);
-    let _ = std::fs::remove_file(&tmp);
-    linked
+    match std::fs::hard_link(tmp, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        // Some filesystems have no hard links; a rename is still atomic, and the existence
+        // check just before it keeps the never-overwrite promise but for a narrow race.
+        Err(_) if !path.exists() => std::fs::rename(tmp, path),
+        Err(e) => Err(e),
+    }
+}
+
+/// fsyncs the directory holding `path`, so a new name in it survives a crash.
+pub fn sync_parent_dir(path: &Path) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// A free name for the DR log of a resumed run whose first log exists: `x.json` ->
+/// `x.resumed.json`, `x.resumed-2.json`, ...
+pub fn resumed_log_name(log: &Path) -> PathBuf {
+    let stem = log
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let ext = log
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let mut n = 1;
+    loop {
+        let suffix = if n == 1 {
+            ".resumed".to_string()
+        } else {
+            format!(".resumed-{n}")
+        };
+        let candidate = log.with_file_name(format!("{stem}{suffix}{ext}"));
+        if !candidate.exists() {
+            return candidate;
+        }
+        n += 1;
+    }
 }

@@ -28,7 +28,7 @@ pub struct PlannedStep {
     pub when: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confirm: Option<String>,
-    pub on_failure: String,
+    pub on_failure: runbook_spec::OnFailure,
     pub calls: Vec<PlannedCall>,
 }
 
@@ -121,7 +121,7 @@ fn planned(
         // A condition on placeholders would mislead; show it as written.
         when: step.when.as_ref().map(|w| w.as_str().to_string()),
         confirm: render(&step.confirm, ctx),
-        on_failure: format!("{:?}", step.on_failure).to_lowercase(),
+        on_failure: step.on_failure,
         calls,
     }
 }

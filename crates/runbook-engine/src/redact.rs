@@ -49,16 +49,24 @@ impl Redactor {
         }
     }
 
-    /// A copy of `event` with every secret masked.
+    /// A copy of `event` with every secret masked. Fails closed: if masking leaves an event
+    /// that no longer parses (a secret equal to a status word), a placeholder goes out instead
+    /// of the original.
     pub fn event(&self, event: &RunEvent) -> RunEvent {
         if self.is_empty() {
             return event.clone();
         }
-        let Ok(mut v) = serde_json::to_value(event) else {
-            return event.clone();
-        };
-        self.value(&mut v);
-        serde_json::from_value(v).unwrap_or_else(|_| event.clone())
+        let masked = serde_json::to_value(event).ok().and_then(|mut v| {
+            self.value(&mut v);
+            serde_json::from_value(v).ok()
+        });
+        masked.unwrap_or_else(|| RunEvent::StepProgress {
+            step: MASK.to_string(),
+            message: "an event was withheld: masking a secret in it made it unreadable".to_string(),
+            elapsed_ms: 0,
+            timeout_ms: None,
+            hub_state: None,
+        })
     }
 }
 

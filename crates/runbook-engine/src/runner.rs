@@ -1,16 +1,16 @@
 //! The runner: walks a validated runbook's steps against an ARM client and emits events.
 //!
-//! For each step: evaluate `when`, ask `confirm`, skip mutations under `--dry-run`, then run the
-//! kind with its `timeout` and `retry`, racing Ctrl-C. A failure is routed by `on_failure`
-//! (abort, warn, continue). After the main steps, `rollback` runs if a step failed after the
-//! hub was changed, and `finally` always runs unless the run was interrupted. Every outcome is
-//! an event; the DR log is folded from them. The runner never prints.
+//! A run checks first that every `confirm:` can be answered, then takes each step through
+//! `when`, `confirm`, its kind (with `timeout` and `retry`, racing Ctrl-C), and routes a
+//! failure by `on_failure`. After the main steps, `rollback` runs if a step failed after the
+//! hub was changed; `finally` always runs, after Ctrl-C too. Every outcome is an event; the DR
+//! log is folded from them by the `Emitter`. The runner never prints.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use iothub_arm::{ArmClient, FailoverOperation};
-use runbook_spec::{Backoff, OnFailure, Runbook, Section, Step, StepKind};
+use runbook_spec::{OnFailure, Runbook, Section, Step, StepKind};
 use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -20,6 +20,10 @@ use crate::context::TemplateContext;
 use crate::dr_log::{DrLog, RunbookIdentity, StepError, StepRecord};
 use crate::emitter::Emitter;
 use crate::event::RunEvent;
+use crate::outcome::{Attempt, StepDone, StepFail};
+use crate::record;
+use crate::resume::PriorRun;
+use crate::retry::backoff_delay;
 use crate::status::{RunStatus, StepStatus};
 use crate::target::HubTarget;
 
@@ -43,6 +47,8 @@ pub struct RunOutcome {
     pub reason: Option<String>,
     pub changed: bool,
     pub cleanup_failed: bool,
+    /// A subscriber (the journal) that stopped working during the run.
+    pub sink_failure: Option<String>,
     pub log: Option<DrLog>,
 }
 
@@ -57,105 +63,31 @@ pub(crate) enum TrackedFailover {
     },
 }
 
-/// Steps already finished by an interrupted run (`resume`), with the failovers they started.
-#[derive(Debug, Clone, Default)]
-pub struct PriorRun {
-    pub events: Vec<RunEvent>,
-}
-
-/// A step's successful result.
+/// How the main steps went, for the rollback decision and the run's status.
 #[derive(Debug, Default)]
-pub(crate) struct StepDone {
-    pub status_warning: bool,
-    pub details: String,
-    pub outputs: Map<String, Value>,
-}
-
-/// A step's failure.
-#[derive(Debug)]
-pub(crate) struct StepFail {
-    pub code: String,
-    pub message: String,
-    pub outputs: Map<String, Value>,
-    /// Worth another attempt (`retry`). Expectation misses are; a refused failover is not.
-    pub retryable: bool,
-    /// Whether the hub may have been changed by this attempt.
-    pub changed: bool,
-}
-
-impl StepFail {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self {
-            code: code.to_string(),
-            message: message.into(),
-            outputs: Map::new(),
-            retryable: true,
-            changed: false,
-        }
-    }
-
-    pub fn final_(mut self) -> Self {
-        self.retryable = false;
-        self
-    }
-
-    pub fn with_outputs(mut self, outputs: Map<String, Value>) -> Self {
-        self.outputs = outputs;
-        self
-    }
-}
-
-impl From<iothub_arm::ArmError> for StepFail {
-    fn from(e: iothub_arm::ArmError) -> Self {
-        use iothub_arm::ArmError as E;
-        let code = match (&e, e.code(), e.status()) {
-            (_, Some(code), _) => code.to_string(),
-            (E::Http { .. } | E::Auth { .. }, None, Some(status)) => format!("Http{status}"),
-            (E::Throttled { .. }, ..) => "Throttled".to_string(),
-            (E::FailoverOutcomeUnknown { .. }, ..) => "FailoverOutcomeUnknown".to_string(),
-            (E::OperationFailed { .. }, ..) => "OperationFailed".to_string(),
-            (E::Timeout { .. }, ..) => "Timeout".to_string(),
-            (E::Transport { .. }, ..) => "Transport".to_string(),
-            (E::Credential { .. }, ..) => "Credential".to_string(),
-            _ => "ArmError".to_string(),
-        };
-        // Authentication and bad input will not get better by trying again.
-        let retryable = !matches!(
-            e,
-            E::Auth { .. }
-                | E::Credential { .. }
-                | E::InvalidInput { .. }
-                | E::InsecureEndpoint { .. }
-        );
-        Self {
-            code,
-            message: e.to_string(),
-            outputs: Map::new(),
-            retryable,
-            changed: false,
-        }
-    }
-}
-
-pub(crate) enum Attempt {
-    Done(StepDone),
-    Failed(StepFail),
-    Cancelled,
+struct MainResult {
+    /// The step that stopped the run, and why.
+    aborted: Option<String>,
+    /// Whether that happened before anything was changed.
+    aborted_before_change: bool,
+    /// A step with `on_failure: continue` that failed.
+    continued: Option<String>,
+    cancelled: bool,
 }
 
 pub struct Engine {
     pub(crate) client: ArmClient,
     pub(crate) clock: Clock,
     pub(crate) cancel: CancellationToken,
-    confirmer: Box<dyn Confirmer>,
+    confirmer: Option<Box<dyn Confirmer>>,
     pub(crate) emitter: Emitter,
     pub(crate) ctx: TemplateContext,
     pub(crate) target: HubTarget,
     pub(crate) failovers: HashMap<String, TrackedFailover>,
     pub(crate) changed: bool,
     pub(crate) dry_run: bool,
-    /// A dry run skipped a failover: later readings see the hub unchanged, so their misses are
-    /// expected and only warn.
+    /// A dry run left out a failover: later readings see the hub unchanged, so their
+    /// expectation misses are expected and only warn.
     dry_skipped_change: bool,
 }
 
@@ -189,7 +121,7 @@ impl Engine {
             client,
             clock,
             cancel,
-            confirmer,
+            confirmer: Some(confirmer),
             emitter,
             ctx,
             target: req.target.clone(),
@@ -205,9 +137,8 @@ impl Engine {
         let done = match &prior {
             Some(p) => self.restore(p),
             None => {
-                let params_shown = self.emitter.redactor().clone();
                 let mut params = Value::Object(req.params.clone());
-                params_shown.value(&mut params);
+                self.emitter.redactor().value(&mut params);
                 self.emitter.emit(RunEvent::RunStarted {
                     run_id: req.run_id.clone(),
                     time: Clock::now_text(),
@@ -221,96 +152,64 @@ impl Engine {
             }
         };
         let rb = &req.runbook;
-        let mut failure: Option<String> = None;
-        let mut continued_failure: Option<String> = None;
-        let mut cancelled = false;
-        let mut aborted_before_change = false;
-
-        for step in &rb.steps {
-            if done.contains_key(&step.id) {
-                continue;
-            }
-            if cancelled || failure.is_some() {
-                let why = if cancelled {
-                    "not run: the run was interrupted"
-                } else {
-                    "not run: an earlier step failed"
-                };
-                self.record_skipped(Section::Steps, step, why);
-                continue;
-            }
-            let changed_before = self.changed;
-            let rec = self.run_step(Section::Steps, step).await;
-            match rec.status {
-                StepStatus::Cancelled => cancelled = true,
-                StepStatus::Failed => {
-                    let why = format!(
-                        "step `{}` failed: {}",
-                        step.id,
-                        rec.error
-                            .as_ref()
-                            .map_or(rec.details.as_str(), |e| e.message.as_str())
-                    );
-                    if step.on_failure == OnFailure::Continue {
-                        continued_failure.get_or_insert(why);
-                    } else {
-                        aborted_before_change = !changed_before && !self.changed;
-                        failure = Some(why);
-                    }
+        let main = match self.unanswerable_confirmation(rb) {
+            Some(why) => {
+                for step in &rb.steps {
+                    self.record_not_run(Section::Steps, step, "not run: no confirmation possible");
                 }
-                _ => {}
+                MainResult {
+                    aborted: Some(why),
+                    aborted_before_change: !self.changed,
+                    ..MainResult::default()
+                }
             }
-        }
+            None => self.run_main(rb, &done).await,
+        };
 
+        let failed = main.aborted.is_some() || main.continued.is_some();
         let mut cleanup_failed = false;
-        let run_rollback = failure.is_some() && !cancelled && self.changed;
         for step in &rb.rollback {
             if done.contains_key(&step.id) {
                 continue;
             }
-            if !run_rollback || cancelled {
-                let why = if cancelled {
-                    "not run: the run was interrupted"
-                } else if failure.is_none() {
-                    "not run: rollback runs only when a step failed"
-                } else {
-                    "not run: nothing was changed, so nothing to roll back"
-                };
-                self.record_skipped(Section::Rollback, step, why);
+            let why = if main.cancelled {
+                Some("not run: the run was interrupted")
+            } else if !failed {
+                Some("not run: rollback runs only when a step failed")
+            } else if !self.changed {
+                Some("not run: nothing was changed, so nothing to roll back")
+            } else {
+                None
+            };
+            if let Some(why) = why {
+                self.record_not_run(Section::Rollback, step, why);
                 continue;
             }
             let rec = self.run_step(Section::Rollback, step).await;
-            match rec.status {
-                StepStatus::Failed => cleanup_failed = true,
-                StepStatus::Cancelled => cancelled = true,
-                _ => {}
-            }
+            cleanup_failed |= rec.status == StepStatus::Failed;
+        }
+        if main.cancelled {
+            // `finally` always runs. A second Ctrl-C ends the process at once (the CLI's
+            // handler), so these steps get a token of their own.
+            self.cancel = CancellationToken::new();
         }
         for step in &rb.finally {
             if done.contains_key(&step.id) {
                 continue;
             }
-            if cancelled {
-                self.record_skipped(Section::Finally, step, "not run: the run was interrupted");
-                continue;
-            }
             let rec = self.run_step(Section::Finally, step).await;
-            match rec.status {
-                StepStatus::Failed => cleanup_failed = true,
-                StepStatus::Cancelled => cancelled = true,
-                _ => {}
-            }
+            cleanup_failed |= rec.status == StepStatus::Failed;
         }
 
-        let (status, reason) = if cancelled {
+        let (status, reason) = if main.cancelled {
             let why = if self.changed {
                 "interrupted; a failover that was started goes on in Azure: check the hub before acting"
             } else {
                 "interrupted before anything was changed"
             };
             (RunStatus::Cancelled, Some(why.to_string()))
-        } else if let Some(why) = failure {
-            if aborted_before_change {
+        } else if let Some(why) = main.aborted {
+            if main.aborted_before_change {
                 (
                     RunStatus::Aborted,
                     Some(format!("{why}; nothing was changed")),
@@ -318,7 +217,7 @@ impl Engine {
             } else {
                 (RunStatus::Failed, Some(why))
             }
-        } else if let Some(why) = continued_failure {
+        } else if let Some(why) = main.continued {
             (RunStatus::Failed, Some(why))
         } else if cleanup_failed {
             (RunStatus::Failed, Some("a finally step failed".to_string()))
@@ -337,116 +236,86 @@ impl Engine {
             reason,
             changed: self.changed,
             cleanup_failed,
+            sink_failure: self.emitter.sink_failure(),
             log: self.emitter.dr_log(),
         }
     }
 
-    /// Restores outputs and failover handles from an interrupted run's events; returns the
-    /// steps that finished (they are not run again).
-    fn restore(&mut self, prior: &PriorRun) -> HashMap<String, StepRecord> {
-        let mut done = HashMap::new();
-        let mut synthesized = Vec::new();
-        for ev in &prior.events {
-            self.emitter.replay(ev);
-            match ev {
-                RunEvent::StepFinished { record }
-                    if matches!(
-                        record.status,
-                        StepStatus::Success | StepStatus::Warning | StepStatus::Skipped
-                    ) =>
-                {
-                    self.ctx.set_step_outputs(&record.step, &record.outputs);
-                    done.insert(record.step.clone(), record.clone());
-                }
-                RunEvent::FailoverStarted {
-                    step,
-                    region,
-                    operation,
-                    time,
-                } => {
-                    self.changed = true;
-                    let tracked = serde_json::from_value::<FailoverOperation>(operation.clone())
-                        .map(|op| TrackedFailover::Operation(Box::new(op)))
-                        .unwrap_or_else(|_| TrackedFailover::HubOnly {
-                            region: region.clone(),
-                            started_at: time::OffsetDateTime::parse(
-                                time,
-                                &time::format_description::well_known::Rfc3339,
-                            )
-                            .unwrap_or_else(|_| Clock::now()),
-                        });
-                    self.failovers.insert(step.clone(), tracked);
-                    // The failover was accepted: the step is done even if the process died
-                    // before recording it. Running it again would fail the hub back.
-                    let finished = prior.events.iter().any(
-                        |e| matches!(e, RunEvent::StepFinished { record } if &record.step == step),
+    /// The main steps, in order, stopping at the first failure that aborts.
+    async fn run_main(&mut self, rb: &Runbook, done: &HashMap<String, StepRecord>) -> MainResult {
+        let mut r = MainResult::default();
+        for step in &rb.steps {
+            if done.contains_key(&step.id) {
+                continue;
+            }
+            if r.cancelled || r.aborted.is_some() {
+                let why = if r.cancelled {
+                    "not run: the run was interrupted"
+                } else {
+                    "not run: an earlier step failed"
+                };
+                self.record_not_run(Section::Steps, step, why);
+                continue;
+            }
+            let changed_before = self.changed;
+            let (rec, aborts_run) = self.run_step_routed(Section::Steps, step).await;
+            match rec.status {
+                StepStatus::Cancelled => r.cancelled = true,
+                StepStatus::Failed => {
+                    let why = format!(
+                        "step `{}` failed: {}",
+                        step.id,
+                        rec.error
+                            .as_ref()
+                            .map_or(rec.details.as_str(), |e| e.message.as_str())
                     );
-                    if !finished {
-                        let mut outputs = Map::new();
-                        outputs.insert("status".into(), json!("success"));
-                        outputs.insert("region".into(), json!(region));
-                        outputs.insert("started_at".into(), json!(time));
-                        self.ctx.set_step_outputs(step, &outputs);
-                        synthesized.push(StepRecord {
-                            step: step.clone(),
-                            name: step.clone(),
-                            kind: "failover".into(),
-                            section: "steps".into(),
-                            status: StepStatus::Success,
-                            timestamp: time.clone(),
-                            ended_at: time.clone(),
-                            duration_ms: 0,
-                            attempts: 1,
-                            http_retries: 0,
-                            details: format!(
-                                "failover to {region} was started before the interruption"
-                            ),
-                            inputs: Value::Null,
-                            outputs,
-                            error: None,
-                        });
+                    if step.on_failure == OnFailure::Continue && !aborts_run {
+                        r.continued.get_or_insert(why);
+                    } else {
+                        r.aborted_before_change = !changed_before && !self.changed;
+                        r.aborted = Some(why);
                     }
                 }
                 _ => {}
             }
         }
-        // Record the failovers the interrupted run started but did not get to record, so
-        // the log shows them; they are done and will not run again.
-        for record in synthesized {
-            done.insert(record.step.clone(), record.clone());
-            self.emitter.emit(RunEvent::StepFinished { record });
+        r
+    }
+
+    /// When nobody can answer `confirm:` questions and the runbook asks some, the reason to
+    /// stop before the first step (better than after the first change).
+    fn unanswerable_confirmation(&self, rb: &Runbook) -> Option<String> {
+        if self.dry_run {
+            return None;
         }
-        done
+        let confirmer = self.confirmer.as_ref()?;
+        if confirmer.can_answer() {
+            return None;
+        }
+        let asking: Vec<&str> = rb
+            .all_steps()
+            .filter(|(_, _, s)| s.confirm.is_some())
+            .map(|(_, _, s)| s.id.as_str())
+            .collect();
+        let first = asking.first()?;
+        Some(format!(
+            "step `{first}` needs confirmation, but there is no terminal to ask on; re-run with --yes to approve, or run it from a terminal"
+        ))
     }
 
-    fn record_skipped(&mut self, section: Section, step: &Step, why: &str) {
-        let now = Clock::now_text();
-        let mut outputs = Map::new();
-        outputs.insert("status".into(), json!("skipped"));
-        self.ctx.set_step_outputs(&step.id, &outputs);
-        self.emitter.emit(RunEvent::StepFinished {
-            record: StepRecord {
-                step: step.id.clone(),
-                name: step.display_name().to_string(),
-                kind: step.kind.name().to_string(),
-                section: section.key().to_string(),
-                status: StepStatus::Skipped,
-                timestamp: now.clone(),
-                ended_at: now,
-                duration_ms: 0,
-                attempts: 0,
-                http_retries: 0,
-                details: why.to_string(),
-                inputs: Value::Null,
-                outputs,
-                error: None,
-            },
-        });
+    fn record_not_run(&mut self, section: Section, step: &Step, why: &str) {
+        let record = record::not_run(section, step, &Clock::now_text(), why);
+        self.ctx.set_step_outputs(&step.id, &record.outputs);
+        self.emitter.emit(RunEvent::StepFinished { record });
     }
 
-    /// Runs one step through `when`, `confirm`, dry-run, retries and timeout; emits and returns
-    /// its record.
     async fn run_step(&mut self, section: Section, step: &Step) -> StepRecord {
+        self.run_step_routed(section, step).await.0
+    }
+
+    /// Runs one step through `when`, `confirm`, retries and timeout; emits its record and
+    /// says whether its failure must stop the run whatever `on_failure` says.
+    async fn run_step_routed(&mut self, section: Section, step: &Step) -> (StepRecord, bool) {
         let started = Clock::now_text();
         let t0 = Instant::now();
         let retries_before = self.client.retry_count();
@@ -458,10 +327,9 @@ impl Engine {
                 match self.ctx.condition(w) {
                     Ok(true) => {}
                     Ok(false) => {
-                        break 'outcome Attempt::Done(StepDone {
-                            details: "skipped: `when` is false".to_string(),
-                            ..StepDone::default()
-                        });
+                        break 'outcome Attempt::Done(StepDone::skipped(
+                            "skipped: `when` is false".to_string(),
+                        ));
                     }
                     Err(e) => {
                         break 'outcome Attempt::Failed(
@@ -473,31 +341,22 @@ impl Engine {
             if let Some(q) = &step.confirm
                 && !self.dry_run
             {
-                let question = match self.ctx.render(q) {
-                    Ok(q) => q,
-                    Err(e) => {
-                        break 'outcome Attempt::Failed(
-                            StepFail::new("TemplateError", e.to_string()).final_(),
-                        );
-                    }
-                };
-                match self.confirmer.confirm(&step.id, &question) {
-                    Confirmation::Approved => {}
-                    Confirmation::Declined => {
-                        break 'outcome Attempt::Failed(
-                            StepFail::new(
-                                "ConfirmationDeclined",
-                                "the operator declined the confirmation",
-                            )
-                            .final_(),
-                        );
-                    }
-                    Confirmation::Unavailable(msg) => {
-                        break 'outcome Attempt::Failed(
-                            StepFail::new("ConfirmationMissing", msg).final_(),
-                        );
-                    }
+                match self.ask(&step.id, q).await {
+                    Ok(()) => {}
+                    Err(a) => break 'outcome a,
                 }
+            }
+            if step.kind.is_mutation()
+                && !self.dry_run
+                && let Some(why) = self.emitter.sink_failure()
+            {
+                let mut f = StepFail::new(
+                    "JournalUnavailable",
+                    format!("not failing over: the journal cannot be written ({why}), so the failover could not be resumed or audited"),
+                )
+                .final_();
+                f.aborts_run = true;
+                break 'outcome Attempt::Failed(f);
             }
             let max = step.retry.as_ref().map_or(1, |r| r.attempts.max(1));
             loop {
@@ -510,10 +369,12 @@ impl Engine {
                     time: Clock::now_text(),
                     attempt: attempts,
                 });
-                let res = self.attempt(step).await;
-                match res {
+                match self.attempt(step).await {
                     Attempt::Failed(f) if attempts < max && f.retryable && !f.changed => {
-                        let delay = backoff_delay(step, attempts);
+                        let delay = step
+                            .retry
+                            .as_ref()
+                            .map_or(Duration::ZERO, |r| backoff_delay(r, attempts));
                         self.emitter.emit(RunEvent::StepRetrying {
                             step: step.id.clone(),
                             attempt: attempts,
@@ -531,45 +392,38 @@ impl Engine {
             }
         };
 
-        let skipped_by_when =
-            matches!(&outcome, Attempt::Done(d) if d.details.starts_with("skipped:"));
-        let dry_skipped = matches!(&outcome, Attempt::Done(d) if d.details.starts_with("dry run:"));
+        let mut aborts_run = false;
         let (status, details, mut outputs, error) = match outcome {
-            Attempt::Done(d) if skipped_by_when || dry_skipped => {
-                (StepStatus::Skipped, d.details, d.outputs, None)
-            }
-            Attempt::Done(d) => (
-                if d.status_warning {
+            Attempt::Done(d) => {
+                let status = if d.skipped {
+                    StepStatus::Skipped
+                } else if d.warning {
                     StepStatus::Warning
                 } else {
                     StepStatus::Success
-                },
-                d.details,
-                d.outputs,
-                None,
-            ),
-            Attempt::Failed(f) if self.dry_skipped_change => {
-                let details = format!(
-                    "dry run, the failover was not made, so this is expected: {}",
-                    f.message
-                );
-                (
-                    StepStatus::Warning,
-                    details,
-                    f.outputs,
-                    Some(StepError {
-                        code: f.code,
-                        message: f.message,
-                    }),
-                )
+                };
+                if d.skipped && self.dry_run && step.kind.is_mutation() {
+                    self.dry_skipped_change = true;
+                }
+                (status, d.details, d.outputs, None)
             }
             Attempt::Failed(f) => {
-                let status = if step.on_failure == OnFailure::Warn {
+                self.changed |= f.changed;
+                aborts_run = f.aborts_run;
+                let expected = self.dry_skipped_change && f.expected_in_dry_run();
+                let status = if expected || (step.on_failure == OnFailure::Warn && !f.aborts_run) {
                     StepStatus::Warning
                 } else {
                     StepStatus::Failed
                 };
-                let details = f.message.clone();
+                let details = if expected {
+                    format!(
+                        "dry run, the failover was not made, so this is expected: {}",
+                        f.message
+                    )
+                } else {
+                    f.message.clone()
+                };
                 (
                     status,
                     details,
@@ -580,20 +434,15 @@ impl Engine {
                     }),
                 )
             }
-            Attempt::Cancelled => (
-                StepStatus::Cancelled,
-                if self.failovers.is_empty() {
-                    "interrupted".to_string()
+            Attempt::Cancelled => {
+                let details = if self.failovers.is_empty() {
+                    "interrupted"
                 } else {
-                    "interrupted; the failover goes on in Azure".to_string()
-                },
-                Map::new(),
-                None,
-            ),
+                    "interrupted; the failover goes on in Azure"
+                };
+                (StepStatus::Cancelled, details.to_string(), Map::new(), None)
+            }
         };
-        if dry_skipped && step.kind.is_mutation() {
-            self.dry_skipped_change = true;
-        }
         outputs.insert("status".into(), json!(status));
         self.ctx.set_step_outputs(&step.id, &outputs);
         let record = StepRecord {
@@ -612,14 +461,67 @@ impl Engine {
             outputs,
             error,
         };
+        tracing::debug!(step = %record.step, status = ?record.status, "step finished");
         self.emitter.emit(RunEvent::StepFinished {
             record: record.clone(),
         });
-        record
+        (record, aborts_run)
     }
 
-    /// One attempt of a step's kind, with the step's timeout and Ctrl-C.
+    /// Asks the step's `confirm:` question. The question is shown with secrets masked, and
+    /// the wait for an answer yields to Ctrl-C.
+    async fn ask(&mut self, step: &str, q: &runbook_spec::TemplateText) -> Result<(), Attempt> {
+        let question = self
+            .ctx
+            .render(q)
+            .map_err(|e| Attempt::Failed(StepFail::new("TemplateError", e.to_string()).final_()))?;
+        let shown = self.emitter.redactor().text(&question);
+        let Some(mut confirmer) = self.confirmer.take() else {
+            return Err(Attempt::Failed(
+                StepFail::new("ConfirmationMissing", "no way to ask for confirmation").final_(),
+            ));
+        };
+        let id = step.to_string();
+        // Reading a terminal blocks; it runs on its own thread so Ctrl-C is still seen.
+        let asking = tokio::task::spawn_blocking(move || {
+            let answer = confirmer.confirm(&id, &shown);
+            (confirmer, answer)
+        });
+        let cancel = self.cancel.clone();
+        let answer = tokio::select! {
+            joined = asking => match joined {
+                Ok((confirmer, answer)) => {
+                    self.confirmer = Some(confirmer);
+                    answer
+                }
+                Err(_) => Confirmation::Unavailable("the confirmation prompt failed".to_string()),
+            },
+            () = cancel.cancelled() => return Err(Attempt::Cancelled),
+        };
+        let fail = |code: &str, msg: String| {
+            let mut f = StepFail::new(code, msg).final_();
+            f.aborts_run = true;
+            Err(Attempt::Failed(f))
+        };
+        match answer {
+            Confirmation::Approved => Ok(()),
+            Confirmation::Declined => fail(
+                "ConfirmationDeclined",
+                "the operator declined the confirmation".to_string(),
+            ),
+            Confirmation::Unavailable(msg) => fail("ConfirmationMissing", msg),
+        }
+    }
+
+    /// One attempt of a step's kind, with the step's timeout, racing Ctrl-C. A failover is
+    /// never raced: abandoning its POST mid-flight would leave a failover nobody records.
     async fn attempt(&mut self, step: &Step) -> Attempt {
+        if step.kind.is_mutation() {
+            return match self.execute(step).await {
+                Ok(d) => Attempt::Done(d),
+                Err(f) => Attempt::Failed(f),
+            };
+        }
         let cancel = self.cancel.clone();
         let timeout = step.timeout.map(|t| self.clock.wait_for(t.as_duration()));
         let step_timeout = step.timeout;
@@ -687,21 +589,9 @@ impl Engine {
             .transpose()
             .map_err(|e| StepFail::new("TemplateError", e.to_string()).final_())
     }
-}
 
-fn backoff_delay(step: &Step, failed_attempt: u32) -> Duration {
-    let Some(r) = &step.retry else {
-        return Duration::ZERO;
-    };
-    let base = r.delay.as_duration();
-    let d = match r.backoff {
-        Backoff::Fixed => base,
-        Backoff::Exponential => {
-            base.saturating_mul(2u32.saturating_pow(failed_attempt.saturating_sub(1)))
-        }
-    };
-    match r.max_delay {
-        Some(m) => d.min(m.as_duration()),
-        None => d,
+    /// The target hub's resource group and name, owned (steps hold them across awaits).
+    pub(crate) fn hub_coordinates(&self) -> (String, String) {
+        (self.target.resource_group.clone(), self.target.hub.clone())
     }
 }

@@ -192,6 +192,13 @@ fn check_step(cx: &mut Ctx, pointer: &str, position: usize, step: &Step) {
     }
     if let Some(t) = step.timeout {
         positive(cx, &format!("{pointer}/timeout"), t);
+        if step.kind.is_mutation() {
+            cx.error(
+                &format!("{pointer}/timeout"),
+                "a failover step cannot have a timeout: abandoning its request mid-flight could leave a failover running that nothing records".to_string(),
+                Some("bound the wait on the `await` step that follows it".to_string()),
+            );
+        }
     }
     if let Some(r) = &step.retry {
         if let Some(max) = r.max_delay
@@ -200,6 +207,24 @@ fn check_step(cx: &mut Ctx, pointer: &str, position: usize, step: &Step) {
             cx.error(
                 &format!("{pointer}/retry/max_delay"),
                 format!("max_delay {max} is shorter than delay {}", r.delay),
+                None,
+            );
+        }
+        let pointless = match &step.kind {
+            StepKind::Await(_) => Some(
+                "raise its `timeout` instead; a failed or timed-out failover does not recover by waiting again",
+            ),
+            StepKind::CompareDevices(_) => Some(
+                "it compares counts already recorded by the snapshots, so another attempt gives the same answer",
+            ),
+            _ => None,
+        };
+        if let Some(why) = pointless
+            && r.attempts > 1
+        {
+            cx.error(
+                &format!("{pointer}/retry"),
+                format!("`{}` steps cannot be retried: {why}", step.kind.name()),
                 None,
             );
         }

@@ -1,19 +1,30 @@
 //! `await`: waits for a failover started by an earlier step.
 //!
-//! Polls ARM's operation (Azure-AsyncOperation, else Location) at
-//! max(the runbook's interval, the server's Retry-After), reading the hub's state alongside
-//! for the progress line, until it succeeds, fails, or the timeout passes. A failover whose
-//! handle was lost is awaited by the hub's own state instead (Active in the target region).
+//! Polls ARM's operation (Azure-AsyncOperation, else Location) at max(the runbook's interval,
+//! the server's Retry-After), the first poll no sooner than the POST's own Retry-After, reading
+//! the hub alongside for the progress line, until it succeeds, fails, or the timeout passes. A
+//! failover whose handle was lost is awaited by the hub's own state: Active in the target
+//! region is success; Active back in the source region after FailingOver is failure.
 
 use std::time::{Duration, Instant};
 
-use iothub_arm::OperationPoll;
+use iothub_arm::{ArmError, OperationPoll};
 use runbook_spec::AwaitSpec;
 use serde_json::{Map, json};
 
 use super::hub_reading::same_region;
 use crate::clock::{Clock, rfc3339};
-use crate::runner::{Engine, StepDone, StepFail, TrackedFailover};
+use crate::outcome::{StepDone, StepFail};
+use crate::runner::{Engine, TrackedFailover};
+
+/// What one look at the failover said.
+enum Look {
+    Done,
+    Running {
+        server_wait: Option<Duration>,
+        hub_state: Option<String>,
+    },
+}
 
 impl Engine {
     pub(crate) async fn run_await(
@@ -23,13 +34,10 @@ impl Engine {
     ) -> Result<StepDone, StepFail> {
         let Some(tracked) = self.failovers.get(&spec.operation).cloned() else {
             if self.dry_run {
-                return Ok(StepDone {
-                    details: format!(
-                        "dry run: failover `{}` was not started, nothing to wait for",
-                        spec.operation
-                    ),
-                    ..StepDone::default()
-                });
+                return Ok(StepDone::skipped(format!(
+                    "dry run: failover `{}` was not started, nothing to wait for",
+                    spec.operation
+                )));
             }
             return Err(StepFail::new(
                 "NoOperation",
@@ -40,7 +48,7 @@ impl Engine {
             )
             .final_());
         };
-        let (rg, name) = (self.target.resource_group.clone(), self.target.hub.clone());
+        let (rg, name) = self.hub_coordinates();
         let interval = spec.interval.as_duration();
         let timeout = spec.timeout.as_duration();
         let start = Instant::now();
@@ -48,38 +56,77 @@ impl Engine {
             TrackedFailover::Operation(op) => (op.region.clone(), op.started_at),
             TrackedFailover::HubOnly { region, started_at } => (region.clone(), *started_at),
         };
+        // ARM's answer to the POST says when to look first.
+        if let TrackedFailover::Operation(op) = &tracked
+            && let Some(ms) = op.retry_after_ms
+        {
+            let since = (Clock::now() - op.started_at).unsigned_abs();
+            tokio::time::sleep(Duration::from_millis(ms).saturating_sub(since)).await;
+        }
+        let goes_on = |e: ArmError| {
+            let mut f = StepFail::from(e).final_();
+            f.message = format!(
+                "{}; the failover of {name} to {region} goes on in Azure: check the hub before acting",
+                f.message
+            );
+            f
+        };
         let mut polls = 0u32;
+        let mut seen_failing_over = false;
         loop {
             polls += 1;
-            // The server's Retry-After can only lengthen the wait, never shorten it.
-            let server_wait = match &tracked {
-                TrackedFailover::Operation(op) => match self.client.poll_failover(op).await? {
-                    OperationPoll::Succeeded => break,
-                    OperationPoll::Failed(e) => {
-                        let mut f = StepFail::from(iothub_arm::ArmError::from(e)).final_();
-                        f.message =
-                            format!("the failover of {name} to {region} failed: {}", f.message);
-                        return Err(f);
+            let look = match &tracked {
+                TrackedFailover::Operation(op) => {
+                    match self.client.poll_failover(op).await.map_err(goes_on)? {
+                        OperationPoll::Succeeded => Look::Done,
+                        OperationPoll::Failed(e) => {
+                            let mut f = StepFail::from(ArmError::from(e)).final_();
+                            f.message =
+                                format!("the failover of {name} to {region} failed: {}", f.message);
+                            return Err(f);
+                        }
+                        OperationPoll::InProgress { retry_after, .. } => {
+                            let hub_state = self
+                                .client
+                                .get_hub(&rg, &name)
+                                .await
+                                .ok()
+                                .map(|h| h.state().to_string());
+                            Look::Running {
+                                server_wait: retry_after,
+                                hub_state,
+                            }
+                        }
                     }
-                    OperationPoll::InProgress { retry_after, .. } => retry_after,
-                },
+                }
                 TrackedFailover::HubOnly { .. } => {
-                    let hub = self.client.get_hub(&rg, &name).await?;
-                    if hub.state().eq_ignore_ascii_case("Active")
-                        && same_region(hub.primary_location(), &region)
-                    {
-                        break;
+                    let hub = self.client.get_hub(&rg, &name).await.map_err(goes_on)?;
+                    let active = hub.state().eq_ignore_ascii_case("Active");
+                    seen_failing_over |= hub.state().eq_ignore_ascii_case("FailingOver");
+                    if active && same_region(hub.primary_location(), &region) {
+                        Look::Done
+                    } else if active && seen_failing_over {
+                        return Err(StepFail::new(
+                            "FailoverFailed",
+                            format!("hub {name} went back to Active in {} after failing over: the failover to {region} did not complete", hub.primary_location()),
+                        )
+                        .final_());
+                    } else {
+                        Look::Running {
+                            server_wait: None,
+                            hub_state: Some(hub.state().to_string()),
+                        }
                     }
-                    None
                 }
             };
+            let (server_wait, hub_state) = match look {
+                Look::Done => break,
+                Look::Running {
+                    server_wait,
+                    hub_state,
+                } => (server_wait, hub_state),
+            };
             let elapsed = self.clock.runbook_time(start.elapsed());
-            let hub_state = self
-                .client
-                .get_hub(&rg, &name)
-                .await
-                .ok()
-                .map(|h| h.state().to_string());
             if elapsed >= timeout {
                 return Err(StepFail::new(
                     "AwaitTimeout",
@@ -90,6 +137,7 @@ impl Engine {
                 )
                 .final_());
             }
+            // The server's Retry-After can only lengthen the wait; the timeout shortens it.
             let wait = self
                 .clock
                 .wait_for(interval)
@@ -109,7 +157,7 @@ impl Engine {
             tokio::time::sleep(wait).await;
         }
         let completed = Clock::now();
-        let hub = self.client.get_hub(&rg, &name).await?;
+        let hub = self.client.get_hub(&rg, &name).await.map_err(goes_on)?;
         let took = (completed - started_at).as_seconds_f64().max(0.0);
         let mut outputs = Map::new();
         outputs.insert("completed_at".into(), json!(rfc3339(completed)));
@@ -119,15 +167,14 @@ impl Engine {
         );
         outputs.insert("state".into(), json!(hub.state()));
         outputs.insert("location".into(), json!(hub.primary_location()));
-        Ok(StepDone {
-            status_warning: false,
-            details: format!(
+        Ok(StepDone::ran(
+            format!(
                 "failover completed after {polls} poll{}: hub {name} is {} in {}",
                 if polls == 1 { "" } else { "s" },
                 hub.state(),
                 hub.primary_location()
             ),
             outputs,
-        })
+        ))
     }
 }

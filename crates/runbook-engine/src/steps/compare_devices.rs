@@ -5,7 +5,8 @@
 use runbook_spec::{CompareDevicesSpec, Drift};
 use serde_json::{Map, Value, json};
 
-use crate::runner::{Engine, StepDone, StepFail};
+use crate::outcome::{StepDone, StepFail};
+use crate::runner::Engine;
 
 impl Engine {
     pub(crate) fn run_compare(&mut self, spec: &CompareDevicesSpec) -> Result<StepDone, StepFail> {
@@ -41,11 +42,7 @@ impl Engine {
             } else {
                 format!("device count {before} -> {after} (drift {drift}, allowed {shown_allowed})")
             };
-            Ok(StepDone {
-                status_warning: false,
-                details,
-                outputs,
-            })
+            Ok(StepDone::ran(details, outputs))
         } else {
             Err(StepFail::new(
                 "DeviceCountMismatch",

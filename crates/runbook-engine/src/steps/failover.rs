@@ -2,18 +2,27 @@
 //!
 //! Just before the call it reads the hub: the target is the hub's current secondary (a region
 //! that is not is refused before any call, since ARM would refuse it too), and a hub that is
-//! not Active is refused. The accepted operation's handle is emitted as `FailoverStarted`, so
-//! the journal holds it before anything else happens. When ARM's answer is lost (the
-//! connection broke after the request was sent) the step does NOT retry: it reads the hub to
-//! learn whether the failover began, and tracks it by the hub's state if so.
+//! not Active is refused. Under `--dry-run` everything up to the POST runs for real and the
+//! POST is left out. The accepted operation's handle is emitted as `FailoverStarted`, so the
+//! journal holds it before anything else happens. When ARM's answer is lost (the connection
+//! broke after the request was sent) the step does NOT post again: it watches the hub for a
+//! while to learn whether the failover began, and tracks it by the hub's state if so.
+
+use std::time::Duration;
 
 use runbook_spec::FailoverSpec;
-use serde_json::{Map, json};
+use serde_json::{Map, Value, json};
 
 use super::hub_reading::same_region;
 use crate::clock::{Clock, rfc3339};
 use crate::event::RunEvent;
-use crate::runner::{Engine, StepDone, StepFail, TrackedFailover};
+use crate::outcome::{StepDone, StepFail};
+use crate::runner::{Engine, TrackedFailover};
+
+/// How often, and how far apart, the hub is read to learn whether a failover whose answer was
+/// lost began. ARM flips the hub to `FailingOver` asynchronously after accepting the request.
+const RECONCILE_READS: u32 = 6;
+const RECONCILE_GAP: Duration = Duration::from_secs(10);
 
 /// A failover POST whose answer was lost.
 struct LostAnswer<'a> {
@@ -30,7 +39,7 @@ impl Engine {
         spec: &FailoverSpec,
     ) -> Result<StepDone, StepFail> {
         let wanted = self.render_opt(spec.region.as_ref())?;
-        let (rg, name) = (self.target.resource_group.clone(), self.target.hub.clone());
+        let (rg, name) = self.hub_coordinates();
         let hub = self.client.get_hub(&rg, &name).await?;
         let from = hub.primary_location().to_string();
         let Some(secondary) = hub.secondary_location().map(str::to_string) else {
@@ -59,18 +68,16 @@ impl Engine {
                     "hub {name} is {}, not Active; ARM accepts a failover only from Active",
                     hub.state()
                 ),
-            ));
+            )
+            .final_());
         }
         let mut outputs = Map::new();
         outputs.insert("region".into(), json!(region));
         outputs.insert("from_region".into(), json!(from));
         if self.dry_run {
-            // Every check above ran for real; only the POST is left out.
-            return Ok(StepDone {
-                status_warning: false,
-                details: format!("dry run: would fail {name} over from {from} to {region}"),
-                outputs,
-            });
+            return Ok(StepDone::skipped(format!(
+                "dry run: would fail {name} over from {from} to {region}"
+            )));
         }
         match self.client.begin_manual_failover(&rg, &name, &region).await {
             Ok(op) => {
@@ -85,11 +92,10 @@ impl Engine {
                 self.failovers
                     .insert(step.to_string(), TrackedFailover::Operation(Box::new(op)));
                 outputs.insert("started_at".into(), json!(started));
-                Ok(StepDone {
-                    status_warning: false,
-                    details: format!("failover of {name} from {from} to {region} accepted by ARM"),
+                Ok(StepDone::ran(
+                    format!("failover of {name} from {from} to {region} accepted by ARM"),
                     outputs,
-                })
+                ))
             }
             Err(e @ iothub_arm::ArmError::FailoverOutcomeUnknown { .. }) => {
                 let lost = LostAnswer {
@@ -104,13 +110,13 @@ impl Engine {
         }
     }
 
-    /// ARM's answer to the POST was lost. Read the hub: if it is failing over (or already in
-    /// the target region) the failover started and is tracked by the hub's state; otherwise it
-    /// did not, and the step fails without a second POST.
+    /// ARM's answer to the POST was lost. Watch the hub: once it is failing over (or already in
+    /// the target region) the failover started and is tracked by the hub's state. If it never
+    /// shows, the step fails without a second POST: the operator decides, having checked.
     async fn reconcile_unknown(
         &mut self,
         lost: LostAnswer<'_>,
-        mut outputs: Map<String, serde_json::Value>,
+        mut outputs: Map<String, Value>,
     ) -> Result<StepDone, StepFail> {
         let LostAnswer {
             step,
@@ -118,54 +124,61 @@ impl Engine {
             region,
             cause,
         } = lost;
-        let (rg, name) = (self.target.resource_group.clone(), self.target.hub.clone());
-        let (rg, name) = (rg.as_str(), name.as_str());
+        let (rg, name) = self.hub_coordinates();
         let started_at = Clock::now();
-        let hub = match self.client.get_hub(rg, name).await {
-            Ok(h) => h,
-            Err(e) => {
-                let mut f = StepFail::new(
-                    "FailoverOutcomeUnknown",
-                    format!("{cause}; reading the hub to find out also failed: {e}. Check the hub in the portal before running anything else"),
-                )
-                .final_();
-                f.changed = true;
-                return Err(f.with_outputs(outputs));
+        let mut last_seen = String::from("unknown");
+        for read in 0..RECONCILE_READS {
+            if read > 0 {
+                tokio::time::sleep(self.clock.wait_for(RECONCILE_GAP)).await;
             }
-        };
-        let began = hub.state().eq_ignore_ascii_case("FailingOver")
-            || same_region(hub.primary_location(), region);
-        if !began {
-            return Err(StepFail::new(
-                "FailoverOutcomeUnknown",
-                format!("{cause}; the hub is still {} in {from}, so the failover did not start (not retried, to avoid a double failover)", hub.state()),
-            )
-            .final_()
-            .with_outputs(outputs));
+            let hub = match self.client.get_hub(&rg, &name).await {
+                Ok(h) => h,
+                Err(e) => {
+                    last_seen = format!("unreadable ({e})");
+                    continue;
+                }
+            };
+            let began = hub.state().eq_ignore_ascii_case("FailingOver")
+                || same_region(hub.primary_location(), region);
+            if began {
+                let started = rfc3339(started_at);
+                self.changed = true;
+                self.emitter.emit(RunEvent::FailoverStarted {
+                    step: step.to_string(),
+                    time: started.clone(),
+                    region: region.to_string(),
+                    operation: Value::Null,
+                });
+                self.failovers.insert(
+                    step.to_string(),
+                    TrackedFailover::HubOnly {
+                        region: region.to_string(),
+                        started_at,
+                    },
+                );
+                outputs.insert("started_at".into(), json!(started));
+                let mut done = StepDone::ran(
+                    format!(
+                        "ARM's answer was lost, but hub {name} is {} toward {region}: the failover started and is tracked by the hub's state",
+                        hub.state()
+                    ),
+                    outputs,
+                );
+                done.warning = true;
+                return Ok(done);
+            }
+            last_seen = format!("{} in {}", hub.state(), hub.primary_location());
         }
-        let started = rfc3339(started_at);
-        self.changed = true;
-        self.emitter.emit(RunEvent::FailoverStarted {
-            step: step.to_string(),
-            time: started.clone(),
-            region: region.to_string(),
-            operation: serde_json::Value::Null,
-        });
-        self.failovers.insert(
-            step.to_string(),
-            TrackedFailover::HubOnly {
-                region: region.to_string(),
-                started_at,
-            },
-        );
-        outputs.insert("started_at".into(), json!(started));
-        Ok(StepDone {
-            status_warning: true,
-            details: format!(
-                "ARM's answer was lost, but hub {name} is {} toward {region}: the failover started and is tracked by the hub's state",
-                hub.state()
+        let mut f = StepFail::new(
+            "FailoverOutcomeUnknown",
+            format!(
+                "{cause}; over {RECONCILE_READS} reads the hub was last {last_seen} (it was in {from}), so no failover was observed. It was not posted again, to avoid a double failover: check the hub before re-running"
             ),
-            outputs,
-        })
+        )
+        .final_()
+        .with_outputs(outputs);
+        // Not observed is not proof: treat the hub as possibly changed.
+        f.changed = true;
+        Err(f)
     }
 }

@@ -7,7 +7,8 @@ use std::time::Instant;
 use runbook_spec::{HealthCheckSpec, HealthRequirement};
 use serde_json::{Map, Value, json};
 
-use crate::runner::{Engine, StepDone, StepFail};
+use crate::outcome::{StepDone, StepFail};
+use crate::runner::Engine;
 
 impl Engine {
     pub(crate) async fn run_health(
@@ -15,7 +16,7 @@ impl Engine {
         step: &str,
         spec: &HealthCheckSpec,
     ) -> Result<StepDone, StepFail> {
-        let (rg, name) = (self.target.resource_group.clone(), self.target.hub.clone());
+        let (rg, name) = self.hub_coordinates();
         let allowed: Vec<String> = spec
             .allowed
             .iter()
@@ -74,11 +75,7 @@ impl Engine {
                 } else {
                     format!("{healthy}/{total} endpoints healthy ({})", bad.join(", "))
                 };
-                return Ok(StepDone {
-                    status_warning: false,
-                    details,
-                    outputs,
-                });
+                return Ok(StepDone::ran(details, outputs));
             }
             let elapsed = self.clock.runbook_time(start.elapsed());
             let waited_out = spec
@@ -92,7 +89,6 @@ impl Engine {
                         bad.join(", ")
                     ),
                 )
-                .final_()
                 .with_outputs(outputs));
             }
             self.progress(

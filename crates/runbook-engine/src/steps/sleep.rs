@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use runbook_spec::DurationSpec;
 
-use crate::runner::{Engine, StepDone, StepFail};
+use crate::outcome::{StepDone, StepFail};
+use crate::runner::Engine;
 
 impl Engine {
     pub(crate) async fn run_sleep(
@@ -25,10 +26,6 @@ impl Engine {
             let left = self.clock.wait_for(total.saturating_sub(elapsed));
             tokio::time::sleep(left.min(tick)).await;
         }
-        Ok(StepDone {
-            status_warning: false,
-            details: format!("waited {d}"),
-            outputs: Default::default(),
-        })
+        Ok(StepDone::ran(format!("waited {d}"), Default::default()))
     }
 }

@@ -5,11 +5,12 @@ use runbook_spec::{SnapshotPart, SnapshotSpec};
 use serde_json::{Map, Value, json};
 
 use super::hub_reading::hub_outputs;
-use crate::runner::{Engine, StepDone, StepFail};
+use crate::outcome::{StepDone, StepFail};
+use crate::runner::Engine;
 
 impl Engine {
     pub(crate) async fn run_snapshot(&mut self, spec: &SnapshotSpec) -> Result<StepDone, StepFail> {
-        let (rg, name) = (self.target.resource_group.clone(), self.target.hub.clone());
+        let (rg, name) = self.hub_coordinates();
         let mut outputs = Map::new();
         let mut said = Vec::new();
         if spec.include.contains(&SnapshotPart::Hub) {
@@ -54,10 +55,9 @@ impl Engine {
             outputs.insert("endpoints".into(), Value::Object(per));
             said.push(format!("{healthy}/{} endpoints healthy", eps.len()));
         }
-        Ok(StepDone {
-            status_warning: false,
-            details: format!("hub {}: {}", name, said.join(", ")),
+        Ok(StepDone::ran(
+            format!("hub {}: {}", name, said.join(", ")),
             outputs,
-        })
+        ))
     }
 }

@@ -4,7 +4,8 @@
 use runbook_spec::ValidateSpec;
 
 use super::hub_reading::{hub_outputs, same_region};
-use crate::runner::{Engine, StepDone, StepFail};
+use crate::outcome::{StepDone, StepFail};
+use crate::runner::Engine;
 
 impl Engine {
     pub(crate) async fn run_validate(&mut self, spec: &ValidateSpec) -> Result<StepDone, StepFail> {
@@ -52,16 +53,15 @@ impl Engine {
             }
         }
         if misses.is_empty() {
-            Ok(StepDone {
-                status_warning: false,
-                details: format!(
+            Ok(StepDone::ran(
+                format!(
                     "hub {} is {} in {}",
                     self.target.hub,
                     or_none(hub.state()),
                     hub.primary_location()
                 ),
                 outputs,
-            })
+            ))
         } else {
             Err(StepFail::new(
                 "ExpectationNotMet",
