@@ -1,4 +1,9 @@
 //! Confirmation of risky steps: the engine asks, the CLI decides how to answer.
+//!
+//! The runner renders a step's `confirm:` question, masks secrets in it, and hands it to the
+//! `Confirmer` the CLI chose: `AutoApprove` for `--yes`, a terminal prompt, or `NoConfirmer`
+//! when there is neither, in which case a run that needs confirmation stops before its first
+//! step.
 
 /// The answer to a `confirm:` question.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -322,3 +322,148 @@ pub fn dr_log_schema_text() -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(
+        step: &str,
+        section: &str,
+        kind: &str,
+        status: StepStatus,
+        outputs: Value,
+    ) -> StepRecord {
+        StepRecord {
+            step: step.into(),
+            name: step.into(),
+            kind: kind.into(),
+            section: section.into(),
+            status,
+            timestamp: "t".into(),
+            ended_at: "t".into(),
+            duration_ms: 0,
+            attempts: 1,
+            http_retries: 0,
+            details: String::new(),
+            inputs: Value::Null,
+            outputs: outputs.as_object().cloned().unwrap_or_default(),
+            error: None,
+        }
+    }
+
+    fn started() -> RunEvent {
+        RunEvent::RunStarted {
+            run_id: "r".into(),
+            time: "t0".into(),
+            runbook: RunbookIdentity {
+                name: "n".into(),
+                path: "p".into(),
+                sha256: "s".into(),
+            },
+            dry_run: false,
+            target: json!({"hub": "h", "resource_group": "g", "subscription": "s"}),
+            params: json!({}),
+            log_path: "l".into(),
+        }
+    }
+
+    fn fold(events: &[RunEvent]) -> DrLog {
+        let mut b = DrLogBuilder::new();
+        for e in events {
+            b.emit(e);
+        }
+        b.snapshot().expect("a log after run_started")
+    }
+
+    #[test]
+    fn readings_before_the_failover_are_pre_and_after_it_post() {
+        let snap = |loc: &str, devices: u64| json!({"location": loc, "state": "Active", "device_count": devices});
+        let log = fold(&[
+            started(),
+            RunEvent::StepFinished {
+                record: record(
+                    "pre",
+                    "steps",
+                    "snapshot-metrics",
+                    StepStatus::Success,
+                    snap("westus2", 10),
+                ),
+            },
+            RunEvent::FailoverStarted {
+                step: "f".into(),
+                time: "t1".into(),
+                region: "westus".into(),
+                operation: Value::Null,
+            },
+            RunEvent::StepFinished {
+                record: record(
+                    "post",
+                    "steps",
+                    "snapshot-metrics",
+                    StepStatus::Success,
+                    snap("westus", 9),
+                ),
+            },
+            // A rollback's reading describes the clean-up, not the drill's outcome.
+            RunEvent::StepFinished {
+                record: record(
+                    "rb",
+                    "rollback",
+                    "snapshot-metrics",
+                    StepStatus::Success,
+                    snap("westus2", 9),
+                ),
+            },
+        ]);
+        assert_eq!(log.pre_failover_location.as_deref(), Some("westus2"));
+        assert_eq!(log.pre_failover_device_count, Some(10));
+        assert_eq!(log.post_failover_location.as_deref(), Some("westus"));
+        assert_eq!(log.post_failover_device_count, Some(9));
+        assert_eq!(log.target_region.as_deref(), Some("westus"));
+        assert!(log.changed);
+    }
+
+    #[test]
+    fn a_later_record_of_the_same_step_replaces_the_earlier() {
+        let log = fold(&[
+            started(),
+            RunEvent::StepFinished {
+                record: record("wait", "steps", "await", StepStatus::Cancelled, json!({})),
+            },
+            RunEvent::StepFinished {
+                record: record("next", "steps", "sleep", StepStatus::Skipped, json!({})),
+            },
+            RunEvent::StepFinished {
+                record: record("wait", "steps", "await", StepStatus::Success, json!({})),
+            },
+        ]);
+        let ids: Vec<(&str, StepStatus)> = log
+            .steps
+            .iter()
+            .map(|s| (s.step.as_str(), s.status))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![("wait", StepStatus::Success), ("next", StepStatus::Skipped)]
+        );
+    }
+
+    #[test]
+    fn the_run_finishing_sets_success_and_error_together() {
+        let log = fold(&[
+            started(),
+            RunEvent::RunFinished {
+                time: "t9".into(),
+                status: RunStatus::Failed,
+                reason: Some("why".into()),
+                changed: true,
+                cleanup_failed: false,
+            },
+        ]);
+        assert!(!log.success);
+        assert_eq!(log.error.as_deref(), Some("why"));
+        assert_eq!(log.end_time.as_deref(), Some("t9"));
+    }
+}

@@ -1,5 +1,9 @@
-//! Fan-out of run events: masks secrets, then hands each event to every sink and to the
-//! DR log builder.
+//! Fan-out of run events.
+//!
+//! The runner hands every event to the `Emitter`, which masks secrets (`Redactor`), folds the
+//! masked event into the DR log (`DrLogBuilder`) and passes it to each subscriber in order (the
+//! journal first, then the reporter). It also answers whether a subscriber stopped recording,
+//! which the runner checks before starting a failover.
 
 use crate::dr_log::{DrLog, DrLogBuilder};
 use crate::event::{EventSink, RunEvent};

@@ -1,4 +1,8 @@
 //! Statuses: of one step, and of the whole run.
+//!
+//! The runner decides a `StepStatus` for each step record and a `RunStatus` at the end; the
+//! DR log carries both, and the CLI maps the `RunStatus` (with `changed` and `cleanup_failed`)
+//! to the documented exit code.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

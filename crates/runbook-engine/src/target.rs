@@ -1,4 +1,8 @@
 //! The hub a run acts on, with its templates rendered.
+//!
+//! The CLI renders the runbook's `target:` templates from the parameters into a `HubTarget`;
+//! the engine reads every ARM coordinate from it, and it goes into the `run_started` event and
+//! the DR log's `hub_name`, `subscription` and `resource_group`.
 
 use serde::Serialize;
 
