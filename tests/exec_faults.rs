@@ -523,3 +523,25 @@ fn secret_parameter_is_masked_in_human_output_too() {
         e.stdout
     );
 }
+
+#[test]
+fn await_until_a_condition_that_never_holds_times_out() {
+    let e = exec_emulated("tests/fixtures/exec/await-until-timeout.yaml", &[]);
+    assert_eq!(e.code, 3, "nothing was changed: stdout:\n{}", e.stdout);
+    let log = check_log(&e);
+    let w = step(log, "in_west");
+    assert_eq!(w["error"]["code"], "AwaitTimeout");
+    assert_eq!(
+        w["error"]["message"],
+        "hub myIoTHub did not reach state Active and location westus within 1m: it is Active in westus2"
+    );
+    let reads = e
+        .journal
+        .iter()
+        .filter(|ev| ev["event"] == "step_progress")
+        .count();
+    assert!(
+        reads >= 5,
+        "re-read every 10 s for a minute, not once: {reads} progress events"
+    );
+}

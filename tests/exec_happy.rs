@@ -103,7 +103,7 @@ fn junit_report_has_a_case_per_step() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let xml = std::fs::read_to_string(dir.path().join("report.xml")).unwrap();
-    assert_eq!(xml.matches("<testcase ").count(), 4, "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), 5, "{xml}");
     assert!(
         xml.contains("<skipped message=\"skipped: `when` is false\"/>"),
         "{xml}"

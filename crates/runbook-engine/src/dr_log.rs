@@ -204,7 +204,11 @@ impl DrLogBuilder {
                 log.target_region = s("region");
             }
             "await" => {
-                if log.failover_completed.is_none() && rec.status != StepStatus::Failed {
+                // An `await: { until }` without a failover before it times nothing.
+                if failover_seen
+                    && log.failover_completed.is_none()
+                    && rec.status != StepStatus::Failed
+                {
                     log.failover_completed = s("completed_at");
                     log.failover_duration_seconds =
                         out.get("duration_seconds").and_then(Value::as_f64);

@@ -280,13 +280,35 @@ fn check_step(cx: &mut Ctx, pointer: &str, position: usize, step: &Step) {
             }
         }
         StepKind::Await(a) => {
-            check_step_ref(
-                cx,
-                &format!("{kp}/operation"),
-                &a.operation,
-                position,
-                &["failover"],
-            );
+            match (&a.operation, &a.until) {
+                (Some(op), None) => {
+                    check_step_ref(cx, &format!("{kp}/operation"), op, position, &["failover"]);
+                }
+                (None, Some(until)) => {
+                    for (k, t) in [("state", &until.state), ("location", &until.location)] {
+                        if let Some(t) = t {
+                            check_template(cx, &format!("{kp}/until/{k}"), t, Some(position), false);
+                        }
+                    }
+                    if until.state.is_none() && until.location.is_none() {
+                        cx.error(
+                            &format!("{kp}/until"),
+                            "`until` names no condition, so it would hold at once".to_string(),
+                            Some("give `state` and/or `location`".to_string()),
+                        );
+                    }
+                }
+                (Some(_), Some(_)) => cx.error(
+                    &kp,
+                    "`await` takes either `operation` or `until`, not both".to_string(),
+                    Some("wait for the failover step's operation, or for a hub condition".to_string()),
+                ),
+                (None, None) => cx.error(
+                    &kp,
+                    "`await` needs `operation` (an earlier failover step) or `until` (a hub condition)".to_string(),
+                    None,
+                ),
+            }
             positive(cx, &format!("{kp}/timeout"), a.timeout);
             positive(cx, &format!("{kp}/interval"), a.interval);
             if a.timeout < a.interval {
@@ -572,7 +594,7 @@ fn check_reviewer_warnings(cx: &mut Ctx) {
         }
         let awaited = steps[i + 1..]
             .iter()
-            .any(|s| matches!(&s.kind, StepKind::Await(a) if a.operation == step.id));
+            .any(|s| matches!(&s.kind, StepKind::Await(a) if a.operation.as_deref() == Some(step.id.as_str())));
         if !awaited {
             cx.warning(
                 &pointer,

@@ -1,10 +1,11 @@
-//! `await`: waits for a failover started by an earlier step.
+//! `await`: waits for a failover started by an earlier step, or for a hub condition.
 //!
 //! Polls ARM's operation (Azure-AsyncOperation, else Location) at max(the runbook's interval,
 //! the server's Retry-After), the first poll no sooner than the POST's own Retry-After, reading
 //! the hub alongside for the progress line, until it succeeds, fails, or the timeout passes. A
 //! failover whose handle was lost is awaited by the hub's own state: Active in the target
-//! region is success; Active back in the source region after FailingOver is failure.
+//! region is success; Active back in the source region after FailingOver is failure. With
+//! `until`, the hub is read every interval until its state and location are as asked.
 
 use std::time::{Duration, Instant};
 
@@ -32,18 +33,27 @@ impl Engine {
         step: &str,
         spec: &AwaitSpec,
     ) -> Result<StepDone, StepFail> {
-        let Some(tracked) = self.failovers.get(&spec.operation).cloned() else {
+        let operation = match (&spec.operation, &spec.until) {
+            (Some(op), _) => op,
+            (None, Some(until)) => return self.run_await_until(step, spec, until).await,
+            (None, None) => {
+                return Err(StepFail::new(
+                    "NothingToAwait",
+                    "the await names neither an operation nor a condition",
+                )
+                .final_());
+            }
+        };
+        let Some(tracked) = self.failovers.get(operation).cloned() else {
             if self.dry_run {
                 return Ok(StepDone::skipped(format!(
-                    "dry run: failover `{}` was not started, nothing to wait for",
-                    spec.operation
+                    "dry run: failover `{operation}` was not started, nothing to wait for"
                 )));
             }
             return Err(StepFail::new(
                 "NoOperation",
                 format!(
-                    "failover step `{}` did not start a failover, so there is nothing to wait for",
-                    spec.operation
+                    "failover step `{operation}` did not start a failover, so there is nothing to wait for"
                 ),
             )
             .final_());
@@ -176,5 +186,85 @@ impl Engine {
             ),
             outputs,
         ))
+    }
+}
+
+impl Engine {
+    /// `await: { until: { state, location } }`: reads the hub every interval until it matches.
+    async fn run_await_until(
+        &mut self,
+        step: &str,
+        spec: &AwaitSpec,
+        until: &runbook_spec::HubCondition,
+    ) -> Result<StepDone, StepFail> {
+        let want_state = self.render_opt(until.state.as_ref())?;
+        let want_location = self.render_opt(until.location.as_ref())?;
+        let (rg, name) = self.hub_coordinates();
+        let timeout = spec.timeout.as_duration();
+        let start = Instant::now();
+        let started_at = Clock::now();
+        let mut reads = 0u32;
+        let wanted = [
+            want_state.as_deref().map(|s| format!("state {s}")),
+            want_location.as_deref().map(|l| format!("location {l}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" and ");
+        loop {
+            reads += 1;
+            let hub = self.client.get_hub(&rg, &name).await?;
+            let state_ok = want_state
+                .as_deref()
+                .is_none_or(|w| hub.state().eq_ignore_ascii_case(w));
+            let location_ok = want_location
+                .as_deref()
+                .is_none_or(|w| same_region(hub.primary_location(), w));
+            if state_ok && location_ok {
+                let took = (Clock::now() - started_at).as_seconds_f64().max(0.0);
+                let mut outputs = Map::new();
+                outputs.insert("completed_at".into(), json!(Clock::now_text()));
+                outputs.insert(
+                    "duration_seconds".into(),
+                    json!((took * 1000.0).round() / 1000.0),
+                );
+                outputs.insert("state".into(), json!(hub.state()));
+                outputs.insert("location".into(), json!(hub.primary_location()));
+                return Ok(StepDone::ran(
+                    format!(
+                        "hub {name} reached {wanted} after {reads} read{}",
+                        if reads == 1 { "" } else { "s" }
+                    ),
+                    outputs,
+                ));
+            }
+            let elapsed = self.clock.runbook_time(start.elapsed());
+            if elapsed >= timeout {
+                return Err(StepFail::new(
+                    "AwaitTimeout",
+                    format!(
+                        "hub {name} did not reach {wanted} within {}: it is {} in {}",
+                        spec.timeout,
+                        hub.state(),
+                        hub.primary_location()
+                    ),
+                )
+                .final_());
+            }
+            self.progress(
+                step,
+                format!("waiting for {wanted} (read {reads})"),
+                elapsed,
+                Some(timeout),
+                Some(hub.state().to_string()),
+            );
+            let wait = self.clock.wait_for(spec.interval.as_duration()).min(
+                self.clock
+                    .wait_for(timeout.saturating_sub(elapsed))
+                    .max(Duration::from_millis(1)),
+            );
+            tokio::time::sleep(wait).await;
+        }
     }
 }

@@ -73,18 +73,35 @@ pub struct FailoverSpec {
     pub region: Option<TemplateText>,
 }
 
-/// Waits for a failover started by an earlier step to finish.
+/// Waits for a failover started by an earlier step to finish (`operation`), or for the hub to
+/// reach a state (`until`), e.g. after a failover someone started from the portal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AwaitSpec {
     /// Id of the earlier `failover` step whose operation to wait for.
-    pub operation: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// A hub condition to wait for instead of an operation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<HubCondition>,
     /// Give up after this long (the failover goes on in Azure).
     #[serde(default = "default_await_timeout")]
     pub timeout: DurationSpec,
     /// Poll at least this far apart; the server's Retry-After can only lengthen it.
     #[serde(default = "default_await_interval")]
     pub interval: DurationSpec,
+}
+
+/// What the hub must look like for an `await: { until: ... }` to end.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HubCondition {
+    /// Expected `properties.state`, e.g. `Active`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<TemplateText>,
+    /// Expected hub location (its primary region).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<TemplateText>,
 }
 
 fn default_await_timeout() -> DurationSpec {
