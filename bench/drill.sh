@@ -18,7 +18,11 @@ trap 'rm -rf "$work"' EXIT
 echo "== whole drill, zero failover, time scale 0.0001 ($runs runs)"
 hyperfine --warmup 3 --runs "$runs" --export-json "$work/hf.json" --prepare "rm -f $work/dr.json $work/dr.json.jsonl" \
   "$bin exec runbooks/drill.yaml --emulator --scenario bench/zero-failover.yaml --time-scale 0.0001 --yes --log $work/dr.json --output json > /dev/null"
-python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(f"  median {r[\"median\"]*1000:.1f} ms (target < 50 ms)")' "$work/hf.json"
+python3 - "$work/hf.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"][0]
+print(f"  median {r['median'] * 1000:.1f} ms (target < 50 ms)")
+PY
 
 echo
 echo "== detection lag: 2 s failover, 15 s poll interval, time scale 0.01 (20 ms failover, 150 ms polls)"
