@@ -321,25 +321,8 @@ fn sigint_during_await_cancels_writes_the_log_and_exits_130() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait (bounded) until the journal shows the failover started and the await began.
-    let journal = dir.path().join("dr.json.jsonl");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let text = std::fs::read_to_string(&journal).unwrap_or_default();
-        if text.contains("\"step\":\"monitor_failover\"") {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the drill never reached the await: {text}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    wait_for_journal(dir.path(), "\"step\":\"monitor_failover\"");
+    interrupt(&child);
     let out = child.wait_with_output().unwrap();
     let e = collect(out, dir);
     assert_eq!(e.code, 130, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);

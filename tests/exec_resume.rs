@@ -5,45 +5,17 @@
 
 mod support;
 
-use std::process::Stdio;
-use std::time::{Duration, Instant};
-
 use support::*;
 
 /// Starts `runbook exec drill.yaml` against `emu` and kills it (SIGKILL: no handler runs)
 /// once the journal shows the failover started. Returns the run's directory.
 async fn kill_mid_failover(emu: &iothub_emulator::Emulator) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = command(dir.path())
-        .arg("exec")
-        .arg(repo("runbooks/drill.yaml"))
-        .args([
-            "--arm-endpoint",
-            emu.base_url(),
-            "--auth",
-            "emulator",
-            "--time-scale",
-            SCALE,
-            "--yes",
-            "--log",
-            "dr.json",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
+    let mut child = spawn_exec_against(emu, dir.path(), "runbooks/drill.yaml");
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || wait_for_journal(&d, "\"event\":\"failover_started\""))
+        .await
         .unwrap();
-    let journal = dir.path().join("dr.json.jsonl");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(&journal)
-        .unwrap_or_default()
-        .contains("\"event\":\"failover_started\"")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the drill never started its failover"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
     child.kill().unwrap();
     child.wait().unwrap();
     dir
@@ -138,43 +110,12 @@ async fn resume_repairs_a_torn_last_line() {
 async fn interrupted_drill_resumes_and_writes_a_second_log() {
     let emu = emulator("stuck-failover").await;
     let dir = tempfile::tempdir().unwrap();
-    let child = command(dir.path())
-        .arg("exec")
-        .arg(repo("tests/fixtures/exec/await-timeout.yaml"))
-        .args([
-            "--arm-endpoint",
-            emu.base_url(),
-            "--auth",
-            "emulator",
-            "--time-scale",
-            SCALE,
-            "--yes",
-            "--log",
-            "dr.json",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
+    let child = spawn_exec_against(&emu, dir.path(), "tests/fixtures/exec/await-timeout.yaml");
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || wait_for_journal(&d, "\"step\":\"wait\""))
+        .await
         .unwrap();
-    let journal = dir.path().join("dr.json.jsonl");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !std::fs::read_to_string(&journal)
-        .unwrap_or_default()
-        .contains("\"step\":\"wait\"")
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the drill never reached the await"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    assert!(
-        std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap()
-            .success()
-    );
+    interrupt(&child);
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130));
     assert!(dir.path().join("dr.json").exists(), "Ctrl-C writes the log");

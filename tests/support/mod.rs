@@ -241,3 +241,53 @@ pub fn check_log(e: &Exec) -> &serde_json::Value {
     assert_journal_complete(e);
     log
 }
+
+/// Starts `runbook exec RUNBOOK` in `dir` against a running emulator, without waiting.
+pub fn spawn_exec_against(emu: &Emulator, dir: &Path, runbook: &str) -> std::process::Child {
+    command(dir)
+        .arg("exec")
+        .arg(repo(runbook))
+        .args([
+            "--arm-endpoint",
+            emu.base_url(),
+            "--auth",
+            "emulator",
+            "--time-scale",
+            SCALE,
+            "--yes",
+            "--log",
+            "dr.json",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Waits (bounded, 30 s) until the run's journal in `dir` contains `needle`: the way tests
+/// learn a run reached a point, instead of sleeping and hoping.
+pub fn wait_for_journal(dir: &Path, needle: &str) {
+    let journal = dir.join("dr.json.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        if text.contains(needle) {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never wrote {needle} to its journal:\n{text}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Sends SIGINT (Ctrl-C) to a child process.
+pub fn interrupt(child: &std::process::Child) {
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -INT failed");
+}

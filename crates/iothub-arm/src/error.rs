@@ -157,6 +157,18 @@ pub enum ArmError {
         url: Box<str>,
     },
 
+    /// A URL ARM handed back (an operation or next-page link, or a restored handle) points at
+    /// another host than the ARM endpoint; the token is not sent there.
+    #[error(
+        "refusing to send a bearer token to {url}: it is not on the ARM endpoint's host {endpoint_host} (an operation or paging link, or a restored handle, pointed elsewhere)"
+    )]
+    UntrustedHost {
+        /// The refused URL.
+        url: Box<str>,
+        /// The host the client trusts.
+        endpoint_host: Box<str>,
+    },
+
     /// ARM answered successfully but the body was not what the API promises.
     #[error("unexpected response to {method} {url}: {message}")]
     InvalidResponse {

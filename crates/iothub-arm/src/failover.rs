@@ -73,7 +73,12 @@ impl ArmClient {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| url.join(v.trim()).ok())
         };
-        let completed_immediately = response.status == StatusCode::OK;
+        // As ARMPolling: a URL to follow is followed, whatever the status; without one, a 2xx
+        // other than 202 means the action finished within the request.
+        let has_url = ["azure-asyncoperation", "location"]
+            .iter()
+            .any(|h| response.headers.contains_key(*h));
+        let completed_immediately = !has_url && response.status != StatusCode::ACCEPTED;
         Ok(FailoverOperation {
             hub_id,
             region: failover_region.to_string(),
@@ -106,11 +111,14 @@ impl ArmClient {
                 &body,
                 retry_after(&response.headers, OffsetDateTime::now_utc()),
             );
-            // After success, read the Location URL once, as ARMPolling does for a POST.
+            // After success, read the Location URL once, as ARMPolling does for a POST. The
+            // status already said Succeeded: a failed final read must not turn a finished
+            // failover into an error (an engine might then fail the hub back).
             if poll == OperationPoll::Succeeded
                 && let Some(location) = &op.location_url
+                && let Err(e) = self.get(location).await
             {
-                self.get(location).await?;
+                tracing::warn!(error = %e, "final GET of the Location URL failed after Succeeded");
             }
             return Ok(poll);
         }

@@ -81,6 +81,8 @@ pub(crate) struct Transport {
     retry: RetryOptions,
     token: Mutex<Option<CachedToken>>,
     pub(crate) ratelimit: StdMutex<RateLimitInfo>,
+    /// The ARM endpoint's host (and port): the only place the token goes.
+    trusted_host: String,
     /// Requests re-sent after a retryable answer or a connection error, over the client's life.
     pub(crate) retries: std::sync::atomic::AtomicU64,
 }
@@ -119,6 +121,7 @@ impl Transport {
             retry: options.retry.clone(),
             token: Mutex::new(None),
             ratelimit: StdMutex::new(RateLimitInfo::default()),
+            trusted_host: host_and_port(&options.effective_endpoint()),
             retries: std::sync::atomic::AtomicU64::new(0),
         })
     }
@@ -167,6 +170,13 @@ impl Transport {
         mode: Mode,
     ) -> Result<Response, SendError> {
         ensure_secure(url)?;
+        if host_and_port(url) != self.trusted_host {
+            return Err(ArmError::UntrustedHost {
+                url: url.to_string().into(),
+                endpoint_host: self.trusted_host.clone().into(),
+            }
+            .into());
+        }
         let started = Instant::now();
         let mut attempts: u32 = 0;
         loop {
@@ -217,9 +227,11 @@ impl Transport {
                         Mode::Idempotent => retry::is_retryable_status(code),
                         Mode::NonIdempotent => retry::SAFE_FOR_POST.contains(&code),
                     };
-                    if mode == Mode::NonIdempotent && matches!(code, 502 | 504) {
+                    // A 500 or a gateway error on a POST says nothing about whether the action
+                    // was taken: ARM often answers so after acting. Only the hub can tell.
+                    if mode == Mode::NonIdempotent && matches!(code, 500 | 502 | 504) {
                         return Err(SendError::OutcomeUnknown(format!(
-                            "a gateway answered {status} after the request was sent"
+                            "ARM answered {status} after the request was sent"
                         )));
                     }
                     let wait = retry::retry_after(&headers, OffsetDateTime::now_utc());
@@ -357,6 +369,15 @@ fn client_request_id() -> String {
         .into_uuid()
         .hyphenated()
         .to_string()
+}
+
+/// `host:port` of a URL, lower-cased, with the scheme's default port made explicit.
+fn host_and_port(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default().to_ascii_lowercase(),
+        url.port_or_known_default().unwrap_or_default()
+    )
 }
 
 /// Refuses to send a bearer token anywhere but https, or http on a loopback address.

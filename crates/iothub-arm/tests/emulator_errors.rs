@@ -319,6 +319,40 @@ async fn refuses_to_poll_a_plain_http_operation_url() {
 }
 
 #[tokio::test]
+async fn refuses_to_send_the_token_to_another_https_host() {
+    // A tampered journal or a hostile link could name any https host: the token stays home.
+    let emu = emulator(iothub_emulator::Scenario::default_scenario()).await;
+    let client = client(&emu);
+    let mut op = client
+        .begin_manual_failover(RG, HUB, "westus")
+        .await
+        .unwrap();
+    op.async_operation_url = Some(url::Url::parse("https://evil.example.com/op").unwrap());
+    let before = emu.requests().len();
+    let err = client.poll_failover(&op).await.unwrap_err();
+    assert!(matches!(err, ArmError::UntrustedHost { .. }), "{err:?}");
+    assert!(err.to_string().contains("evil.example.com"));
+    assert_eq!(emu.requests().len(), before, "nothing was sent anywhere");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn internal_error_on_failover_post_is_outcome_unknown() {
+    // ARM may act on a POST and still answer 500: only the hub can tell, so no second POST.
+    let emu = emulator_yaml("hubs:\n  - { name: myIoTHub }\nfaults:\n  - { method: POST, path: failover, status: 500, times: 1 }\n").await;
+    let err = client(&emu)
+        .begin_manual_failover(RG, HUB, "westus")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, ArmError::FailoverOutcomeUnknown { .. }),
+        "{err:?}"
+    );
+    assert_eq!(recorded(&emu, "POST", "/failover").len(), 1);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
 async fn unreachable_endpoint_is_a_transport_error_after_retries() {
     // Bind then drop a listener so the port is (almost certainly) closed.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

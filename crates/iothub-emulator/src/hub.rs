@@ -122,16 +122,7 @@ impl Hub {
     ) -> Result<u64, Refusal> {
         let mut st = self.state.lock();
         st.advance(&self.seed, now);
-        if !same_region(region, &st.secondary) {
-            return Err(Refusal {
-                status: 400,
-                code: "InvalidFailoverRegion",
-                message: format!(
-                    "Failover region '{region}' is not the paired secondary region '{}' of IoT hub '{}'.",
-                    st.secondary, self.seed.name
-                ),
-            });
-        }
+        // A failover already running answers 409 whatever region the second request names.
         if st
             .operations
             .iter()
@@ -143,6 +134,16 @@ impl Hub {
                 message: format!(
                     "A failover of IoT hub '{}' is already in progress.",
                     self.seed.name
+                ),
+            });
+        }
+        if !same_region(region, &st.secondary) {
+            return Err(Refusal {
+                status: 400,
+                code: "InvalidFailoverRegion",
+                message: format!(
+                    "Failover region '{region}' is not the paired secondary region '{}' of IoT hub '{}'.",
+                    st.secondary, self.seed.name
                 ),
             });
         }
@@ -204,11 +205,14 @@ impl HubState {
         let Some(op) = self.operations.last_mut() else {
             return;
         };
-        if op.status != OpStatus::InProgress || op.ends_at.is_none_or(|end| end > now) {
+        let Some(end) = op.ends_at else { return };
+        if op.status != OpStatus::InProgress || end > now {
             return;
         }
         let fail = seed.failover.outcome == Outcome::Failed;
-        op.ended_at = Some(OffsetDateTime::now_utc());
+        // State changes are applied when someone next looks, but they happened at `end`: the
+        // operation's endTime and the cooldown count from then, not from the look.
+        op.ended_at = Some(OffsetDateTime::now_utc() - now.saturating_duration_since(end));
         if fail {
             op.status = OpStatus::Failed;
             op.error = Some(seed.failover.error.clone().unwrap_or(OperationErrorSeed {
@@ -245,7 +249,7 @@ impl HubState {
                 self.state = state.clone();
             }
         }
-        self.last_failover_done = Some(now);
+        self.last_failover_done = Some(end);
         self.touch();
     }
 

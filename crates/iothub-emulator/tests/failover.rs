@@ -104,6 +104,10 @@ async fn running_failover_reads_failing_over_and_conflicts() {
     assert_eq!(second.status, 409);
     assert_eq!(second.body["code"], "FailoverInProgress");
     assert_eq!(second.body["httpStatusCode"], "Conflict");
+    // Whatever region a second request names, a running failover is the conflict to report.
+    let back = failover(&emu, "westus2").await;
+    assert_eq!(back.status, 409);
+    assert_eq!(back.body["code"], "FailoverInProgress");
 }
 
 #[tokio::test]
