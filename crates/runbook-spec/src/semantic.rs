@@ -31,6 +31,27 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The section a run-order position falls in.
+    fn section_at(&self, position: usize) -> Section {
+        let steps = self.rb.steps.len();
+        let rollback = self.rb.rollback.len();
+        if position < steps {
+            Section::Steps
+        } else if position < steps + rollback {
+            Section::Rollback
+        } else {
+            Section::Finally
+        }
+    }
+
+    /// Why a step at `from` cannot rely on the step at `to` having run, if it cannot: rollback
+    /// steps run only when the drill fails, so `finally` (which always runs) cannot use them.
+    fn may_not_have_run(&self, from: usize, to: usize) -> Option<String> {
+        (self.section_at(from) == Section::Finally && self.section_at(to) == Section::Rollback).then(|| {
+            "rollback steps run only when the drill fails, so a `finally` step cannot rely on them".to_string()
+        })
+    }
+
     fn error(&mut self, pointer: &str, message: String, hint: Option<String>) {
         let d = Diagnostic::error(
             &self.src.name,
@@ -201,6 +222,7 @@ fn check_step(cx: &mut Ctx, pointer: &str, position: usize, step: &Step) {
         }
     }
     if let Some(r) = &step.retry {
+        positive(cx, &format!("{pointer}/retry/delay"), r.delay);
         if let Some(max) = r.max_delay
             && max < r.delay
         {
@@ -349,9 +371,28 @@ fn check_step(cx: &mut Ctx, pointer: &str, position: usize, step: &Step) {
             }
         }
         StepKind::HealthCheck(h) => check_health(cx, &kp, h),
-        StepKind::Sleep(d) => {
-            let _ = d;
-        }
+        StepKind::Sleep(d) => positive(cx, &kp, *d),
+    }
+    check_timeout_fits(cx, pointer, step);
+}
+
+/// A step `timeout` shorter than the kind's own polling interval would end every attempt
+/// before its second look.
+fn check_timeout_fits(cx: &mut Ctx, pointer: &str, step: &Step) {
+    let Some(timeout) = step.timeout else { return };
+    let interval = match &step.kind {
+        StepKind::Await(a) => Some(a.interval),
+        StepKind::HealthCheck(h) if h.wait.is_some() => Some(h.interval),
+        _ => None,
+    };
+    if let Some(interval) = interval
+        && timeout < interval
+    {
+        cx.error(
+            &format!("{pointer}/timeout"),
+            format!("step timeout {timeout} is shorter than its interval {interval}: it would stop before looking twice"),
+            None,
+        );
     }
 }
 
@@ -416,6 +457,11 @@ fn check_step_ref(cx: &mut Ctx, pointer: &str, id: &str, position: usize, kinds:
             format!("step `{id}` runs later; it must come before this step"),
             None,
         ),
+        Some((p, _)) if cx.may_not_have_run(position, p).is_some() => {
+            let why = cx.may_not_have_run(position, p);
+            cx.error(pointer, format!("step `{id}` may not have run"), why);
+        }
+
         Some((_, k)) if !kinds.contains(&k) => cx.error(
             pointer,
             format!("step `{id}` is a `{k}` step; expected a {wanted} step"),
@@ -525,6 +571,12 @@ fn check_reference(
                 return Err((
                     format!("`{{{{{reference}}}}}`: step `{id}` has not run yet at this point"),
                     Some("a template can only use outputs of steps that run before it".to_string()),
+                ));
+            }
+            if let Some(why) = position.and_then(|pos| cx.may_not_have_run(pos, p)) {
+                return Err((
+                    format!("`{{{{{reference}}}}}`: step `{id}` may not have run"),
+                    Some(why),
                 ));
             }
             let Some(output) = parts.get(2).copied() else {

@@ -14,7 +14,9 @@ where
         .into_iter()
         .map(|c| (strsim::jaro_winkler(&wrong_lc, &c.to_ascii_lowercase()), c))
         .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        // Equal scores go to the alphabetically first name, so hints never depend on the
+        // order the candidates came in (a hash map's, say).
+        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, c)| c)
 }
 
@@ -37,5 +39,11 @@ mod tests {
         assert_eq!(closest("failovr", names), Some("failover"));
         assert_eq!(closest("snapshot_metrics", names), Some("snapshot-metrics"));
         assert_eq!(closest("zzz", names), None);
+    }
+
+    #[test]
+    fn ties_break_the_same_way_whatever_the_order() {
+        assert_eq!(closest("pre", ["pre2", "pre1"]), Some("pre1"));
+        assert_eq!(closest("pre", ["pre1", "pre2"]), Some("pre1"));
     }
 }

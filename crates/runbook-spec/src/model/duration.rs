@@ -149,8 +149,20 @@ mod tests {
     }
 
     #[test]
-    fn pattern_agrees_with_parser_on_shape() {
-        let re = DURATION_PATTERN;
-        assert!(re.starts_with('^') && re.ends_with('$'));
+    fn pattern_agrees_with_parser() {
+        // The schema's pattern flags a bad duration in the editor; the parser decides at load.
+        // They must accept exactly the same well-formed spellings.
+        let re = regex::Regex::new(DURATION_PATTERN).expect("pattern compiles");
+        for text in [
+            "250ms", "30s", "2m", "1h30m", "1d", "0s", "30", "s", "30x", "1h30", "1.5h", "-5s", "",
+            "5 s",
+        ] {
+            let parses = DurationSpec::parse(text).is_ok();
+            assert_eq!(
+                re.is_match(text),
+                parses,
+                "pattern and parser disagree on {text:?}"
+            );
+        }
     }
 }

@@ -109,7 +109,20 @@ fn collect_element(el: &TemplateElement, out: &mut Vec<String>) -> Result<(), St
                 collect_param(p, out)?;
             }
             if let Some(t) = &h.template {
-                collect_template(t, out)?;
+                let scoped = matches!(&h.name, Parameter::Name(n) if n == "each" || n == "with");
+                if scoped {
+                    // Inside `each`/`with` a bare name is a field of the current item, not a
+                    // runbook reference; only rooted paths (params., steps., ...) are checked.
+                    let mut inner = Vec::new();
+                    collect_template(t, &mut inner)?;
+                    out.extend(inner.into_iter().filter(|r| {
+                        ["params.", "target.", "steps.", "run."]
+                            .iter()
+                            .any(|root| r.starts_with(root))
+                    }));
+                } else {
+                    collect_template(t, out)?;
+                }
             }
             if let Some(t) = &h.inverse {
                 collect_template(t, out)?;
@@ -162,6 +175,15 @@ mod tests {
         let r = references("{{#if (eq steps.pre.state \"Active\")}}true{{else}}false{{/if}}")
             .expect("ok");
         assert_eq!(r, vec!["steps.pre.state"]);
+    }
+
+    #[test]
+    fn names_inside_each_are_the_items_fields() {
+        let r = references(
+            "{{#each steps.pre.endpoints}}{{@key}}={{this}} {{name}} {{params.hub}}{{/each}}",
+        )
+        .expect("ok");
+        assert_eq!(r, vec!["steps.pre.endpoints", "params.hub"]);
     }
 
     #[test]
