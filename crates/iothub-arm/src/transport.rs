@@ -126,6 +126,12 @@ impl Transport {
         })
     }
 
+    /// The identity as it stands now: once `--auth auto` has chosen a credential, that one
+    /// (the label computed at construction still lists the whole chain).
+    fn current_identity(&self) -> String {
+        format!("{:?}", self.credential)
+    }
+
     /// The cached `Authorization` value, refreshed from the credential when close to expiry.
     async fn bearer(&self) -> Result<HeaderValue, ArmError> {
         let mut cached = self.token.lock().await;
@@ -135,7 +141,7 @@ impl Transport {
             return Ok(token.header.clone());
         }
         let credential_error = |message: String| ArmError::Credential {
-            identity: self.identity.clone().into(),
+            identity: self.current_identity().into(),
             scope: self.scope.clone().into(),
             message: message.into(),
         };
@@ -321,7 +327,7 @@ impl Transport {
                 status: status.as_u16(),
                 code: parsed.code.map(Into::into),
                 message: message.into(),
-                identity: self.identity.clone().into(),
+                identity: self.current_identity().into(),
                 hint: auth_hint(status.as_u16()),
                 request_id: request_id.map(Into::into),
                 method: method.to_string().into(),
