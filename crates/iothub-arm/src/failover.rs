@@ -164,7 +164,9 @@ impl ArmClient {
         // As ARMPolling: the POST's own Retry-After says when to look first.
         if let Some(ms) = op.retry_after_ms {
             let since = (OffsetDateTime::now_utc() - op.started_at).unsigned_abs();
-            let first = Duration::from_millis(ms).saturating_sub(since).min(opts.timeout);
+            let first = Duration::from_millis(ms)
+                .saturating_sub(since)
+                .min(opts.timeout);
             tokio::time::sleep(first).await;
         }
         let mut polls = 0u32;
