@@ -213,21 +213,7 @@ pub fn check(src: &SourceFile, doc: &YamlDocument) -> Vec<Diagnostic> {
                             .collect()
                     })
                     .unwrap_or_default();
-                let given = instance
-                    .as_str()
-                    .map_or_else(|| instance.to_string(), str::to_string);
-                out.push(
-                    Diagnostic::error(
-                        &src.name,
-                        doc.positions.value(&pointer),
-                        field,
-                        format!("`{given}` is not one of: {}", names.join(", ")),
-                    )
-                    .with_hint(suggest::did_you_mean(
-                        &given,
-                        names.iter().map(String::as_str),
-                    )),
-                );
+                out.push(not_one_of(src, doc, &pointer, field, instance, &names));
             }
             ValidationErrorKind::Pattern { pattern } => {
                 let given = instance.as_str().unwrap_or_default();
@@ -263,21 +249,7 @@ pub fn check(src: &SourceFile, doc: &YamlDocument) -> Vec<Diagnostic> {
             ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. }
                 if let Some(names) = const_choices(&c.root, err.schema_path().as_str()) =>
             {
-                let given = instance
-                    .as_str()
-                    .map_or_else(|| instance.to_string(), str::to_string);
-                out.push(
-                    Diagnostic::error(
-                        &src.name,
-                        doc.positions.value(&pointer),
-                        field,
-                        format!("`{given}` is not one of: {}", names.join(", ")),
-                    )
-                    .with_hint(suggest::did_you_mean(
-                        &given,
-                        names.iter().map(String::as_str),
-                    )),
-                );
+                out.push(not_one_of(src, doc, &pointer, field, instance, &names));
             }
             ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. }
                 if pointer.ends_with("/max_drift") =>
@@ -341,6 +313,30 @@ pub fn check(src: &SourceFile, doc: &YamlDocument) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// "`x` is not one of: a, b, c" at the value, with the closest choice as a hint.
+fn not_one_of(
+    src: &SourceFile,
+    doc: &YamlDocument,
+    pointer: &str,
+    field: String,
+    instance: &Value,
+    names: &[String],
+) -> Diagnostic {
+    let given = instance
+        .as_str()
+        .map_or_else(|| instance.to_string(), str::to_string);
+    Diagnostic::error(
+        &src.name,
+        doc.positions.value(pointer),
+        field,
+        format!("`{given}` is not one of: {}", names.join(", ")),
+    )
+    .with_hint(suggest::did_you_mean(
+        &given,
+        names.iter().map(String::as_str),
+    ))
 }
 
 /// Property names allowed by the (sub)schema owning the `additionalProperties` keyword at

@@ -525,32 +525,8 @@ fn check_reference(
             }
             Ok(())
         }
-        "target" if !in_target => {
-            let Some(name) = field else {
-                return Err(missing_field("target field"));
-            };
-            if !TARGET_FIELDS.contains(&name) {
-                return Err((
-                    format!("`{{{{{reference}}}}}`: target has no field `{name}`"),
-                    suggest::did_you_mean(name, TARGET_FIELDS.iter().copied())
-                        .or_else(|| Some(format!("target fields: {}", TARGET_FIELDS.join(", ")))),
-                ));
-            }
-            Ok(())
-        }
-        "run" => {
-            let Some(name) = field else {
-                return Err(missing_field("run field"));
-            };
-            if !RUN_FIELDS.contains(&name) {
-                return Err((
-                    format!("`{{{{{reference}}}}}`: run has no field `{name}`"),
-                    suggest::did_you_mean(name, RUN_FIELDS.iter().copied())
-                        .or_else(|| Some(format!("run fields: {}", RUN_FIELDS.join(", ")))),
-                ));
-            }
-            Ok(())
-        }
+        "target" if !in_target => fixed_field(reference, "target", field, TARGET_FIELDS),
+        "run" => fixed_field(reference, "run", field, RUN_FIELDS),
         "steps" if !in_target => {
             let Some(id) = field else {
                 return Err(missing_field("step"));
@@ -625,6 +601,29 @@ fn check_reference(
             ))
         }
     }
+}
+
+/// A reference into a context with a fixed set of fields (`target.hub`, `run.id`).
+fn fixed_field(
+    reference: &str,
+    context: &str,
+    field: Option<&str>,
+    fields: &[&str],
+) -> Result<(), RefError> {
+    let Some(name) = field else {
+        return Err((
+            format!("`{{{{{reference}}}}}` is incomplete: name a {context} field"),
+            None,
+        ));
+    };
+    if fields.contains(&name) {
+        return Ok(());
+    }
+    Err((
+        format!("`{{{{{reference}}}}}`: {context} has no field `{name}`"),
+        suggest::did_you_mean(name, fields.iter().copied())
+            .or_else(|| Some(format!("{context} fields: {}", fields.join(", ")))),
+    ))
 }
 
 fn check_reviewer_warnings(cx: &mut Ctx) {
