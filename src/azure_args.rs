@@ -25,8 +25,10 @@ pub struct TargetArgs {
     /// this factor, as the emulator's own failovers are. Default with --emulator: 0.2.
     #[arg(long, value_name = "FACTOR")]
     pub time_scale: Option<f64>,
-    /// How to authenticate to Azure: auto (azure_identity's chain), azure-cli, managed-identity,
-    /// workload-identity, client-secret (AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET).
+    /// How to authenticate to Azure: auto (client secret, workload identity, Azure CLI, managed
+    /// identity: the first that works), azure-cli, managed-identity, workload-identity,
+    /// client-secret (AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET); or emulator (a dummy
+    /// token, only with a loopback --arm-endpoint).
     #[arg(
         long,
         value_name = "METHOD",

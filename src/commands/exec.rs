@@ -28,6 +28,14 @@ pub enum Output {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  runbook exec runbooks/drill.yaml --emulator --yes          # try it: no Azure needed
+  runbook exec runbooks/drill.yaml --dry-run                 # against Azure, change nothing
+  runbook exec runbooks/drill.yaml --set hub=contoso-hub --log drill.json --junit drill.xml
+
+Exit codes: 0 succeeded, 1 failed after a change, 2 invalid input or setup,
+3 stopped before any change, 4 a rollback/finally step failed, 130 interrupted.")]
 pub struct ExecArgs {
     /// The runbook to run.
     #[arg(value_name = "FILE")]
@@ -38,7 +46,8 @@ pub struct ExecArgs {
     /// Approve every `confirm:` question (needed when there is no terminal).
     #[arg(long)]
     pub yes: bool,
-    /// Read for real, but change nothing: failovers are recorded as skipped.
+    /// Read for real, but change nothing: each failover is checked (paired region, Active hub)
+    /// and recorded as skipped instead of posted.
     #[arg(long)]
     pub dry_run: bool,
     /// Where to write the DR log (never over an existing file). Default:

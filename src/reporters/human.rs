@@ -173,8 +173,16 @@ impl EventSink for Human {
                 } else {
                     format!("[{}] ", record.section)
                 };
+                // Retries are how throttling and flaky ARM calls show: worth seeing at 3 a.m.
+                let mut extra = String::new();
+                if record.attempts > 1 {
+                    extra.push_str(&format!(", {} attempts", record.attempts));
+                }
+                if record.http_retries > 0 {
+                    extra.push_str(&format!(", {} ARM requests retried", record.http_retries));
+                }
                 let text = format!(
-                    "{} {section}{} ({}) {}",
+                    "{} {section}{} ({}{extra}) {}",
                     self.paint(code, mark),
                     record.step,
                     fmt_duration(record.duration_ms),

@@ -81,12 +81,12 @@ pub fn exec_emulated(runbook: &str, args: &[&str]) -> Exec {
 /// Human output with run-to-run noise replaced: durations, poll counts, progress lines.
 pub fn normalise_human(text: &str) -> String {
     let progress = regex::Regex::new(r"(?m)^  … .*\n").unwrap();
-    let dur = regex::Regex::new(r"\(\d+(\.\d+)?(ms|s)\)|\(\d+m\d+s\)").unwrap();
+    let dur = regex::Regex::new(r"\((\d+(\.\d+)?(ms|s)|\d+m\d+s|\d+h\d+m)").unwrap();
     let polls = regex::Regex::new(r"after \d+ polls?").unwrap();
     let failover = regex::Regex::new(r"failover:  \d+\.\ds").unwrap();
     let retry_in = regex::Regex::new(r"retrying in \d+(\.\d+)?(ms|s)").unwrap();
     let t = progress.replace_all(text, "");
-    let t = dur.replace_all(&t, "([t])");
+    let t = dur.replace_all(&t, "([t]");
     let t = polls.replace_all(&t, "after [n] polls");
     let t = failover.replace_all(&t, "failover:  [t]");
     retry_in.replace_all(&t, "retrying in [t]").into_owned()
