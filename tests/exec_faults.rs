@@ -414,6 +414,11 @@ async fn throttled_read_waits_the_retry_after_before_retrying() {
             "retried {gap} ms after a 429 that asked for 10 ms"
         );
     }
+    assert!(
+        e.stdout.contains("2 ARM requests retried"),
+        "the retries show on the step's line: {}",
+        e.stdout
+    );
 }
 
 #[test]
