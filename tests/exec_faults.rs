@@ -533,3 +533,44 @@ fn await_until_a_condition_that_never_holds_times_out() {
         "re-read every 10 s for a minute, not once: {reads} progress events"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_journal_that_cannot_be_written_stops_the_failover() {
+    // A 1 KiB file-size limit (with SIGXFSZ ignored, so writes fail with EFBIG instead of
+    // killing the process) fills the journal before the failover step: a failover that could
+    // not be recorded must not start.
+    let emu = emulator("endpoint-unhealthy").await;
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "ulimit -f 1; trap '' XFSZ; exec '{}' exec '{}' --arm-endpoint {} --auth emulator --time-scale {SCALE} --yes --log dr.json",
+        bin(),
+        repo("runbooks/drill.yaml").display(),
+        emu.base_url()
+    );
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["-c", &script])
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1");
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "stdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(
+        posts(&emu.requests()).is_empty(),
+        "a failover started without a journal"
+    );
+    assert!(
+        stderr.contains("writing the journal dr.json.jsonl failed"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("not failing over: the journal cannot be written"),
+        "{stdout}"
+    );
+}

@@ -225,10 +225,15 @@ fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 
         }
     }
     if let Err(e) = write_new(settings.log_path, log) {
+        let fallback = if outcome.sink_failure.is_some() {
+            "the journal stopped too, so the summary below is the only full account of this run"
+                .to_string()
+        } else {
+            format!("the journal {} holds every event", journal.display())
+        };
         errln!(
-            "error: cannot write the DR log {}: {e}; the journal {} holds every event",
-            settings.log_path.display(),
-            journal.display()
+            "error: cannot write the DR log {}: {e}; {fallback}",
+            settings.log_path.display()
         );
         code = code.max(exit_code::DRILL_FAILED);
     }
