@@ -574,3 +574,32 @@ async fn a_journal_that_cannot_be_written_stops_the_failover() {
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_ctrl_c_runs_finally_and_a_second_leaves_at_once() {
+    let emu = emulator("stuck-failover").await;
+    let dir = tempfile::tempdir().unwrap();
+    let child = spawn_exec_against(&emu, dir.path(), "tests/fixtures/exec/long-finally.yaml");
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || wait_for_journal(&d, "\"step\":\"wait\""))
+        .await
+        .unwrap();
+    interrupt(&child);
+    // `finally` runs after the first Ctrl-C: its hour-long sleep starts.
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || wait_for_journal(&d, "\"step\":\"cool_down\""))
+        .await
+        .unwrap();
+    interrupt(&child);
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    // It left at once: no DR log, but every journal line is whole and readable.
+    assert!(!dir.path().join("dr.json").exists());
+    let e = collect(out, dir);
+    assert!(e.journal.iter().any(|ev| ev["event"] == "failover_started"));
+    assert!(e.journal.iter().any(|ev| ev["event"] == "step_finished"
+        && ev["record"]["step"] == "wait"
+        && ev["record"]["status"] == "cancelled"));
+}
