@@ -37,7 +37,14 @@ pub fn outputs_of(kind: &str) -> &'static [&'static str] {
             "location",
         ],
         "compare-devices" => &["status", "before", "after", "drift"],
-        "health-check" => &["status", "total", "healthy", "unhealthy", "endpoints"],
+        "health-check" => &[
+            "status",
+            "total",
+            "healthy",
+            "unhealthy",
+            "accepted",
+            "endpoints",
+        ],
         _ => &["status"],
     }
 }

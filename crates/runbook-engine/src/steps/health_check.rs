@@ -1,6 +1,8 @@
 //! `health-check`: routing endpoint health against a requirement (all healthy, any healthy,
-//! or a minimum share), counting the `allowed` statuses as healthy. With `wait`, re-checks
-//! every `interval` until the requirement holds or the wait runs out.
+//! or a minimum share), counting the `allowed` statuses as acceptable. Its `healthy` output is
+//! ARM's strict Healthy count, as in a snapshot and the DR log; `accepted` is the allowed
+//! count. With `wait`, re-checks every `interval` until the requirement holds or the wait runs
+//! out.
 
 use std::time::Instant;
 
@@ -23,6 +25,12 @@ impl Engine {
             .filter_map(|s| serde_json::to_value(s).ok())
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect();
+        // With only `healthy` allowed the words can be plain; otherwise say "acceptable".
+        let word = if allowed == ["healthy"] {
+            "healthy"
+        } else {
+            "acceptable"
+        };
         let start = Instant::now();
         loop {
             let eps = self.client.endpoint_health(&rg, &name).await?;
@@ -36,14 +44,17 @@ impl Engine {
                 })
                 .map(|e| format!("{} is {}", e.endpoint_id, e.health_status.as_str()))
                 .collect();
-            let healthy = total - bad.len();
+            // `accepted` counts the statuses the runbook allows; `healthy` stays ARM's strict
+            // Healthy, the same count a snapshot and the DR log report.
+            let accepted = total - bad.len();
+            let strictly_healthy = eps.iter().filter(|e| e.health_status.is_healthy()).count();
             let (ok, requirement) = match &spec.min_healthy {
                 Some(p) => {
                     let pct: f64 = p.trim_end_matches('%').parse().unwrap_or(100.0);
                     let share = if total == 0 {
                         100.0
                     } else {
-                        healthy as f64 * 100.0 / total as f64
+                        accepted as f64 * 100.0 / total as f64
                     };
                     (share + 1e-9 >= pct, format!("at least {p} healthy"))
                 }
@@ -52,15 +63,16 @@ impl Engine {
                         (bad.is_empty(), "all endpoints healthy".to_string())
                     }
                     HealthRequirement::AnyHealthy => (
-                        healthy > 0 || total == 0,
+                        accepted > 0 || total == 0,
                         "at least one endpoint healthy".to_string(),
                     ),
                 },
             };
             let mut outputs = Map::new();
             outputs.insert("total".into(), json!(total));
-            outputs.insert("healthy".into(), json!(healthy));
-            outputs.insert("unhealthy".into(), json!(total - healthy));
+            outputs.insert("healthy".into(), json!(strictly_healthy));
+            outputs.insert("unhealthy".into(), json!(total - strictly_healthy));
+            outputs.insert("accepted".into(), json!(accepted));
             outputs.insert(
                 "endpoints".into(),
                 Value::Object(
@@ -73,7 +85,7 @@ impl Engine {
                 let details = if bad.is_empty() {
                     format!("all {total} endpoints healthy")
                 } else {
-                    format!("{healthy}/{total} endpoints healthy ({})", bad.join(", "))
+                    format!("{accepted}/{total} endpoints {word} ({})", bad.join(", "))
                 };
                 return Ok(StepDone::ran(details, outputs));
             }
@@ -85,7 +97,7 @@ impl Engine {
                 return Err(StepFail::new(
                     "EndpointsUnhealthy",
                     format!(
-                        "{healthy}/{total} endpoints healthy, required {requirement}: {}",
+                        "{accepted}/{total} endpoints {word}, required {requirement}: {}",
                         bad.join(", ")
                     ),
                 )
@@ -94,7 +106,7 @@ impl Engine {
             self.progress(
                 step,
                 format!(
-                    "{healthy}/{total} endpoints healthy; checking again in {}",
+                    "{accepted}/{total} endpoints {word}; checking again in {}",
                     spec.interval
                 ),
                 elapsed,
