@@ -18,6 +18,9 @@ use crate::clock::{Clock, rfc3339};
 use crate::outcome::{StepDone, StepFail};
 use crate::runner::{Engine, TrackedFailover};
 
+/// How long past its timeout an await may take to finish its last look.
+const LOOK_GRACE: Duration = Duration::from_secs(5);
+
 /// What one look at the failover said.
 enum Look {
     Done,
@@ -29,6 +32,27 @@ enum Look {
 
 impl Engine {
     pub(crate) async fn run_await(
+        &mut self,
+        step: &str,
+        spec: &AwaitSpec,
+    ) -> Result<StepDone, StepFail> {
+        // The timeout is checked between looks; this bound also covers one look that hangs in
+        // the client's own retries, so a 2 h await never runs minutes past its 2 h.
+        let hard_limit = self.clock.wait_for(spec.timeout.as_duration()) + LOOK_GRACE;
+        match tokio::time::timeout(hard_limit, self.run_await_inner(step, spec)).await {
+            Ok(result) => result,
+            Err(_) => Err(StepFail::new(
+                "AwaitTimeout",
+                format!(
+                    "no answer within the await's timeout of {}; any failover goes on in Azure: check the hub before acting",
+                    spec.timeout
+                ),
+            )
+            .final_()),
+        }
+    }
+
+    async fn run_await_inner(
         &mut self,
         step: &str,
         spec: &AwaitSpec,
