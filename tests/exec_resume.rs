@@ -21,6 +21,8 @@ async fn kill_mid_failover(emu: &iothub_emulator::Emulator) -> tempfile::TempDir
     dir
 }
 
+/// `runbook resume` without `--yes` and without a terminal: the steps left have no `confirm:`
+/// (the failover that had one is done), so nothing needs approving.
 async fn resume(emu: &iothub_emulator::Emulator, dir: tempfile::TempDir, journal: &str) -> Exec {
     let mut cmd = command(dir.path());
     cmd.arg("resume").arg(journal).args([
@@ -30,7 +32,6 @@ async fn resume(emu: &iothub_emulator::Emulator, dir: tempfile::TempDir, journal
         "emulator",
         "--time-scale",
         SCALE,
-        "--yes",
     ]);
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await

@@ -152,9 +152,9 @@ impl Engine {
             }
         };
         let rb = &req.runbook;
-        let main = match self.unanswerable_confirmation(rb) {
+        let main = match self.unanswerable_confirmation(rb, &done) {
             Some(why) => {
-                for step in &rb.steps {
+                for step in rb.steps.iter().filter(|s| !done.contains_key(&s.id)) {
                     self.record_not_run(Section::Steps, step, "not run: no confirmation possible");
                 }
                 MainResult {
@@ -284,7 +284,11 @@ impl Engine {
 
     /// When nobody can answer `confirm:` questions and the runbook asks some, the reason to
     /// stop before the first step (better than after the first change).
-    fn unanswerable_confirmation(&self, rb: &Runbook) -> Option<String> {
+    fn unanswerable_confirmation(
+        &self,
+        rb: &Runbook,
+        done: &HashMap<String, StepRecord>,
+    ) -> Option<String> {
         if self.dry_run {
             return None;
         }
@@ -294,7 +298,7 @@ impl Engine {
         }
         let asking: Vec<&str> = rb
             .all_steps()
-            .filter(|(_, _, s)| s.confirm.is_some())
+            .filter(|(_, _, s)| s.confirm.is_some() && !done.contains_key(&s.id))
             .map(|(_, _, s)| s.id.as_str())
             .collect();
         let first = asking.first()?;
