@@ -603,3 +603,57 @@ async fn first_ctrl_c_runs_finally_and_a_second_leaves_at_once() {
         && ev["record"]["step"] == "wait"
         && ev["record"]["status"] == "cancelled"));
 }
+
+#[test]
+fn ctrl_c_during_the_rollback_is_an_interruption() {
+    let dir = tempfile::tempdir().unwrap();
+    let child = command(dir.path())
+        .arg("exec")
+        .arg(repo("runbooks/failover-test.yaml"))
+        .args([
+            "--emulator",
+            "--time-scale",
+            SCALE,
+            "--log",
+            "dr.json",
+            "--yes",
+            "--scenario",
+        ])
+        .arg(repo("tests/fixtures/scenarios/slow-devices-drop.yaml"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_journal(
+        dir.path(),
+        "\"event\":\"step_started\",\"step\":\"rollback_wait\"",
+    );
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    let e = collect(out, dir);
+    assert_eq!(e.code, 130, "stdout:\n{}", e.stdout);
+    let log = check_log(&e);
+    assert_eq!(log["status"], "cancelled");
+    assert_eq!(step(log, "rollback_wait")["status"], "cancelled");
+    assert!(
+        log["status_reason"]
+            .as_str()
+            .unwrap()
+            .contains("goes on in Azure")
+    );
+}
+
+#[test]
+fn a_finally_step_nobody_can_confirm_is_left_out_not_failed() {
+    let e = exec_emulated("tests/fixtures/exec/finally-confirm.yaml", &[]);
+    assert_eq!(e.code, 0, "stdout:\n{}", e.stdout);
+    let log = check_log(&e);
+    assert_eq!(
+        step(log, "check")["status"],
+        "success",
+        "the drill itself did not need confirming"
+    );
+    let note = step(log, "note");
+    assert_eq!(note["status"], "skipped");
+    assert_eq!(note["details"], "not run: no confirmation possible");
+}

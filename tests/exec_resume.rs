@@ -5,6 +5,8 @@
 
 mod support;
 
+use std::process::Stdio;
+
 use support::*;
 
 /// Starts `runbook exec drill.yaml` against `emu` and kills it (SIGKILL: no handler runs)
@@ -169,4 +171,66 @@ fn resume_refuses_a_finished_run() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already finished"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_interrupted_twice_resumes_twice_with_one_failover() {
+    let emu = emulator("slow-devices-drop").await;
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = emu.base_url().to_string();
+    let target = [
+        "--arm-endpoint",
+        endpoint.as_str(),
+        "--auth",
+        "emulator",
+        "--time-scale",
+        SCALE,
+    ];
+    let await_started = "\"event\":\"step_started\",\"step\":\"monitor_failover\"";
+
+    // Ctrl-C during the await, then again during the resumed await.
+    let child = spawn_exec_against(&emu, dir.path(), "runbooks/drill.yaml");
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || wait_for_journal_count(&d, await_started, 1))
+        .await
+        .unwrap();
+    interrupt(&child);
+    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(130));
+
+    let resumed = command(dir.path())
+        .args(["resume", "dr.json.jsonl"])
+        .args(target)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || wait_for_journal_count(&d, await_started, 2))
+        .await
+        .unwrap();
+    interrupt(&resumed);
+    assert_eq!(resumed.wait_with_output().unwrap().status.code(), Some(130));
+
+    let e = resume(&emu, dir, "dr.json.jsonl").await;
+    assert_eq!(
+        posts(&emu.requests()).len(),
+        1,
+        "three processes, one failover"
+    );
+    let text =
+        std::fs::read_to_string(e.dir.path().join("dr.resumed-2.json")).unwrap_or_else(|_| {
+            panic!(
+                "no dr.resumed-2.json; stdout:\n{}\nstderr:\n{}",
+                e.stdout, e.stderr
+            )
+        });
+    let log: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_log_matches_schema(&log);
+    assert_eq!(step_ids(&log), DRILL_STEPS, "each step once");
+    assert_eq!(
+        log["steps"][3]["status"], "success",
+        "the third process saw the failover finish"
+    );
+    assert_eq!(log["steps"][7]["error"]["code"], "DeviceCountMismatch");
+    assert_eq!(e.code, 1);
 }

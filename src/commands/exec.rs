@@ -117,7 +117,7 @@ pub fn run(args: &ExecArgs) -> i32 {
     let Some(runtime) = crate::runtime::start() else {
         return exit_code::INVALID;
     };
-    runtime.block_on(execute(
+    let code = runtime.block_on(execute(
         &args.target,
         req,
         None,
@@ -130,7 +130,11 @@ pub fn run(args: &ExecArgs) -> i32 {
             log_path: &log_path,
             junit: args.junit.as_deref(),
         },
-    ))
+    ));
+    // A confirmation prompt interrupted by Ctrl-C still blocks a thread on stdin; waiting for
+    // it would hang the exit, so the runtime is left to the process's end.
+    runtime.shutdown_background();
+    code
 }
 
 pub struct Settings<'a> {

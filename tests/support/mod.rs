@@ -282,6 +282,23 @@ pub fn wait_for_journal(dir: &Path, needle: &str) {
     }
 }
 
+/// Waits (bounded, 30 s) until `needle` appears at least `times` times in the run's journal.
+pub fn wait_for_journal_count(dir: &Path, needle: &str, times: usize) {
+    let journal = dir.join("dr.json.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let text = std::fs::read_to_string(&journal).unwrap_or_default();
+        if text.matches(needle).count() >= times {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never wrote {needle} {times} times:\n{text}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
 /// Sends SIGINT (Ctrl-C) to a child process.
 pub fn interrupt(child: &std::process::Child) {
     let ok = Command::new("kill")

@@ -13,6 +13,8 @@ pub(crate) struct StepDone {
     pub skipped: bool,
     /// It ran but something deserves a look (e.g. a failover ARM's answer to was lost).
     pub warning: bool,
+    /// A dry run left out the change this step would have made (a failover's POST).
+    pub dry_run_skip: bool,
     pub details: String,
     pub outputs: Map<String, Value>,
 }
@@ -74,7 +76,7 @@ impl StepFail {
     /// Whether a dry run should expect this miss: a reading that differs because the
     /// failover it would have made was left out.
     pub fn expected_in_dry_run(&self) -> bool {
-        self.code == "ExpectationNotMet"
+        matches!(self.code.as_str(), "ExpectationNotMet" | "AwaitTimeout")
     }
 }
 

@@ -7,6 +7,20 @@ use serde_json::{Map, Value, json};
 use crate::dr_log::StepRecord;
 use crate::status::StepStatus;
 
+/// Why a step was not run: the run was interrupted before it.
+pub(crate) const INTERRUPTED: &str = "not run: the run was interrupted";
+/// Why a step was not run: it needs a confirmation nobody can give.
+pub(crate) const NO_CONFIRMATION: &str = "not run: no confirmation possible";
+/// How every "did not run" record's details begin; resume runs such steps.
+pub(crate) const NOT_RUN_PREFIX: &str = "not run:";
+
+/// Whether a record says the step did not run (as opposed to ran, or was skipped by `when`).
+pub(crate) fn is_not_run(rec: &StepRecord) -> bool {
+    rec.status == StepStatus::Skipped
+        && rec.attempts == 0
+        && rec.details.starts_with(NOT_RUN_PREFIX)
+}
+
 /// A record for a step that was not run, and why.
 pub(crate) fn not_run(section: Section, step: &Step, now: &str, why: &str) -> StepRecord {
     let mut outputs = Map::new();
@@ -31,7 +45,12 @@ pub(crate) fn not_run(section: Section, step: &Step, now: &str, why: &str) -> St
 
 /// A record for a failover the journal shows as accepted by ARM but whose step was never
 /// recorded (the process died in between).
-pub(crate) fn started_failover(step: &str, region: &str, time: &str) -> StepRecord {
+pub(crate) fn started_failover(
+    section: Section,
+    step: &str,
+    region: &str,
+    time: &str,
+) -> StepRecord {
     let mut outputs = Map::new();
     outputs.insert("status".into(), json!(StepStatus::Success));
     outputs.insert("region".into(), json!(region));
@@ -40,7 +59,7 @@ pub(crate) fn started_failover(step: &str, region: &str, time: &str) -> StepReco
         step: step.to_string(),
         name: step.to_string(),
         kind: "failover".into(),
-        section: "steps".into(),
+        section: section.key().into(),
         status: StepStatus::Success,
         timestamp: time.to_string(),
         ended_at: time.to_string(),

@@ -1,14 +1,16 @@
 //! Resuming an interrupted run: rebuild the engine's state from the journal's events.
 //!
-//! Every earlier event is replayed into the DR log. Steps that finished are not run again and
-//! their outputs feed the templates; a failover the journal shows as started is re-attached to
-//! by its operation handle (or tracked by the hub's state when ARM's answer was lost), never
-//! started twice. If the earlier run was interrupted (Ctrl-C), the step it was in and every
-//! step after it run again.
+//! Every earlier event is replayed into the DR log. For each step the journal's latest record
+//! decides: a step that ran (or that `when` skipped) is done and its outputs feed the
+//! templates; a step that was cancelled, failed, or never ran runs again. A failover is never
+//! started twice: one the journal shows as accepted is done and re-attached to by its operation
+//! handle, and one whose answer was lost is done and tracked by the hub's state, whatever its
+//! record says. Runs can be resumed more than once; the journal keeps growing.
 
 use std::collections::HashMap;
 
 use iothub_arm::FailoverOperation;
+use runbook_spec::{Runbook, Section};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -27,29 +29,17 @@ pub struct PriorRun {
 
 impl Engine {
     /// Restores outputs and failover handles; returns the steps that are done.
-    pub(crate) fn restore(&mut self, prior: &PriorRun) -> HashMap<String, StepRecord> {
-        // Records from the first cancelled step on are the interruption's bookkeeping
-        // ("not run: interrupted"), not work done: those steps run again.
-        let cut = prior
-            .events
-            .iter()
-            .position(|e| matches!(e, RunEvent::StepFinished { record } if record.status == StepStatus::Cancelled))
-            .unwrap_or(prior.events.len());
-        let mut done = HashMap::new();
-        let mut recorded: Vec<&str> = Vec::new();
-        for (i, ev) in prior.events.iter().enumerate() {
+    pub(crate) fn restore(
+        &mut self,
+        prior: &PriorRun,
+        rb: &Runbook,
+    ) -> HashMap<String, StepRecord> {
+        let mut latest: HashMap<&str, &StepRecord> = HashMap::new();
+        for ev in &prior.events {
             self.emitter.replay(ev);
             match ev {
                 RunEvent::StepFinished { record } => {
-                    recorded.push(&record.step);
-                    let finished = matches!(
-                        record.status,
-                        StepStatus::Success | StepStatus::Warning | StepStatus::Skipped
-                    );
-                    if finished && i < cut {
-                        self.ctx.set_step_outputs(&record.step, &record.outputs);
-                        done.insert(record.step.clone(), record.clone());
-                    }
+                    latest.insert(&record.step, record);
                 }
                 RunEvent::FailoverStarted {
                     step,
@@ -62,33 +52,84 @@ impl Engine {
                         .map(|op| TrackedFailover::Operation(Box::new(op)))
                         .unwrap_or_else(|_| TrackedFailover::HubOnly {
                             region: region.clone(),
-                            started_at: OffsetDateTime::parse(time, &Rfc3339)
-                                .unwrap_or_else(|_| Clock::now()),
+                            started_at: parse_time(time),
                         });
                     self.failovers.insert(step.clone(), tracked);
                 }
                 _ => {}
             }
         }
-        // A failover ARM accepted is done even if the process died before recording its step:
-        // running it again would fail the hub back.
-        let unrecorded: Vec<StepRecord> = prior
+        let mut done = HashMap::new();
+        for (id, rec) in &latest {
+            let ran = matches!(rec.status, StepStatus::Success | StepStatus::Warning)
+                || (rec.status == StepStatus::Skipped && !record::is_not_run(rec));
+            if ran {
+                self.ctx.set_step_outputs(id, &rec.outputs);
+                done.insert(id.to_string(), (*rec).clone());
+                if self.dry_run && rec.kind == "failover" && rec.status == StepStatus::Skipped {
+                    self.dry_skipped_change = true;
+                }
+            }
+            // ARM's answer was lost and the hub never showed the failover: it may still have
+            // begun. Posting again could fail the hub back, so follow the hub instead.
+            let unknown = rec
+                .error
+                .as_ref()
+                .is_some_and(|e| e.code == "FailoverOutcomeUnknown");
+            if unknown && !self.failovers.contains_key(*id) {
+                self.changed = true;
+                let region = rec
+                    .outputs
+                    .get("region")
+                    .and_then(|r| r.as_str())
+                    .unwrap_or_default();
+                self.failovers.insert(
+                    id.to_string(),
+                    TrackedFailover::HubOnly {
+                        region: region.to_string(),
+                        started_at: parse_time(&rec.timestamp),
+                    },
+                );
+            }
+        }
+        // Every failover the journal shows as started (or possibly started) is done, even if
+        // its step was never recorded as such: running it again would fail the hub back.
+        let pending: Vec<(String, String, String)> = prior
             .events
             .iter()
             .filter_map(|e| match e {
                 RunEvent::FailoverStarted {
                     step, region, time, ..
-                } if !recorded.contains(&step.as_str()) => {
-                    Some(record::started_failover(step, region, time))
-                }
+                } => Some((step.clone(), region.clone(), time.clone())),
                 _ => None,
             })
+            .chain(self.failovers.iter().filter_map(|(step, t)| match t {
+                TrackedFailover::HubOnly { region, started_at } => Some((
+                    step.clone(),
+                    region.clone(),
+                    crate::clock::rfc3339(*started_at),
+                )),
+                TrackedFailover::Operation(_) => None,
+            }))
+            .filter(|(step, ..)| !done.contains_key(step))
             .collect();
-        for rec in unrecorded {
+        for (step, region, time) in pending {
+            if done.contains_key(&step) {
+                continue;
+            }
+            let section = rb
+                .all_steps()
+                .find(|(_, _, s)| s.id == step)
+                .map_or(Section::Steps, |(sec, _, _)| sec);
+            let rec = record::started_failover(section, &step, &region, &time);
             self.ctx.set_step_outputs(&rec.step, &rec.outputs);
             done.insert(rec.step.clone(), rec.clone());
             self.emitter.emit(RunEvent::StepFinished { record: rec });
         }
         done
     }
+}
+
+fn parse_time(text: &str) -> OffsetDateTime {
+    OffsetDateTime::parse(text, &Rfc3339).unwrap_or_else(|_| Clock::now())
 }

@@ -88,7 +88,7 @@ pub struct Engine {
     pub(crate) dry_run: bool,
     /// A dry run left out a failover: later readings see the hub unchanged, so their
     /// expectation misses are expected and only warn.
-    dry_skipped_change: bool,
+    pub(crate) dry_skipped_change: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -135,7 +135,7 @@ impl Engine {
     /// Runs the runbook to the end (or to Ctrl-C) and returns the outcome with the DR log.
     pub async fn run(mut self, req: RunRequest, prior: Option<PriorRun>) -> RunOutcome {
         let done = match &prior {
-            Some(p) => self.restore(p),
+            Some(p) => self.restore(p, &req.runbook),
             None => {
                 let mut params = Value::Object(req.params.clone());
                 self.emitter.redactor().value(&mut params);
@@ -152,19 +152,23 @@ impl Engine {
             }
         };
         let rb = &req.runbook;
-        let main = match self.unanswerable_confirmation(rb, &done) {
+        let no_confirmation = self.unanswerable_confirmation(rb, &done);
+        let mut main = match &no_confirmation {
             Some(why) => {
                 for step in rb.steps.iter().filter(|s| !done.contains_key(&s.id)) {
-                    self.record_not_run(Section::Steps, step, "not run: no confirmation possible");
+                    self.record_not_run(Section::Steps, step, record::NO_CONFIRMATION);
                 }
                 MainResult {
-                    aborted: Some(why),
+                    aborted: Some(why.clone()),
                     aborted_before_change: !self.changed,
                     ..MainResult::default()
                 }
             }
             None => self.run_main(rb, &done).await,
         };
+        // A Ctrl-C that landed while nothing was racing it (a failover request in flight)
+        // still interrupts the run.
+        main.cancelled |= self.cancel.is_cancelled();
 
         let failed = main.aborted.is_some() || main.continued.is_some();
         let mut cleanup_failed = false;
@@ -173,7 +177,7 @@ impl Engine {
                 continue;
             }
             let why = if main.cancelled {
-                Some("not run: the run was interrupted")
+                Some(record::INTERRUPTED)
             } else if !failed {
                 Some("not run: rollback runs only when a step failed")
             } else if !self.changed {
@@ -187,18 +191,27 @@ impl Engine {
             }
             let rec = self.run_step(Section::Rollback, step).await;
             cleanup_failed |= rec.status == StepStatus::Failed;
-        }
-        if main.cancelled {
-            // `finally` always runs. A second Ctrl-C ends the process at once (the CLI's
-            // handler), so these steps get a token of their own.
-            self.cancel = CancellationToken::new();
+            main.cancelled |= rec.status == StepStatus::Cancelled || self.cancel.is_cancelled();
         }
         for step in &rb.finally {
             if done.contains_key(&step.id) {
                 continue;
             }
+            let unanswerable =
+                !self.dry_run && !self.confirmer.as_ref().is_some_and(|c| c.can_answer());
+            if step.confirm.is_some() && unanswerable {
+                self.record_not_run(Section::Finally, step, record::NO_CONFIRMATION);
+                continue;
+            }
+            if self.cancel.is_cancelled() {
+                // `finally` always runs. After the first Ctrl-C the CLI's handler ends the
+                // process on the second, so each step gets a token nothing has fired yet.
+                main.cancelled = true;
+                self.cancel = CancellationToken::new();
+            }
             let rec = self.run_step(Section::Finally, step).await;
             cleanup_failed |= rec.status == StepStatus::Failed;
+            main.cancelled |= rec.status == StepStatus::Cancelled;
         }
 
         let (status, reason) = if main.cancelled {
@@ -250,7 +263,7 @@ impl Engine {
             }
             if r.cancelled || r.aborted.is_some() {
                 let why = if r.cancelled {
-                    "not run: the run was interrupted"
+                    record::INTERRUPTED
                 } else {
                     "not run: an earlier step failed"
                 };
@@ -259,6 +272,9 @@ impl Engine {
             }
             let changed_before = self.changed;
             let (rec, aborts_run) = self.run_step_routed(Section::Steps, step).await;
+            // A step that is never raced (a failover) finishes even after Ctrl-C; the run
+            // stops after it.
+            r.cancelled |= self.cancel.is_cancelled();
             match rec.status {
                 StepStatus::Cancelled => r.cancelled = true,
                 StepStatus::Failed => {
@@ -296,8 +312,11 @@ impl Engine {
         if confirmer.can_answer() {
             return None;
         }
+        // `finally` steps that ask are left out instead (they cannot be approved); the drill
+        // and its rollback cannot do without theirs.
         let asking: Vec<&str> = rb
             .all_steps()
+            .filter(|(section, _, _)| *section != Section::Finally)
             .filter(|(_, _, s)| s.confirm.is_some() && !done.contains_key(&s.id))
             .map(|(_, _, s)| s.id.as_str())
             .collect();
@@ -406,9 +425,7 @@ impl Engine {
                 } else {
                     StepStatus::Success
                 };
-                if d.skipped && self.dry_run && step.kind.is_mutation() {
-                    self.dry_skipped_change = true;
-                }
+                self.dry_skipped_change |= d.dry_run_skip;
                 (status, d.details, d.outputs, None)
             }
             Attempt::Failed(f) => {

@@ -75,9 +75,11 @@ impl Engine {
         outputs.insert("region".into(), json!(region));
         outputs.insert("from_region".into(), json!(from));
         if self.dry_run {
-            return Ok(StepDone::skipped(format!(
+            let mut done = StepDone::skipped(format!(
                 "dry run: would fail {name} over from {from} to {region}"
-            )));
+            ));
+            done.dry_run_skip = true;
+            return Ok(done);
         }
         match self.client.begin_manual_failover(&rg, &name, &region).await {
             Ok(op) => {
