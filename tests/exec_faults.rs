@@ -657,3 +657,25 @@ fn a_finally_step_nobody_can_confirm_is_left_out_not_failed() {
     assert_eq!(note["status"], "skipped");
     assert_eq!(note["details"], "not run: no confirmation possible");
 }
+
+#[test]
+fn a_finally_step_whose_input_never_existed_is_left_out() {
+    let e = exec_emulated("tests/fixtures/exec/finally-uses-unrun-output.yaml", &[]);
+    assert_eq!(
+        e.code, 3,
+        "aborted before any change, not a failed clean-up: {}",
+        e.stdout
+    );
+    let log = check_log(&e);
+    let s = step(log, "still_where_it_was");
+    assert_eq!(s["status"], "skipped");
+    assert_eq!(
+        s["details"],
+        "not run: it uses `steps.snap.location`, which step `snap` did not produce"
+    );
+    assert_eq!(
+        step(log, "plain_note")["status"],
+        "success",
+        "the other finally steps still run"
+    );
+}

@@ -189,6 +189,10 @@ impl Engine {
                 self.record_not_run(Section::Rollback, step, why);
                 continue;
             }
+            if let Some(why) = self.unrun_dependency(step) {
+                self.record_not_run(Section::Rollback, step, &why);
+                continue;
+            }
             let rec = self.run_step(Section::Rollback, step).await;
             cleanup_failed |= rec.status == StepStatus::Failed;
             main.cancelled |= rec.status == StepStatus::Cancelled || self.cancel.is_cancelled();
@@ -201,6 +205,10 @@ impl Engine {
                 !self.dry_run && !self.confirmer.as_ref().is_some_and(|c| c.can_answer());
             if step.confirm.is_some() && unanswerable {
                 self.record_not_run(Section::Finally, step, record::NO_CONFIRMATION);
+                continue;
+            }
+            if let Some(why) = self.unrun_dependency(step) {
+                self.record_not_run(Section::Finally, step, &why);
                 continue;
             }
             if self.cancel.is_cancelled() {
@@ -324,6 +332,44 @@ impl Engine {
         Some(format!(
             "step `{first}` needs confirmation, but there is no terminal to ask on; re-run with --yes to approve, or run it from a terminal"
         ))
+    }
+
+    /// For a rollback or finally step: an output its templates use that the earlier step did
+    /// not produce (the drill stopped before it), as a "not run" reason. Such a step is left
+    /// out rather than failed: the clean-up did not go wrong, its input never existed.
+    fn unrun_dependency(&self, step: &Step) -> Option<String> {
+        let mut texts: Vec<String> = step
+            .when
+            .iter()
+            .chain(step.confirm.iter())
+            .map(|t| t.as_str().to_string())
+            .collect();
+        let mut body = match &step.kind {
+            StepKind::Validate(x) => serde_json::to_value(x),
+            StepKind::Failover(x) => serde_json::to_value(x),
+            StepKind::Await(x) => serde_json::to_value(x),
+            _ => Ok(Value::Null),
+        }
+        .unwrap_or(Value::Null);
+        collect_strings(&mut body, &mut texts);
+        texts
+            .iter()
+            .filter(|t| t.contains("{{"))
+            .filter_map(|t| runbook_spec::model::template::references(t).ok())
+            .flatten()
+            .filter_map(|r| {
+                let mut parts = r.strip_prefix("steps.")?.split('.');
+                Some((parts.next()?.to_string(), parts.next()?.to_string()))
+            })
+            // `status` always exists; any other output exists only if the step produced it.
+            .find(|(id, output)| {
+                self.ctx
+                    .step_outputs(id)
+                    .is_none_or(|o| !o.contains_key(output.as_str()))
+            })
+            .map(|(id, output)| {
+                format!("not run: it uses `steps.{id}.{output}`, which step `{id}` did not produce")
+            })
     }
 
     fn record_not_run(&mut self, section: Section, step: &Step, why: &str) {
@@ -614,5 +660,15 @@ impl Engine {
     /// The target hub's resource group and name, owned (steps hold them across awaits).
     pub(crate) fn hub_coordinates(&self) -> (String, String) {
         (self.target.resource_group.clone(), self.target.hub.clone())
+    }
+}
+
+/// Every string inside `v`, for scanning a step's inputs for templates.
+fn collect_strings(v: &mut Value, out: &mut Vec<String>) {
+    match v {
+        Value::String(s) => out.push(std::mem::take(s)),
+        Value::Array(a) => a.iter_mut().for_each(|x| collect_strings(x, out)),
+        Value::Object(m) => m.values_mut().for_each(|x| collect_strings(x, out)),
+        _ => {}
     }
 }
