@@ -145,7 +145,7 @@ async fn pipeline(app: &App, parts: &axum::http::request::Parts, body: Body) -> 
 fn check_auth(headers: &HeaderMap) -> Result<(), ArmError> {
     const CHALLENGE: &str = "Bearer error=\"invalid_token\", error_description=\"The access token is missing or invalid.\"";
     let unauthorized = |code: &str, message: &str| {
-        let mut e = ArmError::new(401, code, message);
+        let mut e = ArmError::front_door(401, code, message);
         e.www_authenticate = Some(CHALLENGE);
         e
     };
@@ -174,7 +174,7 @@ fn check_auth(headers: &HeaderMap) -> Result<(), ArmError> {
 
 fn check_api_version(query: &str, path: &ArmPath<'_>) -> Result<(), ArmError> {
     let Some(version) = route::query_param(query, "api-version").filter(|v| !v.is_empty()) else {
-        return Err(ArmError::new(
+        return Err(ArmError::front_door(
             400,
             "MissingApiVersionParameter",
             "The api-version query parameter (?api-version=) is required for all requests.",
@@ -196,7 +196,7 @@ fn check_api_version(query: &str, path: &ArmPath<'_>) -> Result<(), ArmError> {
             && (b.len() == 10 || version[10..].starts_with('-'))
     };
     if !well_formed {
-        return Err(ArmError::new(
+        return Err(ArmError::front_door(
             400,
             "InvalidApiVersionParameter",
             format!(
@@ -209,7 +209,7 @@ fn check_api_version(query: &str, path: &ArmPath<'_>) -> Result<(), ArmError> {
     if matches!(path, ArmPath::OperationResult { .. }) {
         return Ok(());
     }
-    Err(ArmError::new(
+    Err(ArmError::front_door(
         400,
         "NoRegisteredProviderFound",
         format!(

@@ -1,10 +1,10 @@
 //! ARM error answers.
 //!
 //! The IoT Hub RP declares its errors as the flat `ErrorDetails`
-//! `{code, httpStatusCode, message, details}`; ARM's own front door (auth, api-version, resource
-//! groups) answers `{"error": {code, message}}`. The body carries both, so it validates against
-//! the spec's `ErrorDetails` and a client reading either convention finds the code. The code is
-//! also sent as `x-ms-error-code`, as ARM does.
+//! `{code, httpStatusCode, message, details}`; ARM's own front door (auth, api-version,
+//! subscriptions, resource groups, unknown resources) answers `{"error": {code, message}}`.
+//! Each error is sent in the shape of the part of Azure that would have sent it, so a client is
+//! exercised on both, as it would be against Azure. The code is also sent as `x-ms-error-code`.
 
 use crate::clock::Clock;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -22,14 +22,22 @@ pub(crate) struct ArmError {
     pub retry_after: Option<Duration>,
     /// Extra `WWW-Authenticate` challenge for 401s.
     pub www_authenticate: Option<&'static str>,
+    /// Answered by ARM's front door (`{"error": {...}}`) rather than the IoT Hub RP (flat).
+    pub front_door: bool,
 }
 
+/// The RP's flat `ErrorDetails`.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Body<'a> {
     code: &'a str,
     http_status_code: &'a str,
     message: &'a str,
+}
+
+/// ARM's front-door envelope.
+#[derive(Serialize)]
+struct Envelope<'a> {
     error: Inner<'a>,
 }
 
@@ -69,6 +77,19 @@ impl ArmError {
             message: message.into(),
             retry_after: None,
             www_authenticate: None,
+            front_door: false,
+        }
+    }
+
+    /// An error ARM's front door answers, before the IoT Hub RP sees the request.
+    pub fn front_door(
+        status: u16,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> ArmError {
+        ArmError {
+            front_door: true,
+            ..ArmError::new(status, code, message)
         }
     }
 
@@ -81,16 +102,21 @@ impl ArmError {
 
     pub fn into_response(self, clock: &Clock) -> Response {
         let name = status_name(self.status);
-        let body = Body {
-            code: &self.code,
-            http_status_code: &name,
-            message: &self.message,
-            error: Inner {
+        let json = if self.front_door {
+            serde_json::to_vec(&Envelope {
+                error: Inner {
+                    code: &self.code,
+                    message: &self.message,
+                },
+            })
+        } else {
+            serde_json::to_vec(&Body {
                 code: &self.code,
+                http_status_code: &name,
                 message: &self.message,
-            },
-        };
-        let json = serde_json::to_vec(&body).unwrap_or_default();
+            })
+        }
+        .unwrap_or_default();
         let mut response = (
             self.status,
             [(header::CONTENT_TYPE, "application/json; charset=utf-8")],

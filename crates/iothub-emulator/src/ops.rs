@@ -81,7 +81,7 @@ pub(crate) fn run(app: &App, req: &Req<'_>, path: ArmPath<'_>) -> Result<Respons
             only(req, &Method::GET)?;
             operation_result(app, req, sub, id)
         }
-        ArmPath::Unknown => Err(ArmError::new(
+        ArmPath::Unknown => Err(ArmError::front_door(
             404,
             "InvalidResourceType",
             format!(
@@ -96,7 +96,7 @@ fn only(req: &Req<'_>, method: &Method) -> Result<(), ArmError> {
     if req.method == method {
         Ok(())
     } else {
-        Err(ArmError::new(
+        Err(ArmError::front_door(
             405,
             "HttpMethodNotSupported",
             format!(
@@ -108,7 +108,7 @@ fn only(req: &Req<'_>, method: &Method) -> Result<(), ArmError> {
 }
 
 fn subscription_not_found(sub: &str) -> ArmError {
-    ArmError::new(
+    ArmError::front_door(
         404,
         "SubscriptionNotFound",
         format!("The subscription '{sub}' could not be found."),
@@ -116,7 +116,7 @@ fn subscription_not_found(sub: &str) -> ArmError {
 }
 
 fn rg_not_found(rg: &str) -> ArmError {
-    ArmError::new(
+    ArmError::front_door(
         404,
         "ResourceGroupNotFound",
         format!("Resource group '{rg}' could not be found."),
@@ -124,7 +124,7 @@ fn rg_not_found(rg: &str) -> ArmError {
 }
 
 fn hub_not_found(rg: &str, name: &str) -> ArmError {
-    ArmError::new(
+    ArmError::front_door(
         404,
         "ResourceNotFound",
         format!(
