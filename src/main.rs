@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod confirm_prompt;
 mod exit_code;
+mod interrupt;
 mod prepare;
 mod reporters;
 mod runtime;

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use runbook_engine::journal::JournalWriter;
 use runbook_engine::log_file::{default_log_name, journal_path, write_new};
 use runbook_engine::{
-    AutoApprove, CancellationToken, Clock, Confirmer, DrLog, Emitter, Engine, EventSink,
-    NoConfirmer, PriorRun, Redactor, RunOutcome, RunRequest, RunStatus,
+    AutoApprove, CancellationToken, Clock, Confirmer, Emitter, Engine, EventSink, NoConfirmer,
+    PriorRun, Redactor, RunOutcome, RunRequest, RunStatus,
 };
 
 use crate::azure_args::TargetArgs;
@@ -175,7 +175,7 @@ pub async fn execute(
     let journal_path = journal.path().to_path_buf();
     let emitter = Emitter::new(vec![Box::new(journal), reporter], redactor);
     let cancel = CancellationToken::new();
-    spawn_interrupt_handler(cancel.clone());
+    crate::interrupt::spawn_handler(cancel.clone());
     let engine = Engine::new(
         conn.client.clone(),
         Clock::scaled(conn.time_scale),
@@ -189,31 +189,6 @@ pub async fn execute(
         emu.shutdown().await;
     }
     finish(&outcome, settings, &journal_path)
-}
-
-/// Ctrl-C (or SIGTERM, as CI systems and service managers send) once: stop polling, record,
-/// run `finally`, write the log. Twice: leave at once (the journal is already on disk, event by
-/// event).
-fn spawn_interrupt_handler(cancel: CancellationToken) {
-    tokio::spawn(async move {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        let mut interrupted = async || {
-            tokio::select! {
-                r = tokio::signal::ctrl_c() => r.is_ok(),
-                Some(()) = async { match term.as_mut() { Some(t) => t.recv().await, None => std::future::pending().await } } => true,
-            }
-        };
-        if interrupted().await {
-            errln!(
-                "\ninterrupted: stopping after recording the current step (Ctrl-C again to quit at once)"
-            );
-            cancel.cancel();
-            if interrupted().await {
-                std::process::exit(exit_code::INTERRUPTED);
-            }
-        }
-    });
 }
 
 fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 {
@@ -250,7 +225,10 @@ fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 
         );
     }
     if settings.output == Output::Human {
-        out!("{}", summary(log, settings.log_path));
+        out!(
+            "{}",
+            crate::reporters::summary::render(log, settings.log_path)
+        );
     }
     code
 }
@@ -263,41 +241,4 @@ pub fn exit_code_for(o: &RunOutcome) -> i32 {
         RunStatus::Aborted => exit_code::ABORTED_BEFORE_CHANGE,
         RunStatus::Failed => exit_code::DRILL_FAILED,
     }
-}
-
-fn summary(log: &DrLog, path: &Path) -> String {
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
-    let num = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |n| n.to_string());
-    let status = match log.status {
-        RunStatus::Succeeded => "SUCCEEDED",
-        RunStatus::Failed => "FAILED",
-        RunStatus::Aborted => "ABORTED (nothing was changed)",
-        RunStatus::Cancelled => "CANCELLED",
-    };
-    let mut s = format!("\n{status}: {} on {}\n", log.runbook.name, log.hub_name);
-    if let Some(r) = &log.status_reason {
-        s.push_str(&format!("  reason:    {r}\n"));
-    }
-    if log.pre_failover_location.is_some() || log.post_failover_location.is_some() {
-        s.push_str(&format!(
-            "  region:    {} -> {}\n",
-            opt(&log.pre_failover_location),
-            opt(&log.post_failover_location)
-        ));
-    }
-    if let Some(d) = log.failover_duration_seconds {
-        s.push_str(&format!("  failover:  {d:.1}s\n"));
-    }
-    if log.pre_failover_device_count.is_some() || log.post_failover_device_count.is_some() {
-        s.push_str(&format!(
-            "  devices:   {} -> {}\n",
-            num(log.pre_failover_device_count),
-            num(log.post_failover_device_count)
-        ));
-    }
-    if let Some(h) = &log.post_failover_endpoint_health {
-        s.push_str(&format!("  endpoints: {}/{} healthy\n", h.healthy, h.total));
-    }
-    s.push_str(&format!("  DR log:    {}\n", path.display()));
-    s
 }

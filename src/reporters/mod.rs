@@ -4,3 +4,4 @@
 pub mod human;
 pub mod json_lines;
 pub mod junit;
+pub mod summary;

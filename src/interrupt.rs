@@ -1,0 +1,32 @@
+//! Ctrl-C and SIGTERM during a run: the first cancels the run's token (the engine stops
+//! polling, records, runs `finally`, and the DR log is written); the second ends the process at
+//! once, the journal already on disk event by event.
+
+use runbook_engine::CancellationToken;
+
+use crate::exit_code;
+
+/// Ctrl-C (or SIGTERM, as CI systems and service managers send) once: stop polling, record,
+/// run `finally`, write the log. Twice: leave at once (the journal is already on disk, event by
+/// event).
+pub fn spawn_handler(cancel: CancellationToken) {
+    tokio::spawn(async move {
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let mut interrupted = async || {
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => r.is_ok(),
+                Some(()) = async { match term.as_mut() { Some(t) => t.recv().await, None => std::future::pending().await } } => true,
+            }
+        };
+        if interrupted().await {
+            errln!(
+                "\ninterrupted: stopping after recording the current step (Ctrl-C again to quit at once)"
+            );
+            cancel.cancel();
+            if interrupted().await {
+                std::process::exit(exit_code::INTERRUPTED);
+            }
+        }
+    });
+}
