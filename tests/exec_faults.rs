@@ -64,16 +64,7 @@ async fn confirmation_missing_without_a_terminal_stops_before_the_first_step() {
 
 #[test]
 fn failover_that_ends_failed_runs_the_rollback() {
-    let e = exec_emulated(
-        "runbooks/failover-test.yaml",
-        &[
-            "--yes",
-            "--scenario",
-            repo("tests/fixtures/scenarios/failover-fails.yaml")
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    let e = exec_scenario("runbooks/failover-test.yaml", "failover-fails");
     assert_eq!(e.code, 1, "stdout:\n{}", e.stdout);
     let log = check_log(&e);
     assert_eq!(log["status"], "failed");
@@ -96,16 +87,7 @@ fn failover_that_ends_failed_runs_the_rollback() {
 
 #[test]
 fn device_count_drop_fails_the_drill() {
-    let e = exec_emulated(
-        "runbooks/drill.yaml",
-        &[
-            "--yes",
-            "--scenario",
-            repo("tests/fixtures/scenarios/devices-drop.yaml")
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    let e = exec_scenario("runbooks/drill.yaml", "devices-drop");
     assert_eq!(e.code, 1, "stdout:\n{}", e.stdout);
     let log = check_log(&e);
     let cmp = step(log, "data_integrity_check");
@@ -123,16 +105,7 @@ fn device_count_drop_fails_the_drill() {
 
 #[test]
 fn unhealthy_endpoint_after_failover_warns_and_succeeds() {
-    let e = exec_emulated(
-        "runbooks/drill.yaml",
-        &[
-            "--yes",
-            "--scenario",
-            repo("tests/fixtures/scenarios/endpoint-unhealthy.yaml")
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    let e = exec_scenario("runbooks/drill.yaml", "endpoint-unhealthy");
     assert_eq!(e.code, 0, "stdout:\n{}", e.stdout);
     let log = check_log(&e);
     let h = step(log, "endpoint_health_check");
@@ -172,16 +145,7 @@ async fn throttled_snapshot_is_retried_after_retry_after() {
 
 #[test]
 fn await_that_times_out_fails_and_says_the_failover_goes_on() {
-    let e = exec_emulated(
-        "tests/fixtures/exec/await-timeout.yaml",
-        &[
-            "--yes",
-            "--scenario",
-            repo("tests/fixtures/scenarios/stuck-failover.yaml")
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    let e = exec_scenario("tests/fixtures/exec/await-timeout.yaml", "stuck-failover");
     assert_eq!(e.code, 1, "stdout:\n{}", e.stdout);
     let log = check_log(&e);
     let w = step(log, "wait");
@@ -449,16 +413,7 @@ fn step_timeout_with_continue_goes_on_and_fails_the_run() {
 
 #[test]
 fn rollback_fails_the_hub_back_when_the_drill_fails_after_failover() {
-    let e = exec_emulated(
-        "runbooks/failover-test.yaml",
-        &[
-            "--yes",
-            "--scenario",
-            repo("tests/fixtures/scenarios/devices-drop.yaml")
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    let e = exec_scenario("runbooks/failover-test.yaml", "devices-drop");
     assert_eq!(e.code, 1, "stdout:\n{}", e.stdout);
     let log = check_log(&e);
     assert_eq!(step(log, "devices_after_failover")["status"], "failed");

@@ -267,19 +267,7 @@ pub fn spawn_exec_against(emu: &Emulator, dir: &Path, runbook: &str) -> std::pro
 /// Waits (bounded, 30 s) until the run's journal in `dir` contains `needle`: the way tests
 /// learn a run reached a point, instead of sleeping and hoping.
 pub fn wait_for_journal(dir: &Path, needle: &str) {
-    let journal = dir.join("dr.json.jsonl");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let text = std::fs::read_to_string(&journal).unwrap_or_default();
-        if text.contains(needle) {
-            return;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the run never wrote {needle} to its journal:\n{text}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
+    wait_for_journal_count(dir, needle, 1);
 }
 
 /// Waits (bounded, 30 s) until `needle` appears at least `times` times in the run's journal.
@@ -307,4 +295,10 @@ pub fn interrupt(child: &std::process::Child) {
         .unwrap()
         .success();
     assert!(ok, "kill -INT failed");
+}
+
+/// `exec_emulated` with a scenario from `tests/fixtures/scenarios/` and `--yes`.
+pub fn exec_scenario(runbook: &str, scenario: &str) -> Exec {
+    let path = repo(&format!("tests/fixtures/scenarios/{scenario}.yaml"));
+    exec_emulated(runbook, &["--yes", "--scenario", path.to_str().unwrap()])
 }

@@ -164,16 +164,8 @@ impl ArmClient {
 
     /// The URL of a call on one hub.
     pub fn call_url(&self, kind: CallKind, resource_group: &str, hub: &str) -> Url {
-        let mut segments = vec![
-            "subscriptions",
-            self.inner.subscription.as_str(),
-            "resourceGroups",
-            resource_group,
-            "providers",
-            "Microsoft.Devices",
-            "IotHubs",
-            hub,
-        ];
+        let mut segments = self.hubs_segments(resource_group);
+        segments.push(hub);
         segments.extend(kind.suffix());
         self.url(&segments)
     }
@@ -203,9 +195,9 @@ impl ArmClient {
         self.call_url(CallKind::Failover, resource_group, hub)
     }
 
-    /// URL of the first page of hubs in a resource group.
-    pub fn hubs_by_resource_group_url(&self, resource_group: &str) -> Url {
-        self.url(&[
+    /// Path segments of the IoT hubs collection of a resource group.
+    fn hubs_segments<'a>(&'a self, resource_group: &'a str) -> Vec<&'a str> {
+        vec![
             "subscriptions",
             self.inner.subscription.as_str(),
             "resourceGroups",
@@ -213,7 +205,12 @@ impl ArmClient {
             "providers",
             "Microsoft.Devices",
             "IotHubs",
-        ])
+        ]
+    }
+
+    /// URL of the first page of hubs in a resource group.
+    pub fn hubs_by_resource_group_url(&self, resource_group: &str) -> Url {
+        self.url(&self.hubs_segments(resource_group))
     }
 
     /// URL of the first page of hubs in the subscription.

@@ -53,18 +53,22 @@ impl Ctx<'_> {
     }
 
     fn error(&mut self, pointer: &str, message: String, hint: Option<String>) {
-        let d = Diagnostic::error(
-            &self.src.name,
-            self.doc.positions.value(pointer),
-            field_from_pointer(pointer),
-            message,
-        )
-        .with_hint(hint);
-        self.out.push(d);
+        self.push(Diagnostic::error, pointer, message, hint);
     }
 
     fn warning(&mut self, pointer: &str, message: String, hint: Option<String>) {
-        let d = Diagnostic::warning(
+        self.push(Diagnostic::warning, pointer, message, hint);
+    }
+
+    /// Locates a diagnostic at `pointer` and records it.
+    fn push(
+        &mut self,
+        make: fn(&str, Option<crate::diagnostic::Pos>, String, String) -> Diagnostic,
+        pointer: &str,
+        message: String,
+        hint: Option<String>,
+    ) {
+        let d = make(
             &self.src.name,
             self.doc.positions.value(pointer),
             field_from_pointer(pointer),
