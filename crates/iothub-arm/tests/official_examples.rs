@@ -1,4 +1,4 @@
-//! Every official example response of api-version 2023-06-30 (in `shared/arm-fixtures`)
+//! Every official example response of api-version 2023-06-30 (checked in under `tests/fixtures/arm/`)
 //! deserializes into the client's types with the right values.
 #![allow(clippy::unwrap_used)]
 
@@ -14,7 +14,7 @@ use time::macros::datetime;
 fn fixtures() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/arm-fixtures/2023-06-30"
+        "/../../tests/fixtures/arm/2023-06-30"
     ))
 }
 

@@ -12,7 +12,7 @@ pub const RG: &str = "myResourceGroup";
 pub const HUB: &str = "myIoTHub";
 
 pub fn fixtures() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/arm-fixtures/2023-06-30")
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/arm/2023-06-30")
 }
 
 pub fn fixture(name: &str) -> Value {
