@@ -32,6 +32,10 @@ async fn hub_not_active_aborts_before_any_change() {
     );
     assert_eq!(pre["error"]["code"], "ExpectationNotMet");
     assert_eq!(step(log, "initiate_failover")["status"], "skipped");
+    assert_eq!(
+        log["target_region"], "westus",
+        "an aborted drill's log still says where it was going"
+    );
     insta::assert_snapshot!(normalise_human(&e.stdout));
 }
 

@@ -153,6 +153,10 @@ impl EventSink for Human {
                 );
                 self.line(&self.paint("33", &msg));
             }
+            RunEvent::TargetRegionKnown { region, source } => {
+                self.clear_live();
+                self.line(&format!("failover target: {region} ({source})"));
+            }
             RunEvent::FailoverStarted { region, .. } => {
                 self.clear_live();
                 let msg =

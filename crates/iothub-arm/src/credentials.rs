@@ -25,7 +25,7 @@ use azure_identity::{
 };
 use tokio::sync::Mutex;
 
-use crate::{error::ArmError, options::Cloud};
+use crate::{error::ArmError, identity_transport::IdentityHttp, options::Cloud};
 
 /// How to authenticate (the CLI's `--auth`).
 #[derive(Clone, PartialEq, Eq)]
@@ -126,7 +126,13 @@ fn auto_chain(cloud: &Cloud) -> Result<ChainedCredential, ArmError> {
     Ok(ChainedCredential::new(sources))
 }
 
-fn core_options(cloud: &Cloud) -> CoreClientOptions {
+/// azure_core's options for a credential: the cloud's authority and our HTTP transport
+/// (azure_core's own is compiled out, see `identity_transport`).
+fn core_options(cloud: &Cloud) -> Result<CoreClientOptions, ArmError> {
+    let transport = IdentityHttp::transport().map_err(|e| ArmError::InvalidInput {
+        what: "HTTP client for token requests".into(),
+        message: e.to_string().into(),
+    })?;
     let cloud = match cloud {
         Cloud::Public => Some(CloudConfiguration::AzurePublic),
         Cloud::China => Some(CloudConfiguration::AzureChina),
@@ -134,13 +140,14 @@ fn core_options(cloud: &Cloud) -> CoreClientOptions {
         // A custom cloud's authority host comes from AZURE_AUTHORITY_HOST, as azure_identity reads it.
         Cloud::Custom { .. } => None,
     };
-    CoreClientOptions {
+    Ok(CoreClientOptions {
         cloud: cloud.map(Arc::new),
+        transport: Some(transport),
         ..Default::default()
-    }
+    })
 }
 
-fn managed_identity(_cloud: &Cloud) -> Result<Arc<dyn TokenCredential>, ArmError> {
+fn managed_identity(cloud: &Cloud) -> Result<Arc<dyn TokenCredential>, ArmError> {
     let user_assigned = std::env::var("AZURE_CLIENT_ID")
         .ok()
         .filter(|v| !v.is_empty());
@@ -150,7 +157,7 @@ fn managed_identity(_cloud: &Cloud) -> Result<Arc<dyn TokenCredential>, ArmError
     };
     let options = azure_identity::ManagedIdentityCredentialOptions {
         user_assigned_id: user_assigned.map(azure_identity::UserAssignedId::ClientId),
-        ..Default::default()
+        client_options: core_options(cloud)?,
     };
     let credential = ManagedIdentityCredential::new(Some(options))
         .map_err(|e| failed(&AuthMethod::ManagedIdentity, e))?;
@@ -160,7 +167,7 @@ fn managed_identity(_cloud: &Cloud) -> Result<Arc<dyn TokenCredential>, ArmError
 fn workload_identity(cloud: &Cloud) -> Result<Arc<dyn TokenCredential>, ArmError> {
     let options = WorkloadIdentityCredentialOptions {
         credential_options: ClientAssertionCredentialOptions {
-            client_options: core_options(cloud),
+            client_options: core_options(cloud)?,
         },
         ..Default::default()
     };
@@ -189,7 +196,7 @@ fn client_secret(cloud: &Cloud) -> Result<Arc<dyn TokenCredential>, ArmError> {
     let client = var("AZURE_CLIENT_ID")?;
     let secret = Secret::new(var("AZURE_CLIENT_SECRET")?);
     let options = ClientSecretCredentialOptions {
-        client_options: core_options(cloud),
+        client_options: core_options(cloud)?,
     };
     let credential = ClientSecretCredential::new(&tenant, client.clone(), secret, Some(options))
         .map_err(|e| failed(&AuthMethod::ClientSecret, e))?;

@@ -7,7 +7,9 @@
 //! semantics, [`retry`]), and deserializes ARM's JSON into [`models`]. Lists follow
 //! `nextLink` ([`paging`]); the manual failover is a long-running operation run as
 //! azure-mgmt-core's ARMPolling does ([`failover`], [`operation`]). Failures are
-//! [`ArmError`]s. The crate knows nothing of runbooks.
+//! [`ArmError`]s. Token requests go through the same reqwest client stack
+//! (`identity_transport`): one HTTP and one TLS stack in the binary. The crate knows nothing
+//! of runbooks.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -30,6 +32,7 @@ pub mod client;
 pub mod credentials;
 pub mod error;
 pub mod failover;
+mod identity_transport;
 pub mod models;
 pub mod operation;
 pub mod options;

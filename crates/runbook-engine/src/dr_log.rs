@@ -295,6 +295,13 @@ impl EventSink for DrLogBuilder {
                     }
                 }
             }
+            RunEvent::TargetRegionKnown { region, .. } => {
+                if let Some(log) = self.log.as_mut()
+                    && log.target_region.is_none()
+                {
+                    log.target_region = Some(region.clone());
+                }
+            }
             RunEvent::StepFinished { record } => self.on_step(record),
             RunEvent::RunFinished {
                 time,

@@ -26,6 +26,12 @@ pub enum RunEvent {
         /// Where the DR log will be written.
         log_path: String,
     },
+    /// Where the drill's failover is going, known before it starts (see `target_region`).
+    TargetRegionKnown {
+        region: String,
+        /// How it is known: the failover step's rendered region, or a reading of the hub.
+        source: String,
+    },
     StepStarted {
         step: String,
         name: String,

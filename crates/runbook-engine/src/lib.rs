@@ -2,7 +2,7 @@
 //!
 //! `Engine::run` walks the steps (`runner`), one kind per file under `steps/`, rendering
 //! templates from the run's context (`context`). Everything it has to say is a `RunEvent`
-//! (`event`), masked for secrets (`redact`) and fanned out by the `Emitter` to subscribers: the
+//! (`event`; where the drill is going is announced early by `target_region`), masked for secrets (`redact`) and fanned out by the `Emitter` to subscribers: the
 //! CLI's reporters, the fsync'd journal (`journal`) and the DR log builder (`dr_log`), whose
 //! result `log_file` writes atomically. `plan` describes a run without calling anything.
 //! The engine never prints.
@@ -25,6 +25,7 @@ pub mod runner;
 pub mod status;
 mod steps;
 pub mod target;
+mod target_region;
 
 pub use clock::Clock;
 pub use confirm::{AutoApprove, Confirmation, Confirmer, NoConfirmer};

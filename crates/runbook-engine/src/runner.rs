@@ -89,6 +89,8 @@ pub struct Engine {
     /// A dry run left out a failover: later readings see the hub unchanged, so their
     /// expectation misses are expected and only warn.
     pub(crate) dry_skipped_change: bool,
+    /// The failover's region is not known yet: the next reading of the hub names it.
+    pub(crate) target_region_pending: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -129,6 +131,7 @@ impl Engine {
             changed: false,
             dry_run: req.dry_run,
             dry_skipped_change: false,
+            target_region_pending: false,
         }
     }
 
@@ -148,6 +151,7 @@ impl Engine {
                     params,
                     log_path: req.log_path.clone(),
                 });
+                self.announce_planned_region(&req.runbook);
                 HashMap::new()
             }
         };
@@ -280,6 +284,7 @@ impl Engine {
             }
             let changed_before = self.changed;
             let (rec, aborts_run) = self.run_step_routed(Section::Steps, step).await;
+            self.learn_region_from(&rec);
             // A step that is never raced (a failover) finishes even after Ctrl-C; the run
             // stops after it.
             r.cancelled |= self.cancel.is_cancelled();

@@ -9,6 +9,7 @@
 
 pub mod diagnostic;
 pub mod model;
+mod open_quote;
 pub mod outputs;
 pub mod params;
 pub mod schema;

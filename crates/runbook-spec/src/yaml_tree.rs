@@ -326,6 +326,23 @@ fn yaml_error(src: &SourceFile, e: &serde_saphyr::Error) -> Diagnostic {
             } else if message.contains("flow mapping") || message.contains("flow sequence") {
                 Some("a `{` or `[` opened before this point is not closed".to_string())
             } else if message.contains("quoted scalar") {
+                // Report an unterminated string where it opened, as compilers do; the
+                // parser's own position becomes the note.
+                if let Some(at) = pos
+                    && let Some((open, style)) = crate::open_quote::opening_of(&src.text, at)
+                {
+                    let kind = if style == '"' { "double" } else { "single" };
+                    return Diagnostic::error(
+                        &src.name,
+                        Some(open),
+                        "",
+                        format!("invalid YAML: this {kind}-quoted string is not closed on its line"),
+                    )
+                    .with_hint(Some(format!(
+                        "add the closing {style} here; the parser read on to the next {style} and stopped at {}:{} ({message})",
+                        at.line, at.column
+                    )));
+                }
                 Some(
                     "check the quotes: a string left open earlier ends at the next quote"
                         .to_string(),
