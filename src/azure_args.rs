@@ -175,10 +175,7 @@ impl TargetArgs {
             .map_err(|e| SetupError(format!("cannot start the emulator: {e}")))?;
         let endpoint =
             url::Url::parse(emulator.base_url()).map_err(|e| SetupError(e.to_string()))?;
-        let mut options = ClientOptions::for_endpoint(endpoint);
-        // The emulator's waits are scaled; the client's retry backoff follows.
-        options.retry.initial_delay = options.retry.initial_delay.mul_f64(time_scale);
-        options.retry.max_delay = options.retry.max_delay.mul_f64(time_scale);
+        let options = ClientOptions::for_emulator(endpoint, time_scale);
         let credential: Arc<dyn iothub_arm::TokenCredential> =
             Arc::new(iothub_arm::StaticTokenCredential::new("emulator"));
         let client = ArmClient::new(credential, subscription, options)

@@ -4,7 +4,7 @@ use clap::{Parser, Subcommand};
 
 use crate::commands::{
     emulator::EmulatorArgs, exec::ExecArgs, plan::PlanArgs, resume::ResumeArgs, schema::SchemaArgs,
-    validate::ValidateArgs,
+    test::TestArgs, validate::ValidateArgs,
 };
 
 const AFTER_HELP: &str = "\
@@ -24,6 +24,7 @@ Examples:
   runbook resume drill.json.jsonl                       # continue an interrupted run
   runbook validate runbooks/*.yaml
   runbook validate --format json drill.yaml
+  runbook test runbooks/                                # each runbook's test cases, emulated
   runbook schema runbook > runbook.schema.json";
 
 /// Declarative runbooks for Azure IoT Hub disaster-recovery drills.
@@ -50,6 +51,8 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Check runbooks without touching Azure: syntax, schema, references, templates.
     Validate(ValidateArgs),
+    /// Run runbooks' test cases (*.test.yaml) against emulated Azure, with golden DR logs.
+    Test(TestArgs),
     /// Print a JSON Schema: the runbook language or the DR log.
     Schema(SchemaArgs),
 }

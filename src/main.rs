@@ -8,9 +8,10 @@ mod azure_args;
 mod cli;
 mod commands;
 mod confirm_prompt;
-mod exit_code;
 mod interrupt;
-mod prepare;
+
+/// The documented exit codes, shared with the engine.
+use runbook_engine::exit_code;
 mod reporters;
 mod runtime;
 
@@ -36,6 +37,7 @@ fn main() {
         cli::Command::Resume(args) => commands::resume::run(args),
         cli::Command::Emulator(args) => commands::emulator::run(args),
         cli::Command::Validate(args) => commands::validate::run(args),
+        cli::Command::Test(args) => commands::test::run(args),
         cli::Command::Schema(args) => commands::schema::run(args),
     };
     std::process::exit(code);

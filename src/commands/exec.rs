@@ -12,14 +12,14 @@ use runbook_engine::journal::JournalWriter;
 use runbook_engine::log_file::{default_log_name, journal_path, write_new};
 use runbook_engine::{
     AutoApprove, CancellationToken, Clock, Confirmer, Emitter, Engine, EventSink, NoConfirmer,
-    PriorRun, Redactor, RunOutcome, RunRequest, RunStatus,
+    PriorRun, Redactor, RunOutcome, RunRequest,
 };
 
 use crate::azure_args::TargetArgs;
 use crate::confirm_prompt::TerminalPrompt;
 use crate::exit_code;
-use crate::prepare::prepare;
 use crate::reporters::{human::Human, json_lines::JsonLines, junit};
+use runbook_engine::prepare::prepare;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
@@ -234,11 +234,5 @@ fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 
 }
 
 pub fn exit_code_for(o: &RunOutcome) -> i32 {
-    match o.status {
-        RunStatus::Cancelled => exit_code::INTERRUPTED,
-        _ if o.cleanup_failed => exit_code::CLEANUP_FAILED,
-        RunStatus::Succeeded => exit_code::SUCCESS,
-        RunStatus::Aborted => exit_code::ABORTED_BEFORE_CHANGE,
-        RunStatus::Failed => exit_code::DRILL_FAILED,
-    }
+    exit_code::for_outcome(o)
 }

@@ -5,4 +5,5 @@ pub mod exec;
 pub mod plan;
 pub mod resume;
 pub mod schema;
+pub mod test;
 pub mod validate;

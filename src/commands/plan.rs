@@ -6,7 +6,7 @@ use std::sync::Arc;
 use iothub_arm::{ArmClient, ClientOptions, Cloud};
 
 use crate::exit_code;
-use crate::prepare::prepare;
+use runbook_engine::prepare::prepare;
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {

@@ -18,7 +18,7 @@ use crate::azure_args::TargetArgs;
 use crate::commands::exec::{Output, Settings, execute};
 use crate::confirm_prompt::TerminalPrompt;
 use crate::exit_code;
-use crate::prepare::prepare;
+use runbook_engine::prepare::prepare;
 
 #[derive(Debug, clap::Args)]
 pub struct ResumeArgs {

@@ -1,4 +1,4 @@
-//! `runbook schema runbook|dr-log`: prints a JSON Schema, for editors and tooling.
+//! `runbook schema runbook|dr-log|test`: prints a JSON Schema, for editors and tooling.
 
 use std::io::Write;
 
@@ -8,6 +8,8 @@ pub enum SchemaName {
     Runbook,
     /// The DR log `runbook exec` writes.
     DrLog,
+    /// Test files (`*.test.yaml`) that `runbook test` runs.
+    Test,
 }
 
 #[derive(Debug, clap::Args)]
@@ -21,6 +23,7 @@ pub fn run(args: &SchemaArgs) -> i32 {
     let text = match args.name {
         SchemaName::Runbook => runbook_spec::schema::runbook_schema_text(),
         SchemaName::DrLog => runbook_engine::dr_log::dr_log_schema_text(),
+        SchemaName::Test => runbook_test::schema::test_schema_text(),
     };
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Ok(()) => crate::exit_code::SUCCESS,

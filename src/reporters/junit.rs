@@ -3,7 +3,7 @@
 
 use runbook_engine::{DrLog, StepStatus};
 
-fn esc(s: &str) -> String {
+pub(crate) fn esc(s: &str) -> String {
     // XML 1.0 cannot carry most control characters, even escaped; ARM messages can hold them.
     let s: String = s
         .chars()

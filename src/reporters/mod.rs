@@ -5,3 +5,4 @@ pub mod human;
 pub mod json_lines;
 pub mod junit;
 pub mod summary;
+pub mod test_junit;

@@ -92,47 +92,15 @@ pub fn normalise_human(text: &str) -> String {
     retry_in.replace_all(&t, "retrying in [t]").into_owned()
 }
 
-/// The DR log with run-to-run values redacted, for snapshots.
+/// The DR log with run-to-run values redacted, for snapshots: the same redaction
+/// `runbook test` applies to its goldens.
 pub fn redacted_log(log: &Value) -> Value {
-    let mut v = log.clone();
-    let polls = regex::Regex::new(r"after \d+ polls?").unwrap();
-    for key in [
-        "run_id",
-        "start_time",
-        "end_time",
-        "failover_started",
-        "failover_completed",
-        "failover_duration_seconds",
-    ] {
-        if !v[key].is_null() {
-            v[key] = Value::String(format!("[{key}]"));
-        }
-    }
-    v["runbook"]["path"] = Value::String("[path]".into());
-    let sha = v["runbook"]["sha256"].as_str().unwrap_or_default();
+    let sha = log["runbook"]["sha256"].as_str().unwrap_or_default();
     assert!(
         sha.len() == 64 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
         "runbook.sha256 is not a SHA-256: {sha}"
     );
-    v["runbook"]["sha256"] = Value::String("[sha256]".into());
-    if let Some(steps) = v["steps"].as_array_mut() {
-        for s in steps {
-            for key in ["timestamp", "ended_at", "duration_ms"] {
-                s[key] = Value::String(format!("[{key}]"));
-            }
-            if let Some(d) = s["details"].as_str() {
-                s["details"] = Value::String(polls.replace_all(d, "after [n] polls").into_owned());
-            }
-            if let Some(out) = s["outputs"].as_object_mut() {
-                for key in ["started_at", "completed_at", "duration_seconds"] {
-                    if out.contains_key(key) {
-                        out.insert(key.into(), Value::String(format!("[{key}]")));
-                    }
-                }
-            }
-        }
-    }
-    v
+    runbook_test::golden::redact(log)
 }
 
 /// Asserts `log` satisfies `schemas/dr-log.schema.json`.

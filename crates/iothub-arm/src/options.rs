@@ -148,6 +148,16 @@ impl ClientOptions {
         }
     }
 
+    /// Options for an emulator whose waits run `time_scale` times real time: the retry
+    /// backoff is scaled the same way, so a throttled call waits as long, in emulated time,
+    /// as it would against Azure.
+    pub fn for_emulator(endpoint: Url, time_scale: f64) -> Self {
+        let mut options = Self::for_endpoint(endpoint);
+        options.retry.initial_delay = options.retry.initial_delay.mul_f64(time_scale);
+        options.retry.max_delay = options.retry.max_delay.mul_f64(time_scale);
+        options
+    }
+
     /// The endpoint requests go to.
     pub fn effective_endpoint(&self) -> Url {
         self.endpoint

@@ -23,15 +23,17 @@ pub const RUNBOOK_SCHEMA_JSON: &str = include_str!("../../../schemas/runbook.sch
 
 /// The schema as generated from the Rust types.
 pub fn runbook_schema() -> Value {
+    generated_schema::<RunbookDoc>("https://runbook.dev/schemas/runbook.schema.json")
+}
+
+/// The JSON Schema of a YAML file type, generated from its serde types, in the house style.
+pub fn generated_schema<T: schemars::JsonSchema>(id: &str) -> Value {
     // Optional fields are simply absent when unset; a `null` branch would only turn every
     // mistake in them into an opaque "not valid under anyOf".
-    let mut schema = schemars::schema_for!(RunbookDoc).to_value();
+    let mut schema = schemars::schema_for!(T).to_value();
     drop_null_branches(&mut schema);
     if let Some(obj) = schema.as_object_mut() {
-        obj.insert(
-            "$id".to_string(),
-            Value::String("https://runbook.dev/schemas/runbook.schema.json".to_string()),
-        );
+        obj.insert("$id".to_string(), Value::String(id.to_string()));
     }
     schema
 }
@@ -74,30 +76,48 @@ pub fn runbook_schema_text() -> String {
     s
 }
 
-struct Compiled {
+/// A JSON Schema ready to check YAML documents with located, SRE-worded diagnostics. The
+/// runbook language has one; other YAML files of the tool (test files) bring their own.
+#[derive(Debug)]
+pub struct CompiledSchema {
     root: Value,
     validator: Option<jsonschema::Validator>,
+    /// What the top level is called in messages ("the runbook").
+    document: &'static str,
 }
 
-fn compiled() -> &'static Compiled {
-    static C: OnceLock<Compiled> = OnceLock::new();
-    C.get_or_init(|| {
-        let root: Value = serde_json::from_str(RUNBOOK_SCHEMA_JSON).unwrap_or(Value::Null);
+impl CompiledSchema {
+    /// Compiles schema text; a schema that does not compile reports itself on every check.
+    pub fn new(schema_json: &str, document: &'static str) -> Self {
+        let root: Value = serde_json::from_str(schema_json).unwrap_or(Value::Null);
         let validator = jsonschema::options()
             .should_validate_formats(false)
             .build(&root)
             .ok();
-        Compiled { root, validator }
-    })
+        Self {
+            root,
+            validator,
+            document,
+        }
+    }
 }
 
-/// Checks `doc` against the schema; returns one diagnostic per violation.
+fn compiled() -> &'static CompiledSchema {
+    static C: OnceLock<CompiledSchema> = OnceLock::new();
+    C.get_or_init(|| CompiledSchema::new(RUNBOOK_SCHEMA_JSON, "the runbook"))
+}
+
+/// Checks `doc` against the runbook schema; returns one diagnostic per violation.
 pub fn check(src: &SourceFile, doc: &YamlDocument) -> Vec<Diagnostic> {
-    let c = compiled();
+    check_against(compiled(), src, doc)
+}
+
+/// Checks `doc` against `c`; returns one diagnostic per violation.
+pub fn check_against(c: &CompiledSchema, src: &SourceFile, doc: &YamlDocument) -> Vec<Diagnostic> {
     let Some(validator) = &c.validator else {
         return vec![Diagnostic::file_error(
             &src.name,
-            "internal error: the built-in runbook schema does not compile",
+            "internal error: a built-in schema does not compile",
         )];
     };
     let mut out = Vec::new();
@@ -131,7 +151,7 @@ pub fn check(src: &SourceFile, doc: &YamlDocument) -> Vec<Diagnostic> {
                 // The field is the missing key itself; the caret is on the mapping that lacks it.
                 let missing = format!("{pointer}/{}", escape_segment(name));
                 let within = if field.is_empty() {
-                    "the runbook".to_string()
+                    c.document.to_string()
                 } else {
                     format!("`{field}`")
                 };

@@ -71,7 +71,8 @@ pub fn build(src: &SourceFile, doc: &YamlDocument) -> Result<Runbook, Vec<Diagno
     })
 }
 
-fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+/// A serde path as a JSON pointer into the document, to look its position up.
+pub fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     use serde_path_to_error::Segment;
     let mut out = String::new();
     for seg in path.iter() {

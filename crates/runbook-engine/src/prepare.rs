@@ -1,12 +1,18 @@
-//! Shared front half of `exec` and `plan`: load and validate the runbook, resolve parameters,
-//! render the target. Every failure here is the user's input, reported with exit code 2.
+//! The front half of every run: a loaded runbook and parameter values in, a ready
+//! `RunRequest`'s parts out (resolved parameters, the rendered target hub, the runbook's
+//! identity). `exec`, `plan` and `resume` take parameters from `--set` and the environment;
+//! `runbook test` from a test case alone, so a case runs the same on every machine. Every
+//! failure here is the user's input, returned as the text to print.
 
 use std::path::Path;
 
-use runbook_engine::{HubTarget, RunbookIdentity};
 use runbook_spec::params::ResolvedParams;
 use runbook_spec::{Loaded, TemplateText};
 use sha2::{Digest, Sha256};
+
+use crate::context::TemplateContext;
+use crate::dr_log::RunbookIdentity;
+use crate::target::HubTarget;
 
 #[derive(Debug)]
 pub struct Prepared {
@@ -16,7 +22,7 @@ pub struct Prepared {
     pub identity: RunbookIdentity,
 }
 
-/// Loads `path` and resolves `--set` values; on failure returns the text to print.
+/// Loads `path` and resolves `--set NAME=VALUE` arguments and the environment.
 pub fn prepare(path: &Path, sets: &[String]) -> Result<Prepared, String> {
     let loaded = runbook_spec::load_file(path).map_err(|f| f.render())?;
     let mut pairs = Vec::new();
@@ -30,15 +36,23 @@ pub fn prepare(path: &Path, sets: &[String]) -> Result<Prepared, String> {
     if !errors.is_empty() {
         return Err(errors.join("\n"));
     }
-    let params = runbook_spec::params::resolve(&loaded.runbook, &pairs, &|k| std::env::var(k).ok())
-        .map_err(|errs| {
-            errs.iter()
-                .map(|e| format!("{}: error: {e}", path.display()))
-                .collect::<Vec<_>>()
-                .join("\n")
-        })?;
-    let mut ctx =
-        runbook_engine::context::TemplateContext::new(params.values.clone(), serde_json::json!({}));
+    prepare_loaded(loaded, path, &pairs, &|k| std::env::var(k).ok())
+}
+
+/// Resolves parameters of an already loaded runbook and renders its target.
+pub fn prepare_loaded(
+    loaded: Loaded,
+    path: &Path,
+    pairs: &[(String, String)],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Prepared, String> {
+    let params = runbook_spec::params::resolve(&loaded.runbook, pairs, env).map_err(|errs| {
+        errs.iter()
+            .map(|e| format!("{}: error: {e}", path.display()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })?;
+    let mut ctx = TemplateContext::new(params.values.clone(), serde_json::json!({}));
     let mut render = |t: &TemplateText, field: &str| {
         ctx.render(t)
             .map_err(|e| format!("{}: error: target.{field}: {e}", path.display()))

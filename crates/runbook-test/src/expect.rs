@@ -1,0 +1,104 @@
+//! Judging a case's run against its `expect:` block: each expectation that does not hold
+//! becomes one sentence saying what was expected, what happened, and enough context (the
+//! step's own details, the run's reason) to see why without opening the log.
+
+use serde_json::Value;
+
+use crate::load::Case;
+use crate::run::CaseRun;
+
+/// Every expectation of `case` that `run` does not meet, in the order the file lists them.
+pub fn judge(case: &Case, run: &CaseRun) -> Vec<String> {
+    let mut out = Vec::new();
+    let log = &run.log;
+    let reason = log["status_reason"].as_str().unwrap_or("no reason given");
+    if let Some(exit) = case.expect.exit
+        && exit != run.exit
+    {
+        out.push(format!(
+            "exit code {}, expected {exit} (status {}: {reason})",
+            run.exit,
+            text(&log["status"])
+        ));
+    }
+    if let Some(status) = case.expect.status {
+        let want = serde_json::to_value(status).unwrap_or_default();
+        if log["status"] != want {
+            out.push(format!(
+                "status {}, expected {} ({reason})",
+                text(&log["status"]),
+                text(&want)
+            ));
+        }
+    }
+    for (id, status) in &case.expect.steps {
+        let want = serde_json::to_value(status).unwrap_or_default();
+        let record = log["steps"]
+            .as_array()
+            .and_then(|steps| steps.iter().find(|s| s["step"] == id.as_str()));
+        match record {
+            None => out.push(format!("step `{id}` has no record in the DR log")),
+            Some(r) if r["status"] != want => out.push(format!(
+                "step `{id}` is {}, expected {}: {}",
+                text(&r["status"]),
+                text(&want),
+                r["details"].as_str().unwrap_or_default()
+            )),
+            Some(_) => {}
+        }
+    }
+    for (field, want) in &case.expect.log {
+        let got = &log[field.as_str()];
+        let set = !got.is_null();
+        let ok = match want.as_str() {
+            Some("present") => set,
+            Some("absent") => !set,
+            _ => same(got, want),
+        };
+        if !ok {
+            let wanted = match want.as_str() {
+                Some("present") => "set".to_string(),
+                Some("absent") => "not set".to_string(),
+                _ => want.to_string(),
+            };
+            out.push(format!("DR log `{field}` is {got}, expected {wanted}"));
+        }
+    }
+    for (text, pattern, count) in &case.requests {
+        let n = pattern.count(&run.requests);
+        if n != *count {
+            out.push(format!(
+                "{n} `{text}` request{} made, expected {count}",
+                if n == 1 { " was" } else { "s were" }
+            ));
+        }
+    }
+    out
+}
+
+/// Equal as JSON, with numbers compared by value (`1` and `1.0` are the same count).
+fn same(got: &Value, want: &Value) -> bool {
+    match (got.as_f64(), want.as_f64()) {
+        (Some(a), Some(b)) => a == b,
+        _ => got == want,
+    }
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_compare_by_value_and_strings_exactly() {
+        assert!(same(&serde_json::json!(1180), &serde_json::json!(1180.0)));
+        assert!(!same(
+            &serde_json::json!("westus"),
+            &serde_json::json!("westus2")
+        ));
+        assert!(!same(&serde_json::json!(null), &serde_json::json!(0)));
+    }
+}

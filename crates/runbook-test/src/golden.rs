@@ -1,0 +1,175 @@
+//! Golden DR logs: what a case's run is compared with in full.
+//!
+//! A case's DR log is redacted of what changes from run to run (times, ids, durations, poll
+//! counts, the runbook's path and hash), pretty-printed, and compared with
+//! `golden/<test file>/<case>.json` beside the test file. A difference is shown as a line diff.
+//! `--update` writes the file; a missing golden is written on first run and reported as new,
+//! except under CI (`CI=true`), where it fails: a golden nobody reviewed proves nothing.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use similar::{ChangeTag, TextDiff};
+
+/// Where the golden of `case` in `test_file` lives.
+pub fn path_for(test_file: &Path, case: &str) -> PathBuf {
+    let name = test_file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let stem = [".test.yaml", ".test.yml", ".yaml", ".yml"]
+        .iter()
+        .find_map(|s| name.strip_suffix(s))
+        .unwrap_or(name);
+    test_file
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join("golden")
+        .join(stem)
+        .join(format!("{case}.json"))
+}
+
+/// The DR log with run-to-run values replaced by `[name]` placeholders.
+pub fn redact(log: &Value) -> Value {
+    let mut v = log.clone();
+    for key in [
+        "run_id",
+        "start_time",
+        "end_time",
+        "failover_started",
+        "failover_completed",
+        "failover_duration_seconds",
+    ] {
+        if !v[key].is_null() {
+            v[key] = Value::String(format!("[{key}]"));
+        }
+    }
+    if v["runbook"].is_object() {
+        v["runbook"]["path"] = Value::String("[path]".into());
+        v["runbook"]["sha256"] = Value::String("[sha256]".into());
+    }
+    if let Some(steps) = v["steps"].as_array_mut() {
+        for s in steps {
+            for key in ["timestamp", "ended_at", "duration_ms"] {
+                if !s[key].is_null() {
+                    s[key] = Value::String(format!("[{key}]"));
+                }
+            }
+            if let Some(d) = s["details"].as_str() {
+                s["details"] = Value::String(redact_text(d));
+            }
+            if let Some(out) = s["outputs"].as_object_mut() {
+                for key in ["started_at", "completed_at", "duration_seconds"] {
+                    if out.contains_key(key) {
+                        out.insert(key.into(), Value::String(format!("[{key}]")));
+                    }
+                }
+            }
+        }
+    }
+    v
+}
+
+/// Poll counts in step details ("after 3 polls") depend on scheduling, not on the drill.
+pub fn redact_text(details: &str) -> String {
+    let mut out = String::with_capacity(details.len());
+    let mut rest = details;
+    while let Some(i) = rest.find("after ") {
+        out.push_str(&rest[..i + 6]);
+        rest = &rest[i + 6..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let after = &rest[digits..];
+        if digits > 0 && (after.starts_with(" polls") || after.starts_with(" poll")) {
+            out.push_str("[n]");
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The golden text of a DR log.
+pub fn render(log: &Value) -> String {
+    let mut s = serde_json::to_string_pretty(&redact(log)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// A line diff from `expected` (the golden) to `actual`, `-`/`+` marked, with three lines of
+/// context around each change; ANSI colours when `color`.
+pub fn diff(expected: &str, actual: &str, color: bool) -> String {
+    let diff = TextDiff::from_lines(expected, actual);
+    let mut out = String::new();
+    for (i, group) in diff.grouped_ops(3).iter().enumerate() {
+        if i > 0 {
+            out.push_str("   ...\n");
+        }
+        for op in group {
+            for change in diff.iter_changes(op) {
+                let (sign, paint) = match change.tag() {
+                    ChangeTag::Delete => ('-', "31"),
+                    ChangeTag::Insert => ('+', "32"),
+                    ChangeTag::Equal => (' ', ""),
+                };
+                let line = change.value().trim_end_matches('\n');
+                if color && !paint.is_empty() {
+                    out.push_str(&format!("\x1b[{paint}m{sign} {line}\x1b[0m\n"));
+                } else {
+                    out.push_str(&format!("{sign} {line}\n"));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goldens_sit_beside_the_test_file() {
+        assert_eq!(
+            path_for(Path::new("runbooks/drill.test.yaml"), "happy-path"),
+            Path::new("runbooks/golden/drill/happy-path.json")
+        );
+    }
+
+    #[test]
+    fn poll_counts_are_redacted_and_other_numbers_kept() {
+        assert_eq!(
+            redact_text("completed after 3 polls; 1180 devices after 1 poll"),
+            "completed after [n] polls; 1180 devices after [n] poll"
+        );
+        assert_eq!(redact_text("after 5 s"), "after 5 s");
+    }
+
+    #[test]
+    fn times_and_ids_are_redacted_but_outcomes_kept() {
+        let log = serde_json::json!({
+            "run_id": "abc", "start_time": "2026-01-01T00:00:00Z", "failover_started": null,
+            "status": "succeeded", "runbook": { "name": "d", "path": "/x/d.yaml", "sha256": "00" },
+            "steps": [{ "step": "a", "timestamp": "t", "ended_at": "t", "duration_ms": 5,
+                        "details": "ok after 2 polls", "outputs": { "completed_at": "t", "location": "westus" } }]
+        });
+        let r = redact(&log);
+        assert_eq!(r["run_id"], "[run_id]");
+        assert_eq!(r["failover_started"], Value::Null, "unset stays unset");
+        assert_eq!(r["status"], "succeeded");
+        assert_eq!(r["runbook"]["path"], "[path]");
+        assert_eq!(r["steps"][0]["duration_ms"], "[duration_ms]");
+        assert_eq!(r["steps"][0]["details"], "ok after [n] polls");
+        assert_eq!(r["steps"][0]["outputs"]["location"], "westus");
+        assert_eq!(r["steps"][0]["outputs"]["completed_at"], "[completed_at]");
+    }
+
+    #[test]
+    fn a_diff_shows_only_what_changed_with_context() {
+        let a = "1\n2\n3\n4\n5\n6\n7\n8\n9\n";
+        let b = "1\n2\n3\n4\nfive\n6\n7\n8\n9\n";
+        let d = diff(a, b, false);
+        assert!(d.contains("- 5\n+ five\n"), "{d}");
+        assert!(!d.contains("  1\n"), "context is three lines: {d}");
+        assert!(d.contains("  2\n"), "{d}");
+    }
+}
