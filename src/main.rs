@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod confirm_prompt;
 mod exit_code;
+mod hub_guard;
 mod interrupt;
 mod prepare;
 mod reporters;
