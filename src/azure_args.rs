@@ -100,6 +100,25 @@ pub struct Connection {
 pub struct SetupError(pub String);
 
 impl TargetArgs {
+    /// The ARM endpoint's host and port, which with the target identifies a hub for the hub
+    /// lock; `None` with --emulator (a hub private to this process).
+    pub fn lock_authority(&self) -> Result<Option<String>, SetupError> {
+        if self.emulator {
+            return Ok(None);
+        }
+        let endpoint = match &self.arm_endpoint {
+            Some(u) => u.clone(),
+            None => Cloud::parse(&self.cloud)
+                .map_err(|e| SetupError(e.to_string()))?
+                .arm_endpoint(),
+        };
+        let host = endpoint.host_str().unwrap_or_default().to_string();
+        Ok(Some(match endpoint.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host,
+        }))
+    }
+
     pub async fn connect(&self, target: &HubTarget) -> Result<Connection, SetupError> {
         if self.emulator {
             return self.connect_emulator(target).await;

@@ -11,8 +11,9 @@ const AFTER_HELP: &str = "\
 Exit codes:
   0  succeeded (warnings allowed) / runbooks valid
   1  the drill failed after it changed something
-  2  invalid runbook, bad arguments or missing configuration
-  3  aborted before any change (precheck failed, confirmation declined or missing)
+  2  invalid runbook, bad arguments or missing configuration; another drill holds the hub
+  3  aborted before any change (precheck failed, failover cooldown, confirmation declined
+     or missing)
   4  a rollback or finally step failed
   130 interrupted (a failover that started goes on in Azure)
 

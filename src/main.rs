@@ -8,6 +8,7 @@ mod azure_args;
 mod cli;
 mod commands;
 mod confirm_prompt;
+mod hub_guard;
 mod interrupt;
 
 /// The documented exit codes, shared with the engine.

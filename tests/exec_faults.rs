@@ -509,7 +509,11 @@ async fn a_journal_that_cannot_be_written_stops_the_failover() {
     let mut cmd = std::process::Command::new("bash");
     cmd.args(["-c", &script])
         .current_dir(dir.path())
-        .env("NO_COLOR", "1");
+        .env("NO_COLOR", "1")
+        .env(
+            "RUNBOOK_LOCK_DIR",
+            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("runbook-locks"),
+        );
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();

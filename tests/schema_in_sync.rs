@@ -1,6 +1,7 @@
 //! The checked-in JSON Schema and the shipped runbooks agree with the code.
 //!
-//! The same holds for `schemas/dr-log.schema.json` and the DR log types, which tooling reads.
+//! The same holds for `schemas/dr-log.schema.json` and the DR log types, which tooling reads,
+//! and for `schemas/runbook-test.schema.json` and the test-file types of `runbook test`.
 //! `schemas/runbook.schema.json` is what editors complete against and what the loader validates
 //! with (it is compiled in); it must equal the schema generated from the Rust types, or the
 //! editor and the loader would disagree with the model. Every shipped runbook points editors at
@@ -36,6 +37,19 @@ fn checked_in_schema_matches_the_generated_one() {
 }
 
 #[test]
+fn checked_in_test_file_schema_matches_the_generated_one() {
+    let path = Path::new(ROOT).join("schemas/runbook-test.schema.json");
+    let checked_in = std::fs::read_to_string(&path).expect("read schemas/runbook-test.schema.json");
+    assert!(
+        checked_in == runbook_test::schema::test_schema_text(),
+        "schemas/runbook-test.schema.json is out of date with the test-file types; regenerate it with\n\n    \
+         cargo run -- schema test > schemas/runbook-test.schema.json\n"
+    );
+    // The copy `runbook test` compiles in is the same file.
+    assert_eq!(runbook_test::schema::TEST_SCHEMA_JSON, checked_in);
+}
+
+#[test]
 fn schema_command_prints_the_checked_in_schema() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_runbook"))
         .args(["schema", "runbook"])
@@ -60,9 +74,14 @@ fn every_shipped_runbook_names_the_schema_on_its_first_line() {
         }
         let text = std::fs::read_to_string(&path).expect("read runbook");
         let first = text.lines().next().unwrap_or_default();
+        let schema = if path.to_string_lossy().ends_with(".test.yaml") {
+            "runbook-test"
+        } else {
+            "runbook"
+        };
         assert_eq!(
             first,
-            "# yaml-language-server: $schema=../schemas/runbook.schema.json",
+            format!("# yaml-language-server: $schema=../schemas/{schema}.schema.json"),
             "{} must start with the schema comment so editors complete keys",
             path.display()
         );

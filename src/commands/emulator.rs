@@ -17,9 +17,16 @@ pub struct EmulatorArgs {
     /// Scenario YAML: hubs, device counts, endpoint health, failover behaviour and faults.
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
-    /// Minimum time between two failovers of a hub, as Azure enforces (seconds).
+    /// Minimum time from the end of a hub's last failover to the next, as Azure enforces
+    /// (seconds of emulated time; Azure: about 3600). A scenario hub's `failover.cooldown`
+    /// overrides it.
     #[arg(long, default_value_t = 0)]
     pub cooldown_secs: u64,
+    /// Completed failovers allowed per direction (from -> to region) of a hub within any
+    /// rolling 24 h of emulated time, as Azure enforces (Azure: 2). Default: no limit. A
+    /// scenario hub's `failover.per_direction_per_day` overrides it.
+    #[arg(long, value_name = "N")]
+    pub failovers_per_day: Option<u32>,
     /// Emulated time runs this much faster (0.01 = a 2 s failover takes 20 ms). Give the same
     /// --time-scale to `runbook exec --auth emulator` so its waits match.
     #[arg(long, value_name = "FACTOR", default_value_t = 1.0)]
@@ -44,6 +51,7 @@ pub fn run(args: &EmulatorArgs) -> i32 {
         let config = EmulatorConfig {
             addr: args.addr,
             failover_cooldown: Duration::from_secs(args.cooldown_secs),
+            failovers_per_direction_per_day: args.failovers_per_day,
             time_scale: args.time_scale,
         };
         let emu = match Emulator::start(scenario, config).await {

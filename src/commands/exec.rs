@@ -1,7 +1,8 @@
 //! `runbook exec FILE`: runs a drill and writes its DR log and journal.
 //!
-//! Flow: prepare (load, params, target; exit 2 on bad input) -> connect (Azure or the
-//! in-process emulator) -> open the journal -> run the engine with the chosen reporter,
+//! Flow: prepare (load, params, target; exit 2 on bad input) -> take the hub lock (exit 2 if
+//! another drill holds it; see `hub_guard`) -> connect (Azure or the in-process emulator) ->
+//! open the journal -> run the engine with the chosen reporter,
 //! racing Ctrl-C -> write the DR log atomically -> summary, JUnit -> exit code from the
 //! outcome.
 
@@ -18,6 +19,7 @@ use runbook_engine::{
 use crate::azure_args::TargetArgs;
 use crate::confirm_prompt::TerminalPrompt;
 use crate::exit_code;
+use crate::hub_guard::SafetyArgs;
 use crate::reporters::{human::Human, json_lines::JsonLines, junit};
 use runbook_engine::prepare::prepare;
 
@@ -34,8 +36,16 @@ Examples:
   runbook exec runbooks/drill.yaml --dry-run                 # against Azure, change nothing
   runbook exec runbooks/drill.yaml --set hub=contoso-hub --log drill.json --junit drill.xml
 
-Exit codes: 0 succeeded, 1 failed after a change, 2 invalid input or setup,
-3 stopped before any change, 4 a rollback/finally step failed, 130 interrupted.")]
+One drill per hub: against Azure or --arm-endpoint, exec and resume take a per-hub lock
+(--lock-dir); a second run on the same hub exits 2 naming the holder. Not with --emulator.
+
+Failover cooldown: a failover is refused before any change (exit 3) when the DR logs and
+journals beside the log show the hub failed over less than an hour ago, or twice in the
+same direction within 24 h (--force-cooldown overrides). Not with --emulator.
+
+Exit codes: 0 succeeded, 1 failed after a change, 2 invalid input or setup (or the hub is
+locked by another drill), 3 stopped before any change, 4 a rollback/finally step failed,
+130 interrupted.")]
 pub struct ExecArgs {
     /// The runbook to run.
     #[arg(value_name = "FILE")]
@@ -60,6 +70,8 @@ pub struct ExecArgs {
     /// Also write a JUnit XML report (one test case per step).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    #[command(flatten)]
+    pub safety: SafetyArgs,
     #[command(flatten)]
     pub target: TargetArgs,
 }
@@ -86,6 +98,17 @@ pub fn run(args: &ExecArgs) -> i32 {
         );
         return exit_code::INVALID;
     }
+    // Held until this function returns, after the DR log is written.
+    let _hub_lock = match args
+        .safety
+        .take(&args.target, &prepared.target, "exec", &log_path)
+    {
+        Ok(lock) => lock,
+        Err(text) => {
+            errln!("{text}");
+            return exit_code::INVALID;
+        }
+    };
     let journal = journal_path(&log_path);
     let journal_writer = match JournalWriter::create(&journal) {
         Ok(j) => j,
@@ -113,6 +136,7 @@ pub fn run(args: &ExecArgs) -> i32 {
         dry_run: args.dry_run,
         log_path: log_path.display().to_string(),
         run_id: uuid::Uuid::new_v4().to_string(),
+        cooldown: args.safety.cooldown(&args.target),
     };
     let Some(runtime) = crate::runtime::start() else {
         return exit_code::INVALID;

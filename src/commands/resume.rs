@@ -18,6 +18,7 @@ use crate::azure_args::TargetArgs;
 use crate::commands::exec::{Output, Settings, execute};
 use crate::confirm_prompt::TerminalPrompt;
 use crate::exit_code;
+use crate::hub_guard::SafetyArgs;
 use runbook_engine::prepare::prepare;
 
 #[derive(Debug, clap::Args)]
@@ -36,6 +37,8 @@ pub struct ResumeArgs {
     /// Also write a JUnit XML report.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    #[command(flatten)]
+    pub safety: SafetyArgs,
     #[command(flatten)]
     pub target: TargetArgs,
 }
@@ -146,6 +149,17 @@ pub fn run(args: &ResumeArgs) -> i32 {
     if log_path.exists() {
         log_path = resumed_log_name(&log_path);
     }
+    // Before the journal is touched: a resume racing the run it resumes must not append to it.
+    let _hub_lock = match args
+        .safety
+        .take(&args.target, &p.target, "resume", &log_path)
+    {
+        Ok(lock) => lock,
+        Err(text) => {
+            errln!("{text}");
+            return exit_code::INVALID;
+        }
+    };
     let journal_writer = match JournalWriter::open_for_resume(&args.journal) {
         Ok(j) => j,
         Err(e) => {
@@ -168,6 +182,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
         dry_run,
         log_path: log_path.display().to_string(),
         run_id,
+        cooldown: args.safety.cooldown(&args.target),
     };
     let redactor = Redactor::new(p.params.secret_values());
     let Some(runtime) = crate::runtime::start() else {

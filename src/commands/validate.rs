@@ -1,4 +1,5 @@
-//! `runbook validate FILE...`: loads each runbook and prints every problem found.
+//! `runbook validate FILE...`: loads each runbook (or test file, `*.test.yaml`) and prints
+//! every problem found.
 //!
 //! Human output is `FILE:LINE:COL: error: message` with the source line, a caret and a hint;
 //! `--format json` prints one JSON document with every file's diagnostics, for editors and CI.
@@ -38,6 +39,28 @@ pub fn run(args: &ValidateArgs) -> i32 {
     let mut json_reports = Vec::new();
     let mut human = String::new();
     for path in &args.files {
+        let name = path.to_string_lossy();
+        if name.ends_with(".test.yaml") || name.ends_with(".test.yml") {
+            // A test file is checked as `runbook test` loads it, runbook under test included.
+            let (valid, diagnostics, rendered) = match runbook_test::load_test_file(path) {
+                Ok(_) => (true, Vec::new(), String::new()),
+                Err(fail) => (false, fail.diagnostics.clone(), fail.render()),
+            };
+            any_invalid |= !valid;
+            match args.format {
+                Format::Human => {
+                    if !rendered.is_empty() {
+                        human.push_str(&rendered);
+                        human.push('\n');
+                    }
+                    human.push_str(&file_status(path, valid, &diagnostics));
+                }
+                Format::Json => {
+                    json_reports.push((path.display().to_string(), valid, diagnostics));
+                }
+            }
+            continue;
+        }
         let (valid, diagnostics, rendered) = match runbook_spec::load_file(path) {
             Ok(loaded) => {
                 let text: String = loaded
@@ -57,26 +80,7 @@ pub fn run(args: &ValidateArgs) -> i32 {
                     human.push_str(&rendered);
                     human.push('\n');
                 }
-                let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-                let warnings = diagnostics.len() - errors;
-                let status = if valid {
-                    format!("{}: valid", path.display())
-                } else {
-                    format!(
-                        "{}: invalid ({} error{})",
-                        path.display(),
-                        errors,
-                        if errors == 1 { "" } else { "s" }
-                    )
-                };
-                human.push_str(&status);
-                if warnings > 0 {
-                    human.push_str(&format!(
-                        ", {warnings} warning{}",
-                        if warnings == 1 { "" } else { "s" }
-                    ));
-                }
-                human.push('\n');
+                human.push_str(&file_status(path, valid, &diagnostics));
             }
             Format::Json => json_reports.push((path.display().to_string(), valid, diagnostics)),
         }
@@ -106,4 +110,32 @@ pub fn run(args: &ValidateArgs) -> i32 {
     } else {
         exit_code::SUCCESS
     }
+}
+
+/// `FILE: valid` or `FILE: invalid (N errors)`, with the warning count.
+fn file_status(
+    path: &std::path::Path,
+    valid: bool,
+    diagnostics: &[runbook_spec::Diagnostic],
+) -> String {
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    let warnings = diagnostics.len() - errors;
+    let mut status = if valid {
+        format!("{}: valid", path.display())
+    } else {
+        format!(
+            "{}: invalid ({} error{})",
+            path.display(),
+            errors,
+            if errors == 1 { "" } else { "s" }
+        )
+    };
+    if warnings > 0 {
+        status.push_str(&format!(
+            ", {warnings} warning{}",
+            if warnings == 1 { "" } else { "s" }
+        ));
+    }
+    status.push('\n');
+    status
 }

@@ -39,7 +39,12 @@ pub fn command(dir: &Path) -> Command {
         .stdin(Stdio::null())
         .env("NO_COLOR", "1")
         .env_remove("AZURE_SUBSCRIPTION_ID")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        // Hub locks of the tests stay under the build's own temp dir, not the machine's.
+        .env(
+            "RUNBOOK_LOCK_DIR",
+            Path::new(env!("CARGO_TARGET_TMPDIR")).join("runbook-locks"),
+        );
     c
 }
 

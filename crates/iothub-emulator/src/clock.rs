@@ -6,11 +6,16 @@
 
 use std::time::Duration;
 
-/// The time scale and the cooldown, fixed at start.
+/// Azure's daily failover window: the per-direction limit counts failovers within it.
+pub(crate) const FAILOVER_WINDOW: Duration = Duration::from_secs(24 * 3600);
+
+/// The time scale and the default failover limits, fixed at start.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Clock {
     pub time_scale: f64,
     pub cooldown: Duration,
+    /// Completed failovers allowed per direction per `FAILOVER_WINDOW`; `None`: no limit.
+    pub per_direction_per_day: Option<u32>,
 }
 
 impl Clock {
@@ -30,6 +35,11 @@ impl Clock {
     /// Real cooldown between two failovers of one hub.
     pub fn cooldown(&self) -> Duration {
         self.scale(self.cooldown)
+    }
+
+    /// Real length of the per-direction limit's rolling window.
+    pub fn failover_window(&self) -> Duration {
+        self.scale(FAILOVER_WINDOW)
     }
 
     /// The `Retry-After` header value ARM would send: whole seconds, rounded up, at least 1

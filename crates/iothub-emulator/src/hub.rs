@@ -74,9 +74,19 @@ pub(crate) struct HubState {
     pub endpoints: OrderedMap<EndpointHealth>,
     pub operations: Vec<Operation>,
     pub last_failover_done: Option<Instant>,
+    /// Failovers that succeeded, for the per-direction daily limit.
+    pub completed: Vec<CompletedFailover>,
     pub version: u64,
     /// Rendered GET body and etag, until the state changes.
     pub body_cache: Option<(Bytes, String)>,
+}
+
+/// A failover that succeeded: its direction and when it ended.
+#[derive(Debug, Clone)]
+pub(crate) struct CompletedFailover {
+    pub from: String,
+    pub to: String,
+    pub at: Instant,
 }
 
 /// Why a failover request was refused: HTTP status, ARM code, message.
@@ -103,6 +113,7 @@ impl Hub {
             endpoints: seed.endpoints.clone(),
             operations: Vec::new(),
             last_failover_done: None,
+            completed: Vec::new(),
             version: 0,
             body_cache: None,
         };
@@ -157,21 +168,8 @@ impl Hub {
                 ),
             });
         }
-        if let Some(done) = st.last_failover_done {
-            let cooldown = clock.cooldown();
-            let since = now.saturating_duration_since(done);
-            if since < cooldown {
-                let left = cooldown - since;
-                return Err(Refusal {
-                    status: 400,
-                    code: "FailoverNotAllowed",
-                    message: format!(
-                        "IoT hub '{}' failed over recently; the next failover is allowed in {} s.",
-                        self.seed.name,
-                        Clock::retry_after_secs(left)
-                    ),
-                });
-            }
+        if let Some(refusal) = self.limit_refusal(&st, region, clock, now) {
+            return Err(refusal);
         }
         let seq = st.operations.len() as u64 + 1;
         let ends_at = if self.seed.failover.stuck {
@@ -190,6 +188,93 @@ impl Hub {
         st.state = "FailingOver".to_owned();
         st.touch();
         Ok(seq)
+    }
+}
+
+impl Hub {
+    /// Azure's failover limits: a cooldown after the last failover ended, and at most so many
+    /// completed failovers per direction in any rolling 24 h. The hub's scenario overrides the
+    /// emulator-wide defaults; both scale with the clock.
+    fn limit_refusal(
+        &self,
+        st: &HubState,
+        region: &str,
+        clock: &Clock,
+        now: Instant,
+    ) -> Option<Refusal> {
+        let name = &self.seed.name;
+        let allowed_in = |left: Duration| {
+            // Whole seconds, rounded up: the time said is never before the time allowed.
+            let at = OffsetDateTime::now_utc() + left;
+            let at = at.replace_nanosecond(0).unwrap_or(at)
+                + if at.nanosecond() > 0 {
+                    Duration::from_secs(1)
+                } else {
+                    Duration::ZERO
+                };
+            format!(
+                "in {} s (at {})",
+                Clock::retry_after_secs(left),
+                crate::wire::rfc3339(at)
+            )
+        };
+        let cooldown = self
+            .seed
+            .failover
+            .cooldown
+            .map_or_else(|| clock.cooldown(), |c| clock.scale(c));
+        let mut waits: Vec<(Duration, String)> = Vec::new();
+        if let Some(done) = st.last_failover_done {
+            let since = now.saturating_duration_since(done);
+            if since < cooldown {
+                waits.push((cooldown - since, "failed over recently".to_owned()));
+            }
+        }
+        let limit = self
+            .seed
+            .failover
+            .per_direction_per_day
+            .or(clock.per_direction_per_day);
+        if let Some(limit) = limit {
+            let window = clock.failover_window();
+            let from = st.primary.clone();
+            let mut same_way: Vec<Instant> = st
+                .completed
+                .iter()
+                .filter(|f| same_region(&f.from, &from) && same_region(&f.to, region))
+                .filter(|f| now.saturating_duration_since(f.at) < window)
+                .map(|f| f.at)
+                .collect();
+            let limit = limit as usize;
+            if same_way.len() >= limit {
+                same_way.sort();
+                // The oldest of them must leave the window so that one fewer than the limit
+                // remain; with a limit of 0 nothing ever frees up within a window.
+                let frees = same_way
+                    .len()
+                    .checked_sub(limit)
+                    .and_then(|i| same_way.get(i))
+                    .map_or(window, |at| {
+                        window.saturating_sub(now.saturating_duration_since(*at))
+                    });
+                waits.push((
+                    frees,
+                    format!(
+                        "already failed over from '{from}' to '{region}' {} times in the last 24 hours (at most {limit} per direction per day)",
+                        same_way.len()
+                    ),
+                ));
+            }
+        }
+        let (left, why) = waits.into_iter().max_by_key(|(left, _)| *left)?;
+        Some(Refusal {
+            status: 400,
+            code: "FailoverNotAllowed",
+            message: format!(
+                "IoT hub '{name}' {why}; the next failover is allowed {}.",
+                allowed_in(left)
+            ),
+        })
     }
 }
 
@@ -222,6 +307,11 @@ impl HubState {
             }));
         } else {
             op.status = OpStatus::Succeeded;
+            self.completed.push(CompletedFailover {
+                from: self.primary.clone(),
+                to: self.secondary.clone(),
+                at: end,
+            });
             std::mem::swap(&mut self.primary, &mut self.secondary);
             self.location = self.primary.clone();
         }

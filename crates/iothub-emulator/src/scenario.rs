@@ -161,6 +161,14 @@ pub struct FailoverSeed {
         deserialize_with = "duration::deserialize"
     )]
     pub retry_after: Duration,
+    /// Minimum time from the end of this hub's last failover to the next request (scaled);
+    /// overrides `EmulatorConfig::failover_cooldown`.
+    #[serde(default, deserialize_with = "duration::deserialize_opt")]
+    pub cooldown: Option<Duration>,
+    /// Completed failovers allowed per direction within any rolling 24 h (scaled); overrides
+    /// `EmulatorConfig::failovers_per_direction_per_day`.
+    #[serde(default)]
+    pub per_direction_per_day: Option<u32>,
 }
 
 fn default_failover_duration() -> Duration {
@@ -180,6 +188,8 @@ impl Default for FailoverSeed {
             after: None,
             stuck: false,
             retry_after: default_retry_after(),
+            cooldown: None,
+            per_direction_per_day: None,
         }
     }
 }

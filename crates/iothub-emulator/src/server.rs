@@ -33,8 +33,13 @@ pub struct EmulatorConfig {
     /// `retry-after-ms` 1000x shorter (`Retry-After` keeps Azure's whole seconds).
     pub time_scale: f64,
     /// Minimum emulated time between the end of one failover of a hub and the start of the next
-    /// (Azure allows about one an hour); scaled by `time_scale`. Default zero.
+    /// (Azure allows about one an hour); scaled by `time_scale`. Default zero. A hub's
+    /// scenario `failover.cooldown` overrides it.
     pub failover_cooldown: Duration,
+    /// Completed failovers allowed per direction (from -> to region) of a hub within any
+    /// rolling 24 h of emulated time (Azure allows 2); `None` (the default): no limit. A hub's
+    /// scenario `failover.per_direction_per_day` overrides it.
+    pub failovers_per_direction_per_day: Option<u32>,
 }
 
 impl Default for EmulatorConfig {
@@ -43,6 +48,7 @@ impl Default for EmulatorConfig {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             time_scale: 1.0,
             failover_cooldown: Duration::ZERO,
+            failovers_per_direction_per_day: None,
         }
     }
 }
@@ -103,6 +109,7 @@ impl Emulator {
             clock: Clock {
                 time_scale: config.time_scale,
                 cooldown: config.failover_cooldown,
+                per_direction_per_day: config.failovers_per_direction_per_day,
             },
             page_size: scenario.page_size,
             base_url: base_url.clone(),

@@ -5,15 +5,20 @@
 //! (`event`; where the drill is going is announced early by `target_region`), masked for secrets (`redact`) and fanned out by the `Emitter` to subscribers: the
 //! CLI's reporters, the fsync'd journal (`journal`) and the DR log builder (`dr_log`), whose
 //! result `log_file` writes atomically. `plan` describes a run without calling anything.
+//! `hub_lock` keeps a second drill off a hub while one runs; `cooldown` and `failover_history`
+//! hold a failover back when Azure's failover limits would refuse it.
 //! The engine never prints.
 
 pub mod clock;
 pub mod confirm;
 pub mod context;
+pub mod cooldown;
 pub mod dr_log;
 pub mod emitter;
 pub mod event;
 pub mod exit_code;
+pub mod failover_history;
+pub mod hub_lock;
 pub mod journal;
 pub mod log_file;
 mod outcome;
@@ -31,6 +36,7 @@ mod target_region;
 
 pub use clock::Clock;
 pub use confirm::{AutoApprove, Confirmation, Confirmer, NoConfirmer};
+pub use cooldown::CooldownPolicy;
 pub use dr_log::{DrLog, DrLogBuilder, RunbookIdentity, StepRecord};
 pub use emitter::Emitter;
 pub use event::{EventSink, RunEvent};

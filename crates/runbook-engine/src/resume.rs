@@ -126,6 +126,15 @@ impl Engine {
             done.insert(rec.step.clone(), rec.clone());
             self.emitter.emit(RunEvent::StepFinished { record: rec });
         }
+        // Failovers the interrupted run saw complete count for the cooldown of later ones.
+        let records: Vec<serde_json::Value> = done
+            .values()
+            .filter_map(|r| serde_json::to_value(r).ok())
+            .collect();
+        for (_, mut f) in crate::failover_history::completed(&records) {
+            f.source = "this run, before it was interrupted".to_string();
+            self.completed_failovers.push(f);
+        }
         done
     }
 }

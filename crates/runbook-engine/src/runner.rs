@@ -7,6 +7,7 @@
 //! log is folded from them by the `Emitter`. The runner never prints.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use iothub_arm::{ArmClient, FailoverOperation};
@@ -17,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::confirm::{Confirmation, Confirmer};
 use crate::context::TemplateContext;
+use crate::cooldown::{CooldownPolicy, PastFailover};
 use crate::dr_log::{DrLog, RunbookIdentity, StepError, StepRecord};
 use crate::emitter::Emitter;
 use crate::event::RunEvent;
@@ -38,6 +40,8 @@ pub struct RunRequest {
     pub dry_run: bool,
     pub log_path: String,
     pub run_id: String,
+    /// Whether a failover is held back when the hub's failover history forbids it.
+    pub cooldown: CooldownPolicy,
 }
 
 /// How a finished run came out.
@@ -91,6 +95,12 @@ pub struct Engine {
     pub(crate) dry_skipped_change: bool,
     /// The failover's region is not known yet: the next reading of the hub names it.
     pub(crate) target_region_pending: bool,
+    pub(crate) cooldown: CooldownPolicy,
+    /// Where this run's DR log goes: earlier runs' logs there tell the hub's failover history.
+    pub(crate) log_dir: PathBuf,
+    pub(crate) run_id: String,
+    /// Failovers this run saw complete, for the cooldown of a later failover (a failback).
+    pub(crate) completed_failovers: Vec<PastFailover>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -132,6 +142,13 @@ impl Engine {
             dry_run: req.dry_run,
             dry_skipped_change: false,
             target_region_pending: false,
+            cooldown: req.cooldown,
+            log_dir: match std::path::Path::new(&req.log_path).parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            },
+            run_id: req.run_id.clone(),
+            completed_failovers: Vec::new(),
         }
     }
 

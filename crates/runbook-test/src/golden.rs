@@ -70,7 +70,8 @@ pub fn redact(log: &Value) -> Value {
     v
 }
 
-/// Poll counts in step details ("after 3 polls") depend on scheduling, not on the drill.
+/// Poll and read counts in step details ("after 3 polls", "after 1 read") depend on
+/// scheduling, not on the drill.
 pub fn redact_text(details: &str) -> String {
     let mut out = String::with_capacity(details.len());
     let mut rest = details;
@@ -79,9 +80,13 @@ pub fn redact_text(details: &str) -> String {
         rest = &rest[i + 6..];
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         let after = &rest[digits..];
-        if digits > 0 && (after.starts_with(" polls") || after.starts_with(" poll")) {
-            out.push_str("[n]");
-            rest = after;
+        // "1 poll" and "3 polls" are the same outcome; the plural must not differ either.
+        if let Some(word) = [" poll", " read"].iter().find(|w| after.starts_with(**w))
+            && digits > 0
+        {
+            out.push_str(&format!("[n]{word}s"));
+            let tail = &after[word.len()..];
+            rest = tail.strip_prefix('s').unwrap_or(tail);
         }
     }
     out.push_str(rest);
@@ -139,9 +144,10 @@ mod tests {
     fn poll_counts_are_redacted_and_other_numbers_kept() {
         assert_eq!(
             redact_text("completed after 3 polls; 1180 devices after 1 poll"),
-            "completed after [n] polls; 1180 devices after [n] poll"
+            "completed after [n] polls; 1180 devices after [n] polls"
         );
         assert_eq!(redact_text("after 5 s"), "after 5 s");
+        assert_eq!(redact_text("Active after 1 read"), "Active after [n] reads");
     }
 
     #[test]

@@ -173,11 +173,13 @@ pub fn load_test_file(path: &Path) -> Result<TestFile, LoadFailure> {
             match crate::scenario::build(case.scenario.as_ref(), &prepared.target, &dir, &origin) {
                 Ok(s) => s,
                 Err(p) => {
-                    checker.error(
-                        &format!("{at}/scenario{}", p.pointer),
-                        format!("scenario: {}", p.message),
-                        None,
-                    );
+                    let pointer = format!("{at}/scenario{}", p.pointer);
+                    // An unknown field is best shown at its name; anything else at its value.
+                    if p.message.starts_with("unknown field") {
+                        checker.key_error(&pointer, p.message, None);
+                    } else {
+                        checker.error(&pointer, p.message, None);
+                    }
                     continue;
                 }
             };

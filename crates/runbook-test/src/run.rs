@@ -4,8 +4,8 @@
 //! case -> `Emulator::start(scenario)` -> `ArmClient` at its URL -> `Engine::run` (no
 //! terminal, no journal: events go only to the DR-log builder) -> the DR log, the exit code
 //! `runbook exec` would give, and the requests the emulator recorded. Nothing is written to
-//! disk, and the run's history directory is the case's own, so a case never sees the DR logs
-//! of real drills in the working directory.
+//! disk, and no failover history is read from it: a case never sees the DR logs of real drills
+//! in the working directory.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -77,6 +77,8 @@ async fn drive(case: &Case, emulator: &Emulator, time_scale: f64) -> Result<(i32
         dry_run: case.dry_run,
         log_path: format!("{}.json", case.name),
         run_id: format!("test-{}", case.name),
+        // The hub was born with this case's emulator: no DR log on disk describes it.
+        cooldown: runbook_engine::cooldown::CooldownPolicy::PrivateEmulator,
     };
     let engine = Engine::new(
         client,

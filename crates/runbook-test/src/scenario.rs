@@ -185,7 +185,7 @@ mod tests {
             "hub": { "devices": { "enabld": 5 } }
         })));
         let e = build(Some(&doc), &target(), Path::new("."), "t").unwrap_err();
-        assert_eq!(e.pointer, "/hub/devices");
+        assert_eq!(e.pointer, "/hub/devices/enabld");
         assert!(e.message.contains("enabld"), "{}", e.message);
     }
 

@@ -15,6 +15,7 @@ use serde_json::{Map, json};
 
 use super::hub_reading::same_region;
 use crate::clock::{Clock, rfc3339};
+use crate::cooldown::PastFailover;
 use crate::outcome::{StepDone, StepFail};
 use crate::runner::{Engine, TrackedFailover};
 
@@ -191,6 +192,20 @@ impl Engine {
             tokio::time::sleep(wait).await;
         }
         let completed = Clock::now();
+        let from = self
+            .ctx
+            .step_outputs(operation)
+            .and_then(|o| o.get("from_region"))
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        if let Some(from) = from {
+            self.completed_failovers.push(PastFailover {
+                from,
+                to: region.clone(),
+                completed_at: completed,
+                source: "this run".to_string(),
+            });
+        }
         let hub = self.client.get_hub(&rg, &name).await.map_err(goes_on)?;
         let took = (completed - started_at).as_seconds_f64().max(0.0);
         let mut outputs = Map::new();

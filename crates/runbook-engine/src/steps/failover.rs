@@ -2,11 +2,14 @@
 //!
 //! Just before the call it reads the hub: the target is the hub's current secondary (a region
 //! that is not is refused before any call, since ARM would refuse it too), and a hub that is
-//! not Active is refused. Under `--dry-run` everything up to the POST runs for real and the
-//! POST is left out. The accepted operation's handle is emitted as `FailoverStarted`, so the
-//! journal holds it before anything else happens. When ARM's answer is lost (the connection
-//! broke after the request was sent) the step does NOT post again: it watches the hub for a
-//! while to learn whether the failover began, and tracks it by the hub's state if so.
+//! not Active is refused. Then Azure's failover limits are checked against the hub's known
+//! history (`cooldown`): a failover they forbid fails with `FailoverCooldown` before anything
+//! is changed, dry run included, unless `--force-cooldown`. Under `--dry-run` everything up to
+//! the POST runs for real and the POST is left out. The accepted operation's handle is emitted
+//! as `FailoverStarted`, so the journal holds it before anything else happens. When ARM's
+//! answer is lost (the connection broke after the request was sent) the step does NOT post
+//! again: it watches the hub for a while to learn whether the failover began, and tracks it by
+//! the hub's state if so.
 
 use std::time::Duration;
 
@@ -15,7 +18,9 @@ use serde_json::{Map, Value, json};
 
 use super::hub_reading::same_region;
 use crate::clock::{Clock, rfc3339};
+use crate::cooldown::{self, CooldownPolicy};
 use crate::event::RunEvent;
+use crate::failover_history;
 use crate::outcome::{StepDone, StepFail};
 use crate::runner::{Engine, TrackedFailover};
 
@@ -23,6 +28,13 @@ use crate::runner::{Engine, TrackedFailover};
 /// lost began. ARM flips the hub to `FailingOver` asynchronously after accepting the request.
 const RECONCILE_READS: u32 = 6;
 const RECONCILE_GAP: Duration = Duration::from_secs(10);
+
+/// What `--force-cooldown` overrode, for the step's details.
+struct ForcedCooldown {
+    note: String,
+    /// The check would have refused: the step ends as a warning.
+    would_refuse: bool,
+}
 
 /// A failover POST whose answer was lost.
 struct LostAnswer<'a> {
@@ -74,12 +86,20 @@ impl Engine {
         let mut outputs = Map::new();
         outputs.insert("region".into(), json!(region));
         outputs.insert("from_region".into(), json!(from));
+        let forced = self.failover_cooldown(&name, &from, &region)?;
+        let annotate = |mut done: StepDone| {
+            if let Some(f) = &forced {
+                done.details = format!("{}; {}", done.details, f.note);
+                done.warning |= f.would_refuse;
+            }
+            done
+        };
         if self.dry_run {
             let mut done = StepDone::skipped(format!(
                 "dry run: would fail {name} over from {from} to {region}"
             ));
             done.dry_run_skip = true;
-            return Ok(done);
+            return Ok(annotate(done));
         }
         match self.client.begin_manual_failover(&rg, &name, &region).await {
             Ok(op) => {
@@ -94,10 +114,10 @@ impl Engine {
                 self.failovers
                     .insert(step.to_string(), TrackedFailover::Operation(Box::new(op)));
                 outputs.insert("started_at".into(), json!(started));
-                Ok(StepDone::ran(
+                Ok(annotate(StepDone::ran(
                     format!("failover of {name} from {from} to {region} accepted by ARM"),
                     outputs,
-                ))
+                )))
             }
             Err(e @ iothub_arm::ArmError::FailoverOutcomeUnknown { .. }) => {
                 let lost = LostAnswer {
@@ -109,6 +129,48 @@ impl Engine {
                 self.reconcile_unknown(lost, outputs).await
             }
             Err(e) => Err(StepFail::from(e).final_().with_outputs(outputs)),
+        }
+    }
+
+    /// Azure's failover limits against the hub's known history (earlier DR logs and journals
+    /// beside this run's, and this run's own failovers). Refuses the step before any change,
+    /// or under `--force-cooldown` returns the note to record instead.
+    fn failover_cooldown(
+        &self,
+        name: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Option<ForcedCooldown>, StepFail> {
+        if self.cooldown == CooldownPolicy::PrivateEmulator {
+            return Ok(None);
+        }
+        // A file is written after the failovers it records, so older files cannot matter.
+        let lookback = self.clock.wait_for(cooldown::WINDOW) + Duration::from_secs(60);
+        let mut history =
+            failover_history::load(&self.log_dir, &self.target, &self.run_id, lookback);
+        history.extend(self.completed_failovers.iter().cloned());
+        let refusal = cooldown::check(&history, from, to, Clock::now(), &self.clock);
+        match (self.cooldown, refusal) {
+            (CooldownPolicy::Forced, Some(r)) => Ok(Some(ForcedCooldown {
+                note: format!(
+                    "--force-cooldown: the local failover cooldown check was overridden; it would have refused: {}. Azure's own limit still applies",
+                    r.message
+                ),
+                would_refuse: true,
+            })),
+            (CooldownPolicy::Forced, None) => Ok(Some(ForcedCooldown {
+                note: "--force-cooldown: the local failover cooldown check was overridden (the known history allowed this failover anyway)".to_string(),
+                would_refuse: false,
+            })),
+            (_, Some(r)) => Err(StepFail::new(
+                "FailoverCooldown",
+                format!(
+                    "not failing {name} over from {from} to {to}: {}. To go ahead anyway, re-run with --force-cooldown (Azure's own limit still applies)",
+                    r.message
+                ),
+            )
+            .final_()),
+            (_, None) => Ok(None),
         }
     }
 

@@ -10,3 +10,5 @@ mod hub_reading;
 mod sleep;
 mod snapshot;
 mod validate;
+
+pub(crate) use hub_reading::same_region;
