@@ -100,7 +100,7 @@ fn a_change_in_a_runbooks_behaviour_fails_its_tests() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("exit code 0, expected 1"),
+        stdout.contains("exit code 0, expected 1 (the run succeeded)"),
         "the expectation names what changed:\n{stdout}"
     );
     assert!(

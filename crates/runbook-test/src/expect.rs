@@ -11,12 +11,16 @@ use crate::run::CaseRun;
 pub fn judge(case: &Case, run: &CaseRun) -> Vec<String> {
     let mut out = Vec::new();
     let log = &run.log;
-    let reason = log["status_reason"].as_str().unwrap_or("no reason given");
+    // Why the run ended as it did, when it says: ": step `x` failed: ...".
+    let reason = log["status_reason"]
+        .as_str()
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default();
     if let Some(exit) = case.expect.exit
         && exit != run.exit
     {
         out.push(format!(
-            "exit code {}, expected {exit} (status {}: {reason})",
+            "exit code {}, expected {exit} (the run {}{reason})",
             run.exit,
             text(&log["status"])
         ));
@@ -25,7 +29,7 @@ pub fn judge(case: &Case, run: &CaseRun) -> Vec<String> {
         let want = serde_json::to_value(status).unwrap_or_default();
         if log["status"] != want {
             out.push(format!(
-                "status {}, expected {} ({reason})",
+                "the run {}, expected {}{reason}",
                 text(&log["status"]),
                 text(&want)
             ));
