@@ -1,5 +1,5 @@
 //! The end-of-run summary on the terminal: status and reason, regions before and after, the
-//! failover's duration, device counts, endpoint health and where the DR log is. Rendered from
+//! failover's duration, device counts, endpoint health, objectives met and where the DR log is. Rendered from
 //! the finished DR log, so it says exactly what the log says.
 
 use std::path::Path;
@@ -38,6 +38,20 @@ pub fn render(log: &DrLog, path: &Path) -> String {
     }
     if let Some(h) = &log.post_failover_endpoint_health {
         s.push_str(&format!("  endpoints: {}/{} healthy\n", h.healthy, h.total));
+    }
+    if !log.objectives.is_empty() {
+        let met = log.objectives.iter().filter(|o| o.met == Some(true)).count();
+        let missed: Vec<&str> = log
+            .objectives
+            .iter()
+            .filter(|o| o.met == Some(false))
+            .map(|o| o.objective.as_str())
+            .collect();
+        let mut line = format!("{met} of {} met", log.objectives.len());
+        if !missed.is_empty() {
+            line.push_str(&format!("; missed: {}", missed.join(", ")));
+        }
+        s.push_str(&format!("  objectives: {line}\n"));
     }
     s.push_str(&format!("  DR log:    {}\n", path.display()));
     s

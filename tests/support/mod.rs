@@ -85,7 +85,9 @@ pub fn normalise_human(text: &str) -> String {
     let polls = regex::Regex::new(r"after \d+ polls?").unwrap();
     let failover = regex::Regex::new(r"failover:  \d+\.\ds").unwrap();
     let retry_in = regex::Regex::new(r"retrying in \d+(\.\d+)?(ms|s)").unwrap();
+    let measured = regex::Regex::new(r"measured (\d+h)?(\d+m)?\d+(\.\d+)?s\b").unwrap();
     let t = progress.replace_all(text, "");
+    let t = measured.replace_all(&t, "measured [t]");
     let t = dur.replace_all(&t, "([t]");
     let t = polls.replace_all(&t, "after [n] polls");
     let t = failover.replace_all(&t, "failover:  [t]");
@@ -115,6 +117,16 @@ pub fn redacted_log(log: &Value) -> Value {
         "runbook.sha256 is not a SHA-256: {sha}"
     );
     v["runbook"]["sha256"] = Value::String("[sha256]".into());
+    // Objectives measured in time vary from run to run; counts and shares do not.
+    if let Some(objectives) = v["objectives"].as_array_mut() {
+        for o in objectives.iter_mut().filter(|o| o["unit"] == "seconds") {
+            for key in ["measured", "measured_value", "details"] {
+                if !o[key].is_null() {
+                    o[key] = Value::String(format!("[{key}]"));
+                }
+            }
+        }
+    }
     if let Some(steps) = v["steps"].as_array_mut() {
         for s in steps {
             for key in ["timestamp", "ended_at", "duration_ms"] {
@@ -124,7 +136,12 @@ pub fn redacted_log(log: &Value) -> Value {
                 s["details"] = Value::String(polls.replace_all(d, "after [n] polls").into_owned());
             }
             if let Some(out) = s["outputs"].as_object_mut() {
-                for key in ["started_at", "completed_at", "duration_seconds"] {
+                for key in [
+                    "started_at",
+                    "completed_at",
+                    "duration_seconds",
+                    "detection_lag_seconds",
+                ] {
                     if out.contains_key(key) {
                         out.insert(key.into(), Value::String(format!("[{key}]")));
                     }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::event::{EventSink, RunEvent};
+use crate::objectives::ObjectiveResult;
 use crate::status::{RunStatus, StepStatus};
 
 pub const SCHEMA_VERSION: &str = "1";
@@ -117,6 +118,9 @@ pub struct DrLog {
 
     /// Whether the run changed anything in Azure.
     pub changed: bool,
+    /// The runbook's recovery objectives as measured (absent when it declares none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objectives: Vec<ObjectiveResult>,
     pub steps: Vec<StepRecord>,
 }
 
@@ -282,6 +286,7 @@ impl EventSink for DrLogBuilder {
                     post_failover_device_count: None,
                     post_failover_endpoint_health: None,
                     changed: false,
+                    objectives: Vec::new(),
                     steps: Vec::new(),
                 });
             }
@@ -303,6 +308,11 @@ impl EventSink for DrLogBuilder {
                 }
             }
             RunEvent::StepFinished { record } => self.on_step(record),
+            RunEvent::ObjectivesMeasured { objectives } => {
+                if let Some(log) = self.log.as_mut() {
+                    log.objectives = objectives.clone();
+                }
+            }
             RunEvent::RunFinished {
                 time,
                 status,

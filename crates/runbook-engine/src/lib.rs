@@ -4,7 +4,9 @@
 //! templates from the run's context (`context`). Everything it has to say is a `RunEvent`
 //! (`event`; where the drill is going is announced early by `target_region`), masked for secrets (`redact`) and fanned out by the `Emitter` to subscribers: the
 //! CLI's reporters, the fsync'd journal (`journal`) and the DR log builder (`dr_log`), whose
-//! result `log_file` writes atomically. `plan` describes a run without calling anything.
+//! result `log_file` writes atomically. After the main steps the runbook's recovery objectives
+//! are measured from the step records (`objectives`). `plan` describes a run without calling
+//! anything.
 //! The engine never prints.
 
 pub mod clock;
@@ -15,6 +17,7 @@ pub mod emitter;
 pub mod event;
 pub mod journal;
 pub mod log_file;
+pub mod objectives;
 mod outcome;
 pub mod plan;
 mod record;
@@ -32,6 +35,7 @@ pub use confirm::{AutoApprove, Confirmation, Confirmer, NoConfirmer};
 pub use dr_log::{DrLog, DrLogBuilder, RunbookIdentity, StepRecord};
 pub use emitter::Emitter;
 pub use event::{EventSink, RunEvent};
+pub use objectives::ObjectiveResult;
 pub use redact::Redactor;
 pub use resume::PriorRun;
 pub use runner::{Engine, RunOutcome, RunRequest};
