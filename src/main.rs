@@ -37,6 +37,7 @@ fn main() {
         cli::Command::Emulator(args) => commands::emulator::run(args),
         cli::Command::Validate(args) => commands::validate::run(args),
         cli::Command::Schema(args) => commands::schema::run(args),
+        cli::Command::Report(args) => commands::report::run(args),
     };
     std::process::exit(code);
 }

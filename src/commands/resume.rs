@@ -36,11 +36,26 @@ pub struct ResumeArgs {
     /// Also write a JUnit XML report.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    /// Also write a report people can read (.html or .md), as `exec --report` does.
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
     #[command(flatten)]
     pub target: TargetArgs,
 }
 
 pub fn run(args: &ResumeArgs) -> i32 {
+    let report = match args
+        .report
+        .as_deref()
+        .map(crate::commands::report::format_for)
+        .transpose()
+    {
+        Ok(format) => args.report.as_deref().zip(format),
+        Err(why) => {
+            errln!("error: {why}");
+            return exit_code::INVALID;
+        }
+    };
     let contents = match journal::read(&args.journal) {
         Ok(c) => c,
         Err(e) => {
@@ -187,6 +202,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
             fresh_journal: false,
             log_path: &log_path,
             junit: args.junit.as_deref(),
+            report,
         },
     ));
     // A confirmation prompt interrupted by Ctrl-C still blocks a thread on stdin; waiting for

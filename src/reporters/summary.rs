@@ -40,7 +40,11 @@ pub fn render(log: &DrLog, path: &Path) -> String {
         s.push_str(&format!("  endpoints: {}/{} healthy\n", h.healthy, h.total));
     }
     if !log.objectives.is_empty() {
-        let met = log.objectives.iter().filter(|o| o.met == Some(true)).count();
+        let met = log
+            .objectives
+            .iter()
+            .filter(|o| o.met == Some(true))
+            .count();
         let missed: Vec<&str> = log
             .objectives
             .iter()

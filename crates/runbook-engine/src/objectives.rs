@@ -68,7 +68,11 @@ impl ObjectiveResult {
 }
 
 /// Measures every declared objective against the main steps' records.
-pub fn measure(objectives: &Objectives, records: &[StepRecord], dry_run: bool) -> Vec<ObjectiveResult> {
+pub fn measure(
+    objectives: &Objectives,
+    records: &[StepRecord],
+    dry_run: bool,
+) -> Vec<ObjectiveResult> {
     let main: Vec<&StepRecord> = records.iter().filter(|r| r.section == "steps").collect();
     let window = Window::find(&main);
     objectives
@@ -179,18 +183,21 @@ const CHECK_KINDS: &[&str] = &[
 
 fn measure_one(o: &DeclaredObjective, w: &Window) -> Result<Measured, String> {
     match (o.name, &o.target) {
-        ("rto", ObjectiveTarget::Duration(target)) => {
-            rto(w, target.as_duration().as_secs_f64())
-        }
+        ("rto", ObjectiveTarget::Duration(target)) => rto(w, target.as_duration().as_secs_f64()),
         ("max_detection_lag", ObjectiveTarget::Duration(target)) => {
             detection_lag(w, target.as_duration().as_secs_f64())
         }
         ("max_device_drift", ObjectiveTarget::Drift(d)) => device_drift(w, d),
         ("min_healthy_endpoints", ObjectiveTarget::Percent(p)) => {
-            let min = p.value().ok_or_else(|| format!("`{}` is not a share", p.0))?;
+            let min = p
+                .value()
+                .ok_or_else(|| format!("`{}` is not a share", p.0))?;
             healthy_endpoints(w, min)
         }
-        _ => Err(format!("objective `{}` is not known to this engine", o.name)),
+        _ => Err(format!(
+            "objective `{}` is not known to this engine",
+            o.name
+        )),
     }
 }
 
@@ -251,7 +258,8 @@ fn detection_lag(w: &Window, target: f64) -> Result<Measured, String> {
         .iter()
         .find(|r| {
             r.kind == "await"
-                && r.inputs.get("operation").and_then(Value::as_str) == Some(w.failover.step.as_str())
+                && r.inputs.get("operation").and_then(Value::as_str)
+                    == Some(w.failover.step.as_str())
         })
         .ok_or_else(|| format!("no await watched failover `{}`", w.failover.step))?;
     let lag = watcher
@@ -387,7 +395,10 @@ fn target_value(t: &ObjectiveTarget) -> Option<f64> {
 }
 
 fn text(r: &StepRecord, key: &str) -> Option<String> {
-    r.outputs.get(key).and_then(Value::as_str).map(str::to_string)
+    r.outputs
+        .get(key)
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 fn parse_time(s: &str) -> Option<OffsetDateTime> {
@@ -449,12 +460,7 @@ fn percent_text(v: f64) -> String {
 }
 
 fn hms(t: OffsetDateTime) -> String {
-    format!(
-        "{:02}:{:02}:{:02}Z",
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    format!("{:02}:{:02}:{:02}Z", t.hour(), t.minute(), t.second())
 }
 
 #[cfg(test)]
@@ -514,7 +520,13 @@ mod tests {
                 "2026-11-26T03:20:01Z",
                 json!({"state": "Active", "location": "West US", "detection_lag_seconds": 15.2}),
             ),
-            rec("settle", "sleep", Success, "2026-11-26T03:21:01Z", json!({})),
+            rec(
+                "settle",
+                "sleep",
+                Success,
+                "2026-11-26T03:21:01Z",
+                json!({}),
+            ),
             rec(
                 "post",
                 "snapshot-metrics",
@@ -560,7 +572,10 @@ mod tests {
         assert_eq!(rto.met, Some(true));
         assert!(rto.details.contains("`post`"), "{}", rto.details);
         let drift = by("max_device_drift");
-        assert_eq!((drift.measured_value, drift.target_value), (Some(5.0), Some(12.0)));
+        assert_eq!(
+            (drift.measured_value, drift.target_value),
+            (Some(5.0), Some(12.0))
+        );
         assert_eq!(drift.met, Some(true));
         let ep = by("min_healthy_endpoints");
         assert_eq!(ep.measured.as_deref(), Some("75%"));
@@ -593,7 +608,11 @@ mod tests {
         steps[2].outputs.insert("location".into(), json!("westus2"));
         let r = measure(&objectives(json!({"rto": "1h"})), &steps, false);
         assert_eq!(r[0].met, Some(false));
-        assert!(r[0].details.contains("Active in westus"), "{}", r[0].details);
+        assert!(
+            r[0].details.contains("Active in westus"),
+            "{}",
+            r[0].details
+        );
     }
 
     #[test]
@@ -605,7 +624,11 @@ mod tests {
         assert!(dry.iter().all(|o| o.met.is_none() && o.failure().is_none()));
         let real = measure(&all(), &steps, false);
         assert!(real.iter().all(|o| o.met == Some(false)));
-        assert!(real[0].details.contains("did not run"), "{}", real[0].details);
+        assert!(
+            real[0].details.contains("did not run"),
+            "{}",
+            real[0].details
+        );
     }
 
     #[test]

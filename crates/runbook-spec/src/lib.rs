@@ -25,7 +25,8 @@ pub use diagnostic::{Diagnostic, Pos, Severity};
 pub use model::duration::DurationSpec;
 pub use model::kinds::*;
 pub use model::objectives::{
-    DeclaredObjective, OBJECTIVE_NAMES, Objective, ObjectiveSpec, ObjectiveTarget, Objectives, Percent,
+    DeclaredObjective, OBJECTIVE_NAMES, Objective, ObjectiveSpec, ObjectiveTarget, Objectives,
+    Percent,
 };
 pub use model::parameter::{ParamType, Parameter};
 pub use model::runbook::{Runbook, RunbookDoc, Section, Target};

@@ -49,10 +49,7 @@ pub(super) fn check(cx: &mut Ctx) {
         if let Some(missing) = missing_reading(o.name, failover_id, before, after) {
             cx.error(
                 &o.pointer,
-                format!(
-                    "objective `{}` cannot be measured: {missing}",
-                    o.name
-                ),
+                format!("objective `{}` cannot be measured: {missing}", o.name),
                 None,
             );
         }
@@ -101,9 +98,7 @@ fn check_target(cx: &mut Ctx, o: &DeclaredObjective) {
 
 /// What the runbook lacks to measure objective `name`, if anything.
 fn missing_reading(name: &str, failover: &str, before: &[Step], after: &[Step]) -> Option<String> {
-    let reads_stats = |s: &Step| {
-        matches!(&s.kind, StepKind::SnapshotMetrics(m) if m.include.contains(&SnapshotPart::Stats))
-    };
+    let reads_stats = |s: &Step| matches!(&s.kind, StepKind::SnapshotMetrics(m) if m.include.contains(&SnapshotPart::Stats));
     match name {
         "rto" => (!after.iter().any(|s| match &s.kind {
             StepKind::Await(_) | StepKind::Validate(_) => true,
