@@ -196,6 +196,14 @@ impl EventSink for Human {
             }
             RunEvent::ObjectivesMeasured { objectives } => {
                 self.clear_live();
+                // A run that never failed over measured nothing: one line says why.
+                if let Some(first) = objectives.first()
+                    && objectives.iter().all(|o| o.met.is_none())
+                {
+                    let text = format!("- objectives: {}", first.details);
+                    self.line(&self.paint("2", &text));
+                    return;
+                }
                 for o in objectives {
                     let (mark, code, verdict) = match o.met {
                         Some(true) => ("✓", "32", "met"),

@@ -118,8 +118,9 @@ pub fn redacted_log(log: &Value) -> Value {
     );
     v["runbook"]["sha256"] = Value::String("[sha256]".into());
     // Objectives measured in time vary from run to run; counts and shares do not.
-    if let Some(objectives) = v["objectives"].as_array_mut() {
-        for o in objectives.iter_mut().filter(|o| o["unit"] == "seconds") {
+    if let Some(objectives) = v.get_mut("objectives").and_then(Value::as_array_mut) {
+        let timed = |o: &&mut Value| o["unit"] == "seconds" && !o["measured"].is_null();
+        for o in objectives.iter_mut().filter(timed) {
             for key in ["measured", "measured_value", "details"] {
                 if !o[key].is_null() {
                     o[key] = Value::String(format!("[{key}]"));

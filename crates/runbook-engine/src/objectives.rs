@@ -13,8 +13,9 @@
 //! - `min_healthy_endpoints`: the share of Healthy endpoints in the last reading after it.
 //!
 //! The runner emits the results as `RunEvent::ObjectivesMeasured` (so the journal can rebuild
-//! them) and fails the run on a non-advisory miss. A dry run makes no failover: its objectives
-//! are reported as not measured (`met: null`) and never fail it.
+//! them) and fails the run on a non-advisory miss. A run that made no failover measures
+//! nothing (`met: null`): a dry run is not failed for it, a run that otherwise succeeded is
+//! (it proved none of what it set out to).
 
 use runbook_spec::{DeclaredObjective, Drift, ObjectiveTarget, Objectives, Runbook};
 use schemars::JsonSchema;
@@ -37,7 +38,8 @@ pub struct ObjectiveResult {
     pub target: String,
     /// What was measured, in the same terms (`4.2s`, `0`, `100%`); null when nothing could be.
     pub measured: Option<String>,
-    /// Whether the target was met; null when it was not judged (a dry run makes no failover).
+    /// Whether the target was met; null when there was nothing to measure (no failover was
+    /// made: a dry run, or a run that stopped before it).
     pub met: Option<bool>,
     /// A miss is reported but does not fail the drill.
     pub advisory: bool,
@@ -52,18 +54,25 @@ pub struct ObjectiveResult {
 }
 
 impl ObjectiveResult {
-    /// Why this result fails the run, if it does: judged, not met, not advisory.
-    pub fn failure(&self) -> Option<String> {
-        if self.advisory || self.met != Some(false) {
+    /// Why this result fails the run, if it does: a non-advisory objective that was missed,
+    /// or that a real run (not a dry one) gave nothing to measure.
+    pub fn failure(&self, dry_run: bool) -> Option<String> {
+        if self.advisory {
             return None;
         }
-        Some(match &self.measured {
-            Some(m) => format!(
+        match (self.met, &self.measured) {
+            (Some(true), _) => None,
+            (Some(false), Some(m)) => Some(format!(
                 "objective `{}` missed: measured {m}, target {}",
                 self.objective, self.target
-            ),
-            None => format!("objective `{}` missed: {}", self.objective, self.details),
-        })
+            )),
+            (Some(false), None) => Some(format!(
+                "objective `{}` missed: {}",
+                self.objective, self.details
+            )),
+            (None, _) if dry_run => None,
+            (None, _) => Some(format!("objective `{}` {}", self.objective, self.details)),
+        }
     }
 }
 
@@ -94,8 +103,9 @@ pub fn measure(
                 _ if dry_run => {
                     r.details = "not measured: a dry run makes no failover".to_string();
                 }
+                // Nothing to measure is not a miss; the runner still fails a run that
+                // succeeded without ever failing over (`failure`).
                 Err(why) => {
-                    r.met = Some(false);
                     r.details = format!("not measured: {why}");
                 }
                 Ok(w) => match measure_one(o, w) {
@@ -368,7 +378,7 @@ impl Engine {
         }
         let records = self.emitter.dr_log().map(|l| l.steps).unwrap_or_default();
         let results = measure(&rb.objectives, &records, self.dry_run);
-        let failure = results.iter().find_map(ObjectiveResult::failure);
+        let failure = results.iter().find_map(|r| r.failure(self.dry_run));
         self.emitter.emit(RunEvent::ObjectivesMeasured {
             objectives: results,
         });
@@ -580,11 +590,15 @@ mod tests {
         let ep = by("min_healthy_endpoints");
         assert_eq!(ep.measured.as_deref(), Some("75%"));
         assert_eq!(ep.met, Some(false));
-        assert_eq!(ep.failure(), None, "advisory misses do not fail the run");
+        assert_eq!(
+            ep.failure(false),
+            None,
+            "advisory misses do not fail the run"
+        );
         let lag = by("max_detection_lag");
         assert_eq!(lag.met, Some(false));
         assert_eq!(
-            lag.failure().as_deref(),
+            lag.failure(false).as_deref(),
             Some("objective `max_detection_lag` missed: measured 15.2s, target 15s")
         );
     }
@@ -597,7 +611,7 @@ mod tests {
         assert_eq!(r[0].met, Some(false));
         assert_eq!(r[0].measured, None);
         assert_eq!(
-            r[0].failure().as_deref(),
+            r[0].failure(false).as_deref(),
             Some("objective `rto` missed: not measured: check `post` after the failover failed")
         );
     }
@@ -616,19 +630,24 @@ mod tests {
     }
 
     #[test]
-    fn a_dry_run_is_not_judged_and_a_run_without_failover_misses() {
+    fn without_a_failover_nothing_is_measured_and_only_a_real_run_fails_for_it() {
         let mut steps = drill(1200, 4);
         steps[1].status = StepStatus::Skipped;
         steps[1].outputs.clear();
         let dry = measure(&all(), &steps, true);
-        assert!(dry.iter().all(|o| o.met.is_none() && o.failure().is_none()));
-        let real = measure(&all(), &steps, false);
-        assert!(real.iter().all(|o| o.met == Some(false)));
         assert!(
-            real[0].details.contains("did not run"),
-            "{}",
-            real[0].details
+            dry.iter()
+                .all(|o| o.met.is_none() && o.failure(true).is_none())
         );
+        let real = measure(&all(), &steps, false);
+        assert!(real.iter().all(|o| o.met.is_none()));
+        assert_eq!(
+            real[0].failure(false).as_deref(),
+            Some(
+                "objective `rto` not measured: failover `fo` did not start a failover (did not run)"
+            )
+        );
+        assert_eq!(real[2].failure(false), None, "advisory");
     }
 
     #[test]
