@@ -31,6 +31,11 @@ pub fn clock_tenths(t: OffsetDateTime) -> String {
     format!("{}.{}", clock(t), t.millisecond() / 100)
 }
 
+/// `03:15:00.412`: for axes a few seconds long.
+pub fn clock_millis(t: OffsetDateTime) -> String {
+    format!("{}.{:03}", clock(t), t.millisecond())
+}
+
 /// A timestamp from a log, in UTC, or the text as it was when it does not parse.
 pub fn utc_text(s: &str) -> String {
     parse_time(s).map_or_else(|| s.to_string(), utc)
@@ -79,6 +84,7 @@ mod tests {
         let t = parse_time("2026-11-26T05:15:00.456+02:00").unwrap();
         assert_eq!(utc(t), "2026-11-26 03:15:00 UTC");
         assert_eq!(clock_tenths(t), "03:15:00.4");
+        assert_eq!(clock_millis(t), "03:15:00.456");
         assert_eq!(utc_text("yesterday"), "yesterday");
     }
 

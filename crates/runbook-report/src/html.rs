@@ -48,7 +48,8 @@ code { font: 13px ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; 
 .facts dt { color: var(--muted); } .facts dd { margin: 0; overflow-wrap: break-word; }
 .st-good { color: var(--good); } .st-bad { color: var(--bad); } .st-caution { color: var(--caution); } .st-neutral { color: var(--neutral); }
 .details { overflow-wrap: break-word; }
-table.steps { font-size: 14px; } table.steps td.details { min-width: 16em; }
+table.steps { font-size: 14px; } table.steps th { white-space: normal; }
+table.steps td.details { min-width: 13em; }
 table.objectives td.details { min-width: 18em; }
 svg { display: block; max-width: 100%; height: auto; }
 svg text { font: 13px system-ui, "DejaVu Sans", Arial, sans-serif; fill: var(--fg); }
@@ -192,10 +193,15 @@ fn drill(out: &mut String, d: &Drill, n: usize, alone: bool) {
         for o in &d.objectives {
             let outcome = Outcome::of(o);
             out.push_str(&format!(
-                "<tr class=\"objective\" data-objective=\"{}\"><td>{}<br><code>{}</code></td><td class=\"target\">{}</td><td class=\"measured\">{}</td><td><span class=\"badge tone-{}\">{}</span></td><td class=\"details\">{}</td></tr>\n",
+                "<tr class=\"objective\" data-objective=\"{}\"><td>{}<br><code>{}</code>{}</td><td class=\"target\">{}</td><td class=\"measured\">{}</td><td><span class=\"badge tone-{}\">{}</span></td><td class=\"details\">{}</td></tr>\n",
                 html(&o.objective),
                 html(&objective_title(&o.objective)),
                 html(&o.objective),
+                if o.advisory {
+                    " <span class=\"note\">advisory</span>"
+                } else {
+                    ""
+                },
                 html(&target_text(o)),
                 html(o.measured.as_deref().unwrap_or("-")),
                 outcome.tone(),

@@ -99,7 +99,11 @@ fn drill(out: &mut String, d: &Drill, level: usize) {
             let outcome = Outcome::of(o);
             out.push_str(&format!(
                 "| {} | {} | {} | {} **{}** | {} |\n",
-                md(&objective_title(&o.objective)),
+                md(&format!(
+                    "{}{}",
+                    objective_title(&o.objective),
+                    if o.advisory { " (advisory)" } else { "" }
+                )),
                 md(&target_text(o)),
                 md(o.measured.as_deref().unwrap_or("-")),
                 outcome.emoji(),
