@@ -50,8 +50,16 @@ fn assert_html_structure(html: &str, verdict: &str, steps: usize) {
         html.contains(&format!("{verdict}</p>")) && html.contains("id=\"verdict\""),
         "verdict {verdict} not shown"
     );
-    assert_eq!(html.matches("<svg class=\"timeline\"").count(), 1, "one timeline");
-    assert_eq!(html.matches("<rect class=\"bar ").count(), steps, "one bar per step");
+    assert_eq!(
+        html.matches("<svg class=\"timeline\"").count(),
+        1,
+        "one timeline"
+    );
+    assert_eq!(
+        html.matches("<rect class=\"bar ").count(),
+        steps,
+        "one bar per step"
+    );
     assert!(!html.contains("<script"), "the report needs no JavaScript");
     assert!(!html.contains("<link"), "no linked stylesheet or icon");
     for l in links(html) {
@@ -106,7 +114,10 @@ fn chromium(browser: &Path, args: &[String], page: &Path) -> String {
             "--hide-scrollbars",
             "--window-size=1280,2000",
         ])
-        .arg(format!("--user-data-dir={}", profile.path().join("profile").display()))
+        .arg(format!(
+            "--user-data-dir={}",
+            profile.path().join("profile").display()
+        ))
         .args(args)
         .arg(format!("file://{}", page.display()))
         .stdin(Stdio::null())
@@ -159,7 +170,10 @@ fn probe(browser: &Path, html: &str, dir: &Path) -> Value {
     let with_probe = html.replace("</body>", &format!("{PROBE}\n</body>"));
     std::fs::write(&page, with_probe).unwrap();
     let dom = chromium(browser, &["--dump-dom".to_string()], &page);
-    let start = dom.find("<pre id=\"probe-result\">").expect("the probe ran") + 23;
+    let start = dom
+        .find("<pre id=\"probe-result\">")
+        .expect("the probe ran")
+        + 23;
     let end = start + dom[start..].find("</pre>").unwrap();
     let json = dom[start..end]
         .replace("&lt;", "<")
@@ -198,28 +212,53 @@ fn exec_report_html_is_readable_in_a_browser() {
     };
     let seen = probe(&browser, &html, e.dir.path());
     // The verdict: on the first screen, shown, in the "good" green.
-    assert!(seen["verdict_text"].as_str().unwrap().contains("PASSED"), "{seen}");
+    assert!(
+        seen["verdict_text"].as_str().unwrap().contains("PASSED"),
+        "{seen}"
+    );
     let v = &seen["verdict"];
     assert_eq!(v["shown"], true, "{seen}");
-    assert!(v["width"].as_f64().unwrap() > 100.0 && v["height"].as_f64().unwrap() > 20.0, "{seen}");
-    assert!(v["top"].as_f64().unwrap() < 200.0, "the verdict is not at the top: {seen}");
-    assert_eq!(v["color"], "rgb(26, 127, 55)", "the verdict is not green: {seen}");
+    assert!(
+        v["width"].as_f64().unwrap() > 100.0 && v["height"].as_f64().unwrap() > 20.0,
+        "{seen}"
+    );
+    assert!(
+        v["top"].as_f64().unwrap() < 200.0,
+        "the verdict is not at the top: {seen}"
+    );
+    assert_eq!(
+        v["color"], "rgb(26, 127, 55)",
+        "the verdict is not green: {seen}"
+    );
     // The timeline: laid out wide, within the screenshot, a visible bar for every step.
     let t = &seen["timeline"];
     assert_eq!(t["shown"], true, "{seen}");
     assert!(t["width"].as_f64().unwrap() > 600.0, "{seen}");
-    assert!(t["top"].as_f64().unwrap() + t["height"].as_f64().unwrap() < 2000.0, "{seen}");
+    assert!(
+        t["top"].as_f64().unwrap() + t["height"].as_f64().unwrap() < 2000.0,
+        "{seen}"
+    );
     let bars = seen["bars"].as_array().unwrap();
     assert_eq!(bars.len(), steps, "{seen}");
     for b in bars {
-        assert!(b["width"].as_f64().unwrap() >= 1.0 && b["height"].as_f64().unwrap() >= 10.0, "{b}");
-        assert_eq!(b["fill"], "rgb(45, 164, 78)", "a succeeded step's bar is green: {b}");
+        assert!(
+            b["width"].as_f64().unwrap() >= 1.0 && b["height"].as_f64().unwrap() >= 10.0,
+            "{b}"
+        );
+        assert_eq!(
+            b["fill"], "rgb(45, 164, 78)",
+            "a succeeded step's bar is green: {b}"
+        );
     }
 
     // The screenshot, kept under this test's output folder for a human to look at.
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report_cli");
     std::fs::create_dir_all(&out).unwrap();
-    let png = screenshot(&browser, &e.dir.path().join("drill.html"), &out.join("drill.png"));
+    let png = screenshot(
+        &browser,
+        &e.dir.path().join("drill.html"),
+        &out.join("drill.png"),
+    );
     assert_eq!(png_size(&png), (1280, 2000));
     let blank_page = e.dir.path().join("blank.html");
     std::fs::write(&blank_page, "<!DOCTYPE html><html><body></body></html>").unwrap();
@@ -242,10 +281,16 @@ fn a_missed_objective_fails_the_drill_and_the_report_says_so() {
     let log = check_log(&e);
     assert_eq!(log["status"], "failed");
     let reason = log["status_reason"].as_str().unwrap();
-    assert!(reason.starts_with("objective `rto` missed: measured "), "{reason}");
+    assert!(
+        reason.starts_with("objective `rto` missed: measured "),
+        "{reason}"
+    );
     assert!(reason.ends_with(", target 1ms"), "{reason}");
     let rto = &log["objectives"][0];
-    assert_eq!((rto["objective"].as_str(), rto["met"].as_bool()), (Some("rto"), Some(false)));
+    assert_eq!(
+        (rto["objective"].as_str(), rto["met"].as_bool()),
+        (Some("rto"), Some(false))
+    );
     assert!(rto["measured_value"].as_f64().unwrap() > 0.001);
     assert_eq!(log["objectives"][1]["advisory"], true);
     // The hub failed over as it should: a slow recovery is not rolled back.
@@ -260,7 +305,10 @@ fn a_missed_objective_fails_the_drill_and_the_report_says_so() {
     assert_eq!(measured[0]["objectives"], log["objectives"]);
     // The report is written on failure too, and leads with it.
     let md = std::fs::read_to_string(e.dir.path().join("drill.md")).expect("report written");
-    assert!(md.starts_with("# ❌ DR drill FAILED: objective-missed on myIoTHub"), "{md}");
+    assert!(
+        md.starts_with("# ❌ DR drill FAILED: objective-missed on myIoTHub"),
+        "{md}"
+    );
     assert!(md.contains("| Recovery time (RTO) | ≤ 1ms |"), "{md}");
     assert!(md.contains("❌ **MISSED**"), "{md}");
     assert!(e.stdout.contains("✗ objective rto: MISSED"), "{}", e.stdout);
@@ -268,7 +316,10 @@ fn a_missed_objective_fails_the_drill_and_the_report_says_so() {
 
 #[test]
 fn a_dry_run_reports_objectives_as_not_measured_and_passes() {
-    let e = exec_emulated("runbooks/drill.yaml", &["--dry-run", "--report", "dry.html"]);
+    let e = exec_emulated(
+        "runbooks/drill.yaml",
+        &["--dry-run", "--report", "dry.html"],
+    );
     assert_eq!(e.code, 0, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
     let log = check_log(&e);
     for o in log["objectives"].as_array().unwrap() {
@@ -283,7 +334,11 @@ fn a_dry_run_reports_objectives_as_not_measured_and_passes() {
 fn exec_refuses_a_report_name_without_a_format_before_running() {
     let e = exec_emulated("runbooks/drill.yaml", &["--yes", "--report", "drill.pdf"]);
     assert_eq!(e.code, 2);
-    assert!(e.stderr.contains("name the report .html or .md"), "{}", e.stderr);
+    assert!(
+        e.stderr.contains("name the report .html or .md"),
+        "{}",
+        e.stderr
+    );
     assert!(e.log.is_none() && e.journal.is_empty(), "nothing ran");
 }
 
@@ -301,8 +356,14 @@ fn report_renders_several_logs_with_the_trend_of_the_rto() {
     let md = report_cmd(dir.path(), &args);
     assert_eq!(md.status.code(), Some(0));
     let md = String::from_utf8(md.stdout).unwrap();
-    assert!(md.starts_with("# DR drill report: ✅ All 3 drills passed"), "{md}");
-    assert!(md.contains("## Trend over drills") && md.contains("RTO, oldest to newest: `"), "{md}");
+    assert!(
+        md.starts_with("# DR drill report: ✅ All 3 drills passed"),
+        "{md}"
+    );
+    assert!(
+        md.contains("## Trend over drills") && md.contains("RTO, oldest to newest: `"),
+        "{md}"
+    );
 
     let html = report_cmd(dir.path(), &[args[0], args[1], "-o", "fleet.html"]);
     assert_eq!(html.status.code(), Some(0));

@@ -21,14 +21,14 @@ pub fn html(text: &str) -> String {
 /// quote ids; an unpaired backtick stays a backtick.
 pub fn with_code(text: &str) -> String {
     let parts: Vec<&str> = text.split('`').collect();
-    if parts.len() % 2 == 0 {
+    if parts.len().is_multiple_of(2) {
         return html(text);
     }
     parts
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            if i % 2 == 1 {
+            if !i.is_multiple_of(2) {
                 format!("<code>{}</code>", html(p))
             } else {
                 html(p)

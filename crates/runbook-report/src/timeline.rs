@@ -257,7 +257,7 @@ pub fn text(d: &Drill) -> String {
         .failover_started
         .as_deref()
         .and_then(|s| span.at_text(s))
-        .map(|f| cell(f));
+        .map(cell);
     for step in &d.steps {
         let start = span.at_text(&step.timestamp).unwrap_or(0.0);
         let stop = span.at_text(&step.ended_at).unwrap_or(start).max(start);
