@@ -472,6 +472,31 @@ mod tests {
     }
 
     #[test]
+    fn measured_objectives_land_in_the_log_and_a_resumed_run_replaces_them() {
+        let result = |met: bool| crate::objectives::ObjectiveResult {
+            objective: "rto".into(),
+            target: "30m".into(),
+            measured: Some("1s".into()),
+            met: Some(met),
+            advisory: false,
+            unit: "seconds".into(),
+            target_value: Some(1800.0),
+            measured_value: Some(1.0),
+            details: String::new(),
+        };
+        let log = fold(&[
+            started(),
+            RunEvent::ObjectivesMeasured {
+                objectives: vec![result(false)],
+            },
+            RunEvent::ObjectivesMeasured {
+                objectives: vec![result(true)],
+            },
+        ]);
+        assert_eq!(log.objectives, vec![result(true)]);
+    }
+
+    #[test]
     fn the_run_finishing_sets_success_and_error_together() {
         let log = fold(&[
             started(),
