@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::report::ReportArgs;
 use crate::commands::{
     emulator::EmulatorArgs, exec::ExecArgs, plan::PlanArgs, resume::ResumeArgs, schema::SchemaArgs,
     test::TestArgs, validate::ValidateArgs,
@@ -10,7 +11,7 @@ use crate::commands::{
 const AFTER_HELP: &str = "\
 Exit codes:
   0  succeeded (warnings allowed) / runbooks valid
-  1  the drill failed after it changed something
+  1  the drill failed after it changed something, or missed a recovery objective
   2  invalid runbook, bad arguments or missing configuration; another drill holds the hub
   3  aborted before any change (precheck failed, failover cooldown, confirmation declined
      or missing)
@@ -23,6 +24,7 @@ Examples:
   runbook exec runbooks/drill.yaml --set target_region=westus --log drill.json
   runbook plan runbooks/drill.yaml                      # the ARM calls it would make
   runbook resume drill.json.jsonl                       # continue an interrupted run
+  runbook report drill.json -o drill.html               # a report people can read
   runbook validate runbooks/*.yaml
   runbook validate --format json drill.yaml
   runbook test runbooks/                                # each runbook's test cases, emulated
@@ -56,4 +58,6 @@ pub enum Command {
     Test(TestArgs),
     /// Print a JSON Schema: the runbook language or the DR log.
     Schema(SchemaArgs),
+    /// Render DR logs as a report people can read: Markdown or self-contained HTML.
+    Report(ReportArgs),
 }

@@ -40,6 +40,7 @@ fn main() {
         cli::Command::Validate(args) => commands::validate::run(args),
         cli::Command::Test(args) => commands::test::run(args),
         cli::Command::Schema(args) => commands::schema::run(args),
+        cli::Command::Report(args) => commands::report::run(args),
     };
     std::process::exit(code);
 }

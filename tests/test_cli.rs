@@ -99,10 +99,8 @@ fn a_change_in_a_runbooks_behaviour_fails_its_tests() {
         stdout.contains("FAIL runbooks/drill.test.yaml::device-drop"),
         "{stdout}"
     );
-    assert!(
-        stdout.contains("exit code 0, expected 1 (the run succeeded)"),
-        "the expectation names what changed:\n{stdout}"
-    );
+    // The drill still fails (its `max_device_drift` objective holds the line), but the step
+    // that should have caught the drop no longer does, and the test says which.
     assert!(
         stdout.contains("step `data_integrity_check` is success, expected failed"),
         "{stdout}"

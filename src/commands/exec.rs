@@ -2,9 +2,8 @@
 //!
 //! Flow: prepare (load, params, target; exit 2 on bad input) -> take the hub lock (exit 2 if
 //! another drill holds it; see `hub_guard`) -> connect (Azure or the in-process emulator) ->
-//! open the journal -> run the engine with the chosen reporter,
-//! racing Ctrl-C -> write the DR log atomically -> summary, JUnit -> exit code from the
-//! outcome.
+//! open the journal -> run the engine with the chosen reporter, racing Ctrl-C -> write the DR
+//! log atomically -> JUnit, report (`--report`), summary -> exit code from the outcome.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -17,6 +16,7 @@ use runbook_engine::{
 };
 
 use crate::azure_args::TargetArgs;
+use crate::commands::report;
 use crate::confirm_prompt::TerminalPrompt;
 use crate::exit_code;
 use crate::hub_guard::SafetyArgs;
@@ -35,6 +35,7 @@ Examples:
   runbook exec runbooks/drill.yaml --emulator --yes          # try it: no Azure needed
   runbook exec runbooks/drill.yaml --dry-run                 # against Azure, change nothing
   runbook exec runbooks/drill.yaml --set hub=contoso-hub --log drill.json --junit drill.xml
+  runbook exec runbooks/drill.yaml --emulator --yes --report drill.html   # a report to read
 
 One drill per hub: against Azure or --arm-endpoint, exec and resume take a per-hub lock
 (--lock-dir); a second run on the same hub exits 2 naming the holder. Not with --emulator.
@@ -43,9 +44,9 @@ Failover cooldown: a failover is refused before any change (exit 3) when the DR 
 journals beside the log show the hub failed over less than an hour ago, or twice in the
 same direction within 24 h (--force-cooldown overrides). Not with --emulator.
 
-Exit codes: 0 succeeded, 1 failed after a change, 2 invalid input or setup (or the hub is
-locked by another drill), 3 stopped before any change, 4 a rollback/finally step failed,
-130 interrupted.")]
+Exit codes: 0 succeeded, 1 failed after a change or missed an objective, 2 invalid input or
+setup (or the hub is locked by another drill), 3 stopped before any change, 4 a
+rollback/finally step failed, 130 interrupted.")]
 pub struct ExecArgs {
     /// The runbook to run.
     #[arg(value_name = "FILE")]
@@ -70,6 +71,10 @@ pub struct ExecArgs {
     /// Also write a JUnit XML report (one test case per step).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    /// Also write a report people can read, after the DR log, whatever the outcome: .html (one
+    /// self-contained page) or .md (Markdown); the extension picks the format.
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
     #[command(flatten)]
     pub safety: SafetyArgs,
     #[command(flatten)]
@@ -87,6 +92,13 @@ pub fn run(args: &ExecArgs) -> i32 {
     for w in &prepared.loaded.warnings {
         err!("{}", w.render(Some(&prepared.loaded.source)));
     }
+    let report = match args.report.as_deref().map(report::format_for).transpose() {
+        Ok(format) => args.report.as_deref().zip(format),
+        Err(why) => {
+            errln!("error: {why}");
+            return exit_code::INVALID;
+        }
+    };
     let log_path = args
         .log
         .clone()
@@ -153,6 +165,7 @@ pub fn run(args: &ExecArgs) -> i32 {
             fresh_journal: true,
             log_path: &log_path,
             junit: args.junit.as_deref(),
+            report,
         },
     ));
     // A confirmation prompt interrupted by Ctrl-C still blocks a thread on stdin; waiting for
@@ -168,6 +181,8 @@ pub struct Settings<'a> {
     pub fresh_journal: bool,
     pub log_path: &'a Path,
     pub junit: Option<&'a Path>,
+    /// Where `--report` goes, and in which format.
+    pub report: Option<(&'a Path, runbook_report::Format)>,
 }
 
 /// The async half shared with `resume`.
@@ -247,6 +262,11 @@ fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 
             "error: cannot write the JUnit report {}: {e}",
             path.display()
         );
+    }
+    if let Some((path, format)) = settings.report
+        && let Err(e) = report::write(log, path, format)
+    {
+        errln!("error: cannot write the report {}: {e}", path.display());
     }
     if settings.output == Output::Human {
         out!(

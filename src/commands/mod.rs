@@ -3,6 +3,7 @@
 pub mod emulator;
 pub mod exec;
 pub mod plan;
+pub mod report;
 pub mod resume;
 pub mod schema;
 pub mod test;

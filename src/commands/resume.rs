@@ -37,6 +37,9 @@ pub struct ResumeArgs {
     /// Also write a JUnit XML report.
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
+    /// Also write a report people can read (.html or .md), as `exec --report` does.
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
     #[command(flatten)]
     pub safety: SafetyArgs,
     #[command(flatten)]
@@ -44,6 +47,18 @@ pub struct ResumeArgs {
 }
 
 pub fn run(args: &ResumeArgs) -> i32 {
+    let report = match args
+        .report
+        .as_deref()
+        .map(crate::commands::report::format_for)
+        .transpose()
+    {
+        Ok(format) => args.report.as_deref().zip(format),
+        Err(why) => {
+            errln!("error: {why}");
+            return exit_code::INVALID;
+        }
+    };
     let contents = match journal::read(&args.journal) {
         Ok(c) => c,
         Err(e) => {
@@ -202,6 +217,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
             fresh_journal: false,
             log_path: &log_path,
             junit: args.junit.as_deref(),
+            report,
         },
     ));
     // A confirmation prompt interrupted by Ctrl-C still blocks a thread on stdin; waiting for

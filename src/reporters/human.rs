@@ -194,6 +194,33 @@ impl EventSink for Human {
                 );
                 self.line(&text);
             }
+            RunEvent::ObjectivesMeasured { objectives } => {
+                self.clear_live();
+                // A run that never failed over measured nothing: one line says why.
+                if let Some(first) = objectives.first()
+                    && objectives.iter().all(|o| o.met.is_none())
+                {
+                    let text = format!("- objectives: {}", first.details);
+                    self.line(&self.paint("2", &text));
+                    return;
+                }
+                for o in objectives {
+                    let (mark, code, verdict) = match o.met {
+                        Some(true) => ("✓", "32", "met"),
+                        Some(false) if o.advisory => ("⚠", "33", "missed (advisory)"),
+                        Some(false) => ("✗", "31", "MISSED"),
+                        None => ("-", "2", "not measured"),
+                    };
+                    let measured = o.measured.as_deref().unwrap_or("-");
+                    let text = format!(
+                        "{} objective {}: {verdict}: measured {measured}, target {}",
+                        self.paint(code, mark),
+                        o.objective,
+                        o.target
+                    );
+                    self.line(&text);
+                }
+            }
             RunEvent::RunFinished { .. } => self.clear_live(),
         }
     }

@@ -1,6 +1,6 @@
 //! The end-of-run summary on the terminal: status and reason, regions before and after, the
-//! failover's duration, device counts, endpoint health and where the DR log is. Rendered from
-//! the finished DR log, so it says exactly what the log says.
+//! failover's duration, device counts, endpoint health, objectives met and where the DR log
+//! is. Rendered from the finished DR log, so it says exactly what the log says.
 
 use std::path::Path;
 
@@ -38,6 +38,29 @@ pub fn render(log: &DrLog, path: &Path) -> String {
     }
     if let Some(h) = &log.post_failover_endpoint_health {
         s.push_str(&format!("  endpoints: {}/{} healthy\n", h.healthy, h.total));
+    }
+    if !log.objectives.is_empty() {
+        let names = |met: Option<bool>| -> Vec<&str> {
+            log.objectives
+                .iter()
+                .filter(|o| o.met == met)
+                .map(|o| o.objective.as_str())
+                .collect()
+        };
+        let (met, missed, unmeasured) = (names(Some(true)), names(Some(false)), names(None));
+        let line = if unmeasured.len() == log.objectives.len() {
+            "not measured".to_string()
+        } else {
+            let mut line = format!("{} of {} met", met.len(), log.objectives.len());
+            if !missed.is_empty() {
+                line.push_str(&format!("; missed: {}", missed.join(", ")));
+            }
+            if !unmeasured.is_empty() {
+                line.push_str(&format!("; not measured: {}", unmeasured.join(", ")));
+            }
+            line
+        };
+        s.push_str(&format!("  objectives: {line}\n"));
     }
     s.push_str(&format!("  DR log:    {}\n", path.display()));
     s

@@ -90,7 +90,9 @@ pub fn normalise_human(text: &str) -> String {
     let polls = regex::Regex::new(r"after \d+ polls?").unwrap();
     let failover = regex::Regex::new(r"failover:  \d+\.\ds").unwrap();
     let retry_in = regex::Regex::new(r"retrying in \d+(\.\d+)?(ms|s)").unwrap();
+    let measured = regex::Regex::new(r"measured (\d+h)?(\d+m)?\d+(\.\d+)?s\b").unwrap();
     let t = progress.replace_all(text, "");
+    let t = measured.replace_all(&t, "measured [t]");
     let t = dur.replace_all(&t, "([t]");
     let t = polls.replace_all(&t, "after [n] polls");
     let t = failover.replace_all(&t, "failover:  [t]");

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::event::{EventSink, RunEvent};
+use crate::objectives::ObjectiveResult;
 use crate::status::{RunStatus, StepStatus};
 
 pub const SCHEMA_VERSION: &str = "1";
@@ -117,6 +118,9 @@ pub struct DrLog {
 
     /// Whether the run changed anything in Azure.
     pub changed: bool,
+    /// The runbook's recovery objectives as measured (absent when it declares none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objectives: Vec<ObjectiveResult>,
     pub steps: Vec<StepRecord>,
 }
 
@@ -282,6 +286,7 @@ impl EventSink for DrLogBuilder {
                     post_failover_device_count: None,
                     post_failover_endpoint_health: None,
                     changed: false,
+                    objectives: Vec::new(),
                     steps: Vec::new(),
                 });
             }
@@ -303,6 +308,11 @@ impl EventSink for DrLogBuilder {
                 }
             }
             RunEvent::StepFinished { record } => self.on_step(record),
+            RunEvent::ObjectivesMeasured { objectives } => {
+                if let Some(log) = self.log.as_mut() {
+                    log.objectives = objectives.clone();
+                }
+            }
             RunEvent::RunFinished {
                 time,
                 status,
@@ -459,6 +469,31 @@ mod tests {
             ids,
             vec![("wait", StepStatus::Success), ("next", StepStatus::Skipped)]
         );
+    }
+
+    #[test]
+    fn measured_objectives_land_in_the_log_and_a_resumed_run_replaces_them() {
+        let result = |met: bool| crate::objectives::ObjectiveResult {
+            objective: "rto".into(),
+            target: "30m".into(),
+            measured: Some("1s".into()),
+            met: Some(met),
+            advisory: false,
+            unit: "seconds".into(),
+            target_value: Some(1800.0),
+            measured_value: Some(1.0),
+            details: String::new(),
+        };
+        let log = fold(&[
+            started(),
+            RunEvent::ObjectivesMeasured {
+                objectives: vec![result(false)],
+            },
+            RunEvent::ObjectivesMeasured {
+                objectives: vec![result(true)],
+            },
+        ]);
+        assert_eq!(log.objectives, vec![result(true)]);
     }
 
     #[test]

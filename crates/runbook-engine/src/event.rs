@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::dr_log::{RunbookIdentity, StepRecord};
+use crate::objectives::ObjectiveResult;
 use crate::status::RunStatus;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -68,6 +69,11 @@ pub enum RunEvent {
     },
     StepFinished {
         record: StepRecord,
+    },
+    /// The runbook's recovery objectives, measured once the main steps are over (see
+    /// `objectives`). A resumed run measures again; the later event replaces the earlier.
+    ObjectivesMeasured {
+        objectives: Vec<ObjectiveResult>,
     },
     RunFinished {
         time: String,

@@ -5,7 +5,7 @@
 
 /// The drill succeeded (warnings allowed), or the runbooks are valid.
 pub const SUCCESS: i32 = 0;
-/// The drill failed after it changed something.
+/// The drill failed after it changed something, or missed a (non-advisory) recovery objective.
 pub const DRILL_FAILED: i32 = 1;
 /// Invalid runbook, bad arguments or missing configuration.
 pub const INVALID: i32 = 2;

@@ -4,9 +4,10 @@
 //! templates from the run's context (`context`). Everything it has to say is a `RunEvent`
 //! (`event`; where the drill is going is announced early by `target_region`), masked for secrets (`redact`) and fanned out by the `Emitter` to subscribers: the
 //! CLI's reporters, the fsync'd journal (`journal`) and the DR log builder (`dr_log`), whose
-//! result `log_file` writes atomically. `plan` describes a run without calling anything.
-//! `hub_lock` keeps a second drill off a hub while one runs; `cooldown` and `failover_history`
-//! hold a failover back when Azure's failover limits would refuse it.
+//! result `log_file` writes atomically. After the main steps the runbook's recovery objectives
+//! are measured from the step records (`objectives`). `plan` describes a run without calling
+//! anything. `hub_lock` keeps a second drill off a hub while one runs; `cooldown` and
+//! `failover_history` hold a failover back when Azure's failover limits would refuse it.
 //! The engine never prints.
 
 pub mod clock;
@@ -21,6 +22,7 @@ pub mod failover_history;
 pub mod hub_lock;
 pub mod journal;
 pub mod log_file;
+pub mod objectives;
 mod outcome;
 pub mod plan;
 pub mod prepare;
@@ -40,6 +42,7 @@ pub use cooldown::CooldownPolicy;
 pub use dr_log::{DrLog, DrLogBuilder, RunbookIdentity, StepRecord};
 pub use emitter::Emitter;
 pub use event::{EventSink, RunEvent};
+pub use objectives::ObjectiveResult;
 pub use redact::Redactor;
 pub use resume::PriorRun;
 pub use runner::{Engine, RunOutcome, RunRequest};

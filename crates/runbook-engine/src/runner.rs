@@ -3,7 +3,9 @@
 //! A run checks first that every `confirm:` can be answered, then takes each step through
 //! `when`, `confirm`, its kind (with `timeout` and `retry`, racing Ctrl-C), and routes a
 //! failure by `on_failure`. After the main steps, `rollback` runs if a step failed after the
-//! hub was changed; `finally` always runs, after Ctrl-C too. Every outcome is an event; the DR
+//! hub was changed; `finally` always runs, after Ctrl-C too. Recovery objectives are measured
+//! after the main steps (`objectives`); a non-advisory miss fails a run that would otherwise
+//! have succeeded. Every outcome is an event; the DR
 //! log is folded from them by the `Emitter`. The runner never prints.
 
 use std::collections::HashMap;
@@ -190,6 +192,9 @@ impl Engine {
         // A Ctrl-C that landed while nothing was racing it (a failover request in flight)
         // still interrupts the run.
         main.cancelled |= self.cancel.is_cancelled();
+        // A missed objective fails a drill whose steps all passed, but does not start the
+        // rollback: the hub did fail over, only not as well as promised.
+        let objective_missed = self.measure_objectives(rb);
 
         let failed = main.aborted.is_some() || main.continued.is_some();
         let mut cleanup_failed = false;
@@ -260,6 +265,8 @@ impl Engine {
                 (RunStatus::Failed, Some(why))
             }
         } else if let Some(why) = main.continued {
+            (RunStatus::Failed, Some(why))
+        } else if let Some(why) = objective_missed {
             (RunStatus::Failed, Some(why))
         } else if cleanup_failed {
             (RunStatus::Failed, Some("a finally step failed".to_string()))

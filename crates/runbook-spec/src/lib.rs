@@ -24,6 +24,10 @@ use std::path::Path;
 pub use diagnostic::{Diagnostic, Pos, Severity};
 pub use model::duration::DurationSpec;
 pub use model::kinds::*;
+pub use model::objectives::{
+    DeclaredObjective, OBJECTIVE_NAMES, Objective, ObjectiveSpec, ObjectiveTarget, Objectives,
+    Percent,
+};
 pub use model::parameter::{ParamType, Parameter};
 pub use model::runbook::{Runbook, RunbookDoc, Section, Target};
 pub use model::step::{Backoff, OnFailure, RetrySpec, Step, StepKind};

@@ -33,6 +33,7 @@ pub fn outputs_of(kind: &str) -> &'static [&'static str] {
             "status",
             "completed_at",
             "duration_seconds",
+            "detection_lag_seconds",
             "state",
             "location",
         ],

@@ -271,6 +271,12 @@ pub fn check_against(c: &CompiledSchema, src: &SourceFile, doc: &YamlDocument) -
             {
                 out.push(not_one_of(src, doc, &pointer, field, instance, &names));
             }
+            ValidationErrorKind::AnyOf { .. }
+                if let Some(name) = pointer.strip_prefix("/objectives/")
+                    && !name.contains('/') =>
+            {
+                out.push(objective_diagnostic(src, doc, &pointer, name, instance));
+            }
             ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. }
                 if pointer.ends_with("/max_drift") =>
             {
@@ -333,6 +339,76 @@ pub fn check_against(c: &CompiledSchema, src: &SourceFile, doc: &YamlDocument) -
         }
     }
     out
+}
+
+/// An objective that is neither a bare target nor `{ target, advisory }`: the validator only
+/// says "not valid under anyOf", so the value is looked at again to say what is wrong, where.
+fn objective_diagnostic(
+    src: &SourceFile,
+    doc: &YamlDocument,
+    pointer: &str,
+    name: &str,
+    instance: &Value,
+) -> Diagnostic {
+    let is_duration = matches!(name, "rto" | "max_detection_lag");
+    let expected = match name {
+        "max_device_drift" => "a device count (e.g. 0) or a percentage (e.g. \"1%\")",
+        "min_healthy_endpoints" => "a percentage (e.g. \"100%\")",
+        _ => "a duration (e.g. 30m)",
+    };
+    let located = |p: &str, message: String| {
+        Diagnostic::error(
+            &src.name,
+            doc.positions.value(p),
+            field_from_pointer(p),
+            message,
+        )
+    };
+    let unit_hint = |v: &Value| {
+        (is_duration && v.is_number()).then(|| format!("a duration needs a unit, e.g. `{v}m`"))
+    };
+    let Some(map) = instance.as_object() else {
+        return located(
+            pointer,
+            format!(
+                "expected {expected}, or `{{ target: ..., advisory: true }}`, found {}",
+                describe(instance)
+            ),
+        )
+        .with_hint(unit_hint(instance));
+    };
+    const KEYS: [&str; 2] = ["target", "advisory"];
+    if let Some(key) = map.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        let kp = format!("{pointer}/{}", escape_segment(key));
+        return Diagnostic::error(
+            &src.name,
+            doc.positions.key(&kp),
+            field_from_pointer(pointer),
+            format!("unknown key `{key}`"),
+        )
+        .with_hint(
+            suggest::did_you_mean(key, KEYS)
+                .or_else(|| Some("allowed keys here: target, advisory".to_string())),
+        );
+    }
+    match (map.get("target"), map.get("advisory")) {
+        (None, _) => located(
+            pointer,
+            format!(
+                "missing required key `target` in `{}`",
+                field_from_pointer(pointer)
+            ),
+        ),
+        (_, Some(a)) if !a.is_boolean() => located(
+            &format!("{pointer}/advisory"),
+            format!("expected true or false, found {}", describe(a)),
+        ),
+        (Some(t), _) => located(
+            &format!("{pointer}/target"),
+            format!("expected {expected}, found {}", describe(t)),
+        )
+        .with_hint(unit_hint(t)),
+    }
 }
 
 /// "`x` is not one of: a, b, c" at the value, with the closest choice as a hint.

@@ -4,8 +4,10 @@
 //! `compare-devices` names earlier snapshots; every template compiles and each reference
 //! resolves to a declared parameter, a target field, a run field, or an output that an earlier
 //! step of that kind produces; durations are positive and consistent; parameter defaults fit
-//! their type. It also warns where a reviewer would (a failover with no validation before it,
-//! or no await after it).
+//! their type; objectives are possible and measurable (`objectives`). It also warns where a
+//! reviewer would (a failover with no validation before it, or no await after it).
+
+mod objectives;
 
 use std::collections::HashMap;
 
@@ -105,6 +107,7 @@ pub fn check(src: &SourceFile, doc: &YamlDocument, rb: &Runbook) -> Vec<Diagnost
         }
     }
     check_reviewer_warnings(&mut cx);
+    objectives::check(&mut cx);
     cx.out
 }
 

@@ -65,6 +65,7 @@ pub fn build(src: &SourceFile, doc: &YamlDocument) -> Result<Runbook, Vec<Diagno
         description: rb.description,
         parameters: rb.parameters,
         target: rb.target,
+        objectives: rb.objectives,
         steps,
         rollback,
         finally,

@@ -29,7 +29,8 @@ pub fn path_for(test_file: &Path, case: &str) -> PathBuf {
         .join(format!("{case}.json"))
 }
 
-/// The DR log with run-to-run values replaced by `[name]` placeholders.
+/// The DR log with run-to-run values (times, ids, durations, poll counts, objectives
+/// measured in seconds) replaced by `[name]` placeholders.
 pub fn redact(log: &Value) -> Value {
     let mut v = log.clone();
     for key in [
@@ -48,6 +49,17 @@ pub fn redact(log: &Value) -> Value {
         v["runbook"]["path"] = Value::String("[path]".into());
         v["runbook"]["sha256"] = Value::String("[sha256]".into());
     }
+    // Objectives measured in time vary from run to run; counts and shares do not.
+    if let Some(objectives) = v.get_mut("objectives").and_then(Value::as_array_mut) {
+        let timed = |o: &&mut Value| o["unit"] == "seconds" && !o["measured"].is_null();
+        for o in objectives.iter_mut().filter(timed) {
+            for key in ["measured", "measured_value", "details"] {
+                if !o[key].is_null() {
+                    o[key] = Value::String(format!("[{key}]"));
+                }
+            }
+        }
+    }
     if let Some(steps) = v["steps"].as_array_mut() {
         for s in steps {
             for key in ["timestamp", "ended_at", "duration_ms"] {
@@ -59,7 +71,12 @@ pub fn redact(log: &Value) -> Value {
                 s["details"] = Value::String(redact_text(d));
             }
             if let Some(out) = s["outputs"].as_object_mut() {
-                for key in ["started_at", "completed_at", "duration_seconds"] {
+                for key in [
+                    "started_at",
+                    "completed_at",
+                    "duration_seconds",
+                    "detection_lag_seconds",
+                ] {
                     if out.contains_key(key) {
                         out.insert(key.into(), Value::String(format!("[{key}]")));
                     }

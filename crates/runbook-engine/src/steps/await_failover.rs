@@ -108,8 +108,13 @@ impl Engine {
         };
         let mut polls = 0u32;
         let mut seen_failing_over = false;
+        // ARM does not say when a failover ended, only that it had by the time of a look: it
+        // ended after the last look that saw it running began (or after the request, if the
+        // first look saw it done). That gap bounds how late the run noticed.
+        let mut last_running = started_at;
         loop {
             polls += 1;
+            let look_began = Clock::now();
             let look = match &tracked {
                 TrackedFailover::Operation(op) => {
                     match self.client.poll_failover(op).await.map_err(goes_on)? {
@@ -161,6 +166,7 @@ impl Engine {
                     hub_state,
                 } => (server_wait, hub_state),
             };
+            last_running = look_began;
             let elapsed = self.clock.runbook_time(start.elapsed());
             if elapsed >= timeout {
                 return Err(StepFail::new(
@@ -213,6 +219,11 @@ impl Engine {
         outputs.insert(
             "duration_seconds".into(),
             json!((took * 1000.0).round() / 1000.0),
+        );
+        let lag = (completed - last_running).as_seconds_f64().max(0.0);
+        outputs.insert(
+            "detection_lag_seconds".into(),
+            json!((lag * 1000.0).round() / 1000.0),
         );
         outputs.insert("state".into(), json!(hub.state()));
         outputs.insert("location".into(), json!(hub.primary_location()));

@@ -1,4 +1,4 @@
-//! The runbook document: metadata, parameters, target, steps, rollback and finally.
+//! The runbook document: metadata, parameters, target, objectives, steps, rollback and finally.
 //!
 //! `RunbookDoc` is the YAML form (and the source of `schemas/runbook.schema.json`); `Runbook` is
 //! the typed form the engine runs, with each step's kind resolved.
@@ -7,6 +7,7 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::objectives::Objectives;
 use super::parameter::Parameter;
 use super::step::{Step, StepDoc};
 use super::template::TemplateText;
@@ -41,6 +42,10 @@ pub struct RunbookDoc {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub parameters: IndexMap<String, Parameter>,
     pub target: Target,
+    /// Recovery objectives the drill must meet, measured around its first failover and
+    /// written into the DR log.
+    #[serde(default, skip_serializing_if = "Objectives::is_empty")]
+    pub objectives: Objectives,
     /// The drill, run in order.
     #[schemars(length(min = 1))]
     pub steps: Vec<StepDoc>,
@@ -81,6 +86,7 @@ pub struct Runbook {
     pub description: Option<String>,
     pub parameters: IndexMap<String, Parameter>,
     pub target: Target,
+    pub objectives: Objectives,
     pub steps: Vec<Step>,
     pub rollback: Vec<Step>,
     pub finally: Vec<Step>,

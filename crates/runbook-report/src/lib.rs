@@ -1,0 +1,60 @@
+//! Reports people can read: one or more DR logs in, Markdown or one self-contained HTML page
+//! out.
+//!
+//! Data flows one way: `log` reads the DR log JSON (leniently, so older logs still render)
+//! into `Drill`s; `summary`, `steps`, `timeline` and `trend` each turn them into one part of the
+//! report (the verdict and objectives, the step table, the SVG timeline, the RTO trend over
+//! drills of the same hub); `markdown` and `html` lay those parts out. Every piece of text
+//! that comes from a log is escaped for where it lands (`escape`). Nothing here reads the
+//! network or the clock: the same logs always give the same report. DR logs are masked for
+//! secrets when written, and the report adds nothing that is not in them.
+
+mod escape;
+mod fmt;
+mod html;
+pub mod log;
+mod markdown;
+mod steps;
+mod summary;
+mod timeline;
+mod trend;
+
+use std::path::Path;
+
+pub use log::Drill;
+
+/// The report's format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// GitHub-flavoured Markdown, e.g. for `$GITHUB_STEP_SUMMARY`.
+    Markdown,
+    /// One HTML file with inline CSS and SVG: no scripts, no external assets.
+    Html,
+}
+
+impl Format {
+    /// The format a file name asks for: `.md`/`.markdown` or `.html`/`.htm`.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "md" | "markdown" => Some(Format::Markdown),
+            "html" | "htm" => Some(Format::Html),
+            _ => None,
+        }
+    }
+}
+
+/// Renders the report of `drills` (in the order given; the trend orders by time itself).
+pub fn render(drills: &[Drill], format: Format) -> String {
+    match format {
+        Format::Markdown => markdown::render(drills),
+        Format::Html => html::render(drills),
+    }
+}
+
+/// Reads the DR log at `path`: one log, or a JSON array of logs (a fleet's).
+pub fn read_file(path: &Path) -> Result<Vec<Drill>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    log::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}

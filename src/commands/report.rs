@@ -1,0 +1,105 @@
+//! `runbook report LOG... [--format md|html] [-o FILE]`: DR logs in, a report people can read
+//! out.
+//!
+//! Each LOG is read (one DR log, or a JSON array of them), all of them rendered into one
+//! report by `runbook_report`, and the report written to FILE or printed. The format is
+//! `--format`, else FILE's extension, else Markdown. A log that cannot be read is an error
+//! (exit 2) and nothing is written; the drills' own verdicts do not change the exit code.
+//! `exec --report` renders through `write` below, from the log it just wrote.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use runbook_report::{Drill, Format};
+
+use crate::exit_code;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// GitHub-flavoured Markdown (e.g. for $GITHUB_STEP_SUMMARY).
+    Md,
+    /// One self-contained HTML page with an SVG timeline (works offline, no scripts).
+    Html,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  runbook report dr_failover_myIoTHub_20261126_031500.json -o drill.html
+  runbook report dr_*.json --format md >> \"$GITHUB_STEP_SUMMARY\"   # several drills: overview and RTO trend
+
+Exit codes: 0 report written, 2 a log could not be read or the report not written.")]
+pub struct ReportArgs {
+    /// DR logs (`runbook exec`'s JSON), one or more; a file may hold a JSON array of logs.
+    #[arg(value_name = "LOG", required = true)]
+    pub logs: Vec<PathBuf>,
+    /// md or html. Default: from the -o file's extension, else md.
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+    /// Write the report here instead of printing it.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+pub fn run(args: &ReportArgs) -> i32 {
+    let format = match (args.format, &args.output) {
+        (Some(ReportFormat::Md), _) => Format::Markdown,
+        (Some(ReportFormat::Html), _) => Format::Html,
+        (None, Some(path)) => match Format::from_path(path) {
+            Some(f) => f,
+            None => {
+                errln!(
+                    "error: cannot tell the format from {}: give --format md or --format html (or name it .md / .html)",
+                    path.display()
+                );
+                return exit_code::INVALID;
+            }
+        },
+        (None, None) => Format::Markdown,
+    };
+    let mut drills: Vec<Drill> = Vec::new();
+    let mut failed = false;
+    for path in &args.logs {
+        match runbook_report::read_file(path) {
+            Ok(mut d) => drills.append(&mut d),
+            Err(e) => {
+                errln!("error: {e}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return exit_code::INVALID;
+    }
+    let text = runbook_report::render(&drills, format);
+    match &args.output {
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => exit_code::SUCCESS,
+            Err(e) => {
+                errln!("error: cannot write the report {}: {e}", path.display());
+                exit_code::INVALID
+            }
+        },
+        None => match std::io::stdout().lock().write_all(text.as_bytes()) {
+            Ok(()) => exit_code::SUCCESS,
+            Err(_) => exit_code::INVALID,
+        },
+    }
+}
+
+/// The format `exec --report PATH` writes, from PATH's extension.
+pub fn format_for(path: &Path) -> Result<Format, String> {
+    Format::from_path(path).ok_or_else(|| {
+        format!(
+            "--report {}: name the report .html or .md so its format is known",
+            path.display()
+        )
+    })
+}
+
+/// Renders one finished run's DR log into `path` (`exec --report`).
+pub fn write(log: &runbook_engine::DrLog, path: &Path, format: Format) -> Result<(), String> {
+    let value = serde_json::to_value(log).map_err(|e| e.to_string())?;
+    let drill = Drill::from_value(value)?;
+    std::fs::write(path, runbook_report::render(&[drill], format)).map_err(|e| e.to_string())
+}
