@@ -345,8 +345,10 @@ async fn await_waits_for_the_servers_retry_after_when_longer() {
     assert!(polls.len() >= 2, "expected at least two polls: {polls:?}");
     let post = posts(&reqs)[0];
     // Retry-After 60 s at the 0.01 time scale is 600 ms; the runbook's 15 s interval is 150 ms.
+    // The emulator stamps the POST when it arrives and the client waits from the answer, so a
+    // millisecond of clock granularity either way is allowed; 150 ms would still fail.
     assert!(
-        gap_ms(post, polls[0]) >= 600.0,
+        gap_ms(post, polls[0]) >= 595.0,
         "first poll came {} ms after the POST",
         gap_ms(post, polls[0])
     );

@@ -40,11 +40,10 @@ pub fn command(dir: &Path) -> Command {
         .env("NO_COLOR", "1")
         .env_remove("AZURE_SUBSCRIPTION_ID")
         .env_remove("RUST_LOG")
-        // Hub locks of the tests stay under the build's own temp dir, not the machine's.
-        .env(
-            "RUNBOOK_LOCK_DIR",
-            Path::new(env!("CARGO_TARGET_TMPDIR")).join("runbook-locks"),
-        );
+        // Each test's hub locks stay in its own directory: tests run in parallel, often on the
+        // same hub name (against different emulators, or none), and must not refuse each other.
+        // Tests of the lock itself point two processes at one directory explicitly.
+        .env("RUNBOOK_LOCK_DIR", dir.join(".runbook-locks"));
     c
 }
 

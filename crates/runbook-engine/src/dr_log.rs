@@ -90,6 +90,11 @@ pub struct DrLog {
     pub run_id: String,
     pub runbook: RunbookIdentity,
     pub dry_run: bool,
+    /// Set when the run was against an emulator whose time was scaled: emulated seconds per
+    /// real second. Timestamps and `duration_ms` are real; objectives measured in time are in
+    /// the runbook's (emulated) time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_scale: Option<f64>,
     pub status: RunStatus,
     /// Why the run did not succeed.
     pub status_reason: Option<String>,
@@ -249,6 +254,7 @@ impl EventSink for DrLogBuilder {
                 runbook,
                 dry_run,
                 target,
+                time_scale,
                 ..
             } => {
                 let t = |k: &str| {
@@ -263,6 +269,7 @@ impl EventSink for DrLogBuilder {
                     run_id: run_id.clone(),
                     runbook: runbook.clone(),
                     dry_run: *dry_run,
+                    time_scale: *time_scale,
                     status: RunStatus::Failed,
                     status_reason: Some("the run did not finish".to_string()),
                     operation: runbook.name.clone(),
@@ -387,6 +394,7 @@ mod tests {
             target: json!({"hub": "h", "resource_group": "g", "subscription": "s"}),
             params: json!({}),
             log_path: "l".into(),
+            time_scale: None,
         }
     }
 

@@ -26,6 +26,10 @@ pub enum RunEvent {
         params: Value,
         /// Where the DR log will be written.
         log_path: String,
+        /// Against an emulator with scaled time: emulated seconds per real second (absent
+        /// against Azure, and in journals written before it existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        time_scale: Option<f64>,
     },
     /// Where the drill's failover is going, known before it starts (see `target_region`).
     TargetRegionKnown {

@@ -169,6 +169,7 @@ impl Engine {
                     target: req.target.to_value(),
                     params,
                     log_path: req.log_path.clone(),
+                    time_scale: (self.clock.scale() != 1.0).then(|| self.clock.scale()),
                 });
                 self.announce_planned_region(&req.runbook);
                 HashMap::new()

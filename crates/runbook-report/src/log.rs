@@ -17,6 +17,8 @@ pub struct Drill {
     pub run_id: String,
     pub runbook: RunbookId,
     pub dry_run: bool,
+    /// Emulated seconds per real second, when the run was against a scaled emulator.
+    pub time_scale: Option<f64>,
     /// `succeeded`, `failed`, `aborted` or `cancelled`.
     pub status: String,
     pub status_reason: Option<String>,

@@ -249,6 +249,15 @@ fn facts(d: &Drill, regions: Option<String>) -> Vec<(&'static str, String)> {
     if let (Some(s), Some(e)) = (started, ended) {
         f.push(("Took", fmt::seconds((e - s).as_seconds_f64())));
     }
+    if let Some(scale) = d.time_scale.filter(|s| *s > 0.0 && *s != 1.0) {
+        f.push((
+            "Time",
+            format!(
+                "emulated, {}x faster than real: times above are real, objectives are in emulated time",
+                (1.0 / scale).round()
+            ),
+        ));
+    }
     if let Some(s) = &d.failover_started {
         let mut text = format!("requested {}", fmt::utc_text(s));
         if let Some(c) = &d.failover_completed {

@@ -68,15 +68,19 @@ fn markers(d: &Drill, span: &Span) -> (Vec<Marker>, Option<String>) {
         class: "mark-failover",
     });
     if let Some(rto) = d.objective("rto") {
+        // The chart is drawn in real time; objectives are in the runbook's time, which an
+        // emulator with scaled time runs faster.
+        let scale = d.time_scale.filter(|s| *s > 0.0).unwrap_or(1.0);
+        let emulated = if scale == 1.0 { "" } else { " emulated" };
         if let Some(secs) = rto.measured_value {
             out.push(Marker {
-                at: span.at(started + time::Duration::seconds_f64(secs)),
-                label: format!("recovered (RTO {})", fmt::seconds(secs)),
+                at: span.at(started + time::Duration::seconds_f64(secs * scale)),
+                label: format!("recovered (RTO {}{emulated})", fmt::seconds(secs)),
                 class: "mark-recovered",
             });
         }
         if let Some(target) = rto.target_value {
-            let deadline = started + time::Duration::seconds_f64(target);
+            let deadline = started + time::Duration::seconds_f64(target * scale);
             let within = (deadline - span.t0).as_seconds_f64() <= span.seconds;
             if within {
                 out.push(Marker {
