@@ -40,38 +40,26 @@ pub fn run(args: &ValidateArgs) -> i32 {
     let mut human = String::new();
     for path in &args.files {
         let name = path.to_string_lossy();
-        if name.ends_with(".test.yaml") || name.ends_with(".test.yml") {
+        let is_test_file = name.ends_with(".test.yaml") || name.ends_with(".test.yml");
+        let (valid, diagnostics, rendered) = if is_test_file {
             // A test file is checked as `runbook test` loads it, runbook under test included.
-            let (valid, diagnostics, rendered) = match runbook_test::load_test_file(path) {
+            match runbook_test::load_test_file(path) {
                 Ok(_) => (true, Vec::new(), String::new()),
                 Err(fail) => (false, fail.diagnostics.clone(), fail.render()),
-            };
-            any_invalid |= !valid;
-            match args.format {
-                Format::Human => {
-                    if !rendered.is_empty() {
-                        human.push_str(&rendered);
-                        human.push('\n');
-                    }
-                    human.push_str(&file_status(path, valid, &diagnostics));
-                }
-                Format::Json => {
-                    json_reports.push((path.display().to_string(), valid, diagnostics));
-                }
             }
-            continue;
-        }
-        let (valid, diagnostics, rendered) = match runbook_spec::load_file(path) {
-            Ok(loaded) => {
-                let text: String = loaded
-                    .warnings
-                    .iter()
-                    .map(|d| d.render(Some(&loaded.source)))
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                (true, loaded.warnings, text)
+        } else {
+            match runbook_spec::load_file(path) {
+                Ok(loaded) => {
+                    let text: String = loaded
+                        .warnings
+                        .iter()
+                        .map(|d| d.render(Some(&loaded.source)))
+                        .collect::<Vec<_>>()
+                        .join("\n");
+                    (true, loaded.warnings, text)
+                }
+                Err(fail) => (false, fail.diagnostics.clone(), fail.render()),
             }
-            Err(fail) => (false, fail.diagnostics.clone(), fail.render()),
         };
         any_invalid |= !valid;
         match args.format {

@@ -10,15 +10,7 @@ use crate::source::SourceFile;
 use crate::yaml_tree::YamlDocument;
 
 pub fn build(src: &SourceFile, doc: &YamlDocument) -> Result<Runbook, Vec<Diagnostic>> {
-    let rb: RunbookDoc = serde_path_to_error::deserialize(&doc.value).map_err(|e| {
-        let pointer = path_to_pointer(e.path());
-        vec![Diagnostic::error(
-            &src.name,
-            doc.positions.value(&pointer),
-            field_from_pointer(&pointer),
-            e.inner().to_string(),
-        )]
-    })?;
+    let rb: RunbookDoc = deserialize_located(src, doc).map_err(|d| vec![*d])?;
     let mut errors = Vec::new();
     let mut convert = |section: Section, docs: Vec<StepDoc>| -> Vec<Step> {
         let mut steps = Vec::with_capacity(docs.len());
@@ -69,6 +61,23 @@ pub fn build(src: &SourceFile, doc: &YamlDocument) -> Result<Runbook, Vec<Diagno
         steps,
         rollback,
         finally,
+    })
+}
+
+/// Reads a schema-valid document into `T`; a mismatch comes back located at the field serde
+/// stopped on (any YAML file type of the tool, not only runbooks).
+pub fn deserialize_located<T: serde::de::DeserializeOwned>(
+    src: &SourceFile,
+    doc: &YamlDocument,
+) -> Result<T, Box<Diagnostic>> {
+    serde_path_to_error::deserialize(&doc.value).map_err(|e| {
+        let pointer = path_to_pointer(e.path());
+        Box::new(Diagnostic::error(
+            &src.name,
+            doc.positions.value(&pointer),
+            field_from_pointer(&pointer),
+            e.inner().to_string(),
+        ))
     })
 }
 

@@ -84,18 +84,8 @@ pub fn load_test_file(path: &Path) -> Result<TestFile, LoadFailure> {
     if !schema_errors.is_empty() {
         return Err(fail(&src, schema_errors));
     }
-    let file: TestFileDoc = serde_path_to_error::deserialize(&doc.value).map_err(|e| {
-        let pointer = runbook_spec::typed::path_to_pointer(e.path());
-        fail(
-            &src,
-            vec![Diagnostic::error(
-                &src.name,
-                doc.positions.value(&pointer),
-                field_from_pointer(&pointer),
-                e.inner().to_string(),
-            )],
-        )
-    })?;
+    let file: TestFileDoc =
+        runbook_spec::typed::deserialize_located(&src, &doc).map_err(|d| fail(&src, vec![*d]))?;
 
     let dir = path.parent().unwrap_or(Path::new(".")).to_path_buf();
     let runbook_path = match &file.runbook {
