@@ -34,6 +34,13 @@ fn exec_cmd(emu: &Emulator, dir: &Path, locks: &Path, runbook: &str, log: &str) 
     c
 }
 
+/// `runbook exec runbooks/drill.yaml` at the tests' time scale, with `extra` arguments.
+async fn run_drill(emu: &Emulator, dir: &Path, locks: &Path, log: &str, extra: &[&str]) -> Output {
+    let mut cmd = exec_cmd(emu, dir, locks, "runbooks/drill.yaml", log);
+    cmd.args(["--time-scale", SCALE]).args(extra);
+    output(cmd).await
+}
+
 async fn output(mut cmd: Command) -> Output {
     tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
@@ -211,15 +218,7 @@ async fn a_holder_killed_with_sigkill_does_not_block_the_next_drill() {
             .contains(&format!("\"pid\":{},", holder.id()))
     );
 
-    let mut next = exec_cmd(
-        &emu,
-        dir.path(),
-        locks.path(),
-        "runbooks/drill.yaml",
-        "dr.json",
-    );
-    next.args(["--time-scale", SCALE]);
-    let out = output(next).await;
+    let out = run_drill(&emu, dir.path(), locks.path(), "dr.json", &[]).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -333,27 +332,18 @@ async fn force_cooldown_goes_ahead_and_records_the_override() {
         &earlier_log("earlier", "westus", "westus2", whole_seconds_ago(5)),
     );
 
-    let mut refused = exec_cmd(
-        &emu,
-        dir.path(),
-        locks.path(),
-        "runbooks/drill.yaml",
-        "refused.json",
-    );
-    refused.args(["--time-scale", SCALE]);
-    let out = output(refused).await;
+    let out = run_drill(&emu, dir.path(), locks.path(), "refused.json", &[]).await;
     assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
     assert!(posts(&emu.requests()).is_empty());
 
-    let mut forced = exec_cmd(
+    let out = run_drill(
         &emu,
         dir.path(),
         locks.path(),
-        "runbooks/drill.yaml",
         "forced.json",
-    );
-    forced.args(["--time-scale", SCALE, "--force-cooldown"]);
-    let out = output(forced).await;
+        &["--force-cooldown"],
+    )
+    .await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -397,15 +387,7 @@ async fn two_failovers_in_the_same_direction_within_a_day_are_refused() {
     std::fs::write(dir.path().join("junk.json"), "{ not json").unwrap();
     std::fs::write(dir.path().join("junk.jsonl"), "\u{0}\u{1}").unwrap();
 
-    let mut cmd = exec_cmd(
-        &emu,
-        dir.path(),
-        locks.path(),
-        "runbooks/drill.yaml",
-        "dr.json",
-    );
-    cmd.args(["--time-scale", SCALE]);
-    let out = output(cmd).await;
+    let out = run_drill(&emu, dir.path(), locks.path(), "dr.json", &[]).await;
     assert_eq!(
         out.status.code(),
         Some(3),
@@ -450,15 +432,14 @@ async fn azures_own_refusal_stops_the_drill_before_any_change() {
     assert_eq!(output(first).await.status.code(), Some(0));
 
     let dir = tempfile::tempdir().unwrap();
-    let mut back = exec_cmd(
+    let out = run_drill(
         &emu,
         dir.path(),
         locks.path(),
-        "runbooks/drill.yaml",
         "dr.json",
-    );
-    back.args(["--time-scale", SCALE, "--set", "target_region=westus2"]);
-    let out = output(back).await;
+        &["--set", "target_region=westus2"],
+    )
+    .await;
     assert_eq!(
         out.status.code(),
         Some(3),
