@@ -52,6 +52,12 @@ pub fn prepare_loaded(
             .collect::<Vec<_>>()
             .join("\n")
     })?;
+    if loaded.runbook.is_fleet() {
+        return Err(format!(
+            "{}: error: this runbook drills a fleet (`targets:`); run it with `runbook exec`, which runs each hub with its own DR log",
+            path.display()
+        ));
+    }
     let mut ctx = TemplateContext::new(params.values.clone(), serde_json::json!({}));
     let mut render = |t: &TemplateText, field: &str| {
         ctx.render(t)
