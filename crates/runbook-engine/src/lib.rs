@@ -7,6 +7,7 @@
 //! result `log_file` writes atomically. `plan` describes a run without calling anything.
 //! `hub_lock` keeps a second drill off a hub while one runs; `cooldown` and `failover_history`
 //! hold a failover back when Azure's failover limits would refuse it.
+//! `fleet` drills many hubs with one runbook, each as above, within a rollout's limits.
 //! The engine never prints.
 
 pub mod clock;
@@ -18,6 +19,7 @@ pub mod emitter;
 pub mod event;
 pub mod exit_code;
 pub mod failover_history;
+pub mod fleet;
 pub mod hub_lock;
 pub mod journal;
 pub mod log_file;
