@@ -298,3 +298,42 @@ async fn a_fleet_stays_within_arms_budget_under_throttling() {
     assert_eq!(log["throttled_429s"], 0);
     assert_eq!(count(&log, "succeeded"), 40);
 }
+
+#[test]
+fn plan_lists_the_resolved_hubs_in_run_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path())
+        .arg("plan")
+        .arg(repo(DRILL))
+        .arg("--scenario")
+        .arg(repo("tests/fixtures/fleet/twenty.yaml"))
+        .args(["--target", "hub-001*"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // hub-0011 carries no tag: the selector leaves it out.
+    assert!(
+        text.contains("9 hubs, at most 5 at once; no new hub starts once 2 failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1. hub-0010 (resource group myResourceGroup"),
+        "{text}"
+    );
+    assert!(!text.contains("hub-0011"), "{text}");
+    assert!(text.contains("POST https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup/providers/Microsoft.Devices/IotHubs/hub-0010/failover"), "{text}");
+    // Without a way to list, plan says so and calls nothing.
+    let out = command(dir.path())
+        .arg("plan")
+        .arg(repo(DRILL))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("add --resolve"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "plan writes nothing"
+    );
+}
