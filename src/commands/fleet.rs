@@ -33,7 +33,7 @@ use crate::exit_code;
 use crate::hub_guard::SafetyArgs;
 
 /// The fleet-only options of `exec`.
-#[derive(Debug, Clone, Default, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct FleetArgs {
     /// Fleet runbooks: run only the hubs whose name (or RESOURCE_GROUP/NAME) matches; globs
     /// allowed (repeatable).
@@ -46,12 +46,60 @@ pub struct FleetArgs {
     /// (default: fleet_<runbook>_<YYYYmmdd_HHMMSS>; created; must be empty if it exists).
     #[arg(long, value_name = "DIR")]
     pub fleet_dir: Option<PathBuf>,
+    /// Fleet runbooks: the client-side ARM read budget per subscription, BURST/PER_SECOND
+    /// (default 250/25, ARM's; lower it when other tools share the principal).
+    #[arg(long, value_name = "BURST/RATE", value_parser = parse_budget, default_value = "250/25")]
+    pub arm_reads: (u32, f64),
+    /// Fleet runbooks: the client-side ARM write budget per subscription (default 200/10).
+    #[arg(long, value_name = "BURST/RATE", value_parser = parse_budget, default_value = "200/10")]
+    pub arm_writes: (u32, f64),
+}
+
+/// `250/25`: a bucket of 250 refilled 25 a second.
+fn parse_budget(text: &str) -> Result<(u32, f64), String> {
+    let (burst, rate) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?}: expected BURST/PER_SECOND, e.g. 250/25"))?;
+    let burst: u32 = burst
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?}: the burst must be a whole number"))?;
+    let rate: f64 = rate
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?}: the rate must be a number"))?;
+    if burst == 0 || !(rate.is_finite() && rate > 0.0) {
+        return Err(format!("{text:?}: burst and rate must be positive"));
+    }
+    Ok((burst, rate))
 }
 
 impl FleetArgs {
     pub fn is_set(&self) -> bool {
         !self.only.is_empty() || self.limit.is_some() || self.fleet_dir.is_some()
     }
+
+    /// ARM's defaults, for commands without these options (resume, plan).
+    fn arm_defaults() -> Budgets {
+        Budgets {
+            reads: (250, 25.0),
+            writes: (200, 10.0),
+        }
+    }
+
+    fn budgets(&self) -> Budgets {
+        Budgets {
+            reads: self.arm_reads,
+            writes: self.arm_writes,
+        }
+    }
+}
+
+/// Sizes of the client-side ARM buckets (burst, per second).
+#[derive(Debug, Clone, Copy)]
+struct Budgets {
+    reads: (u32, f64),
+    writes: (u32, f64),
 }
 
 /// Makes a subscription's client, with the ARM budget it draws from.
@@ -99,7 +147,11 @@ struct Connected {
 }
 
 /// Connects for a fleet; `listed` seeds an in-process emulator when no `--scenario` is given.
-async fn connect(target: &TargetArgs, listed: &[HubTarget]) -> Result<Connected, SetupError> {
+async fn connect(
+    target: &TargetArgs,
+    listed: &[HubTarget],
+    sizes: Budgets,
+) -> Result<Connected, SetupError> {
     let (options, credential, time_scale, emulator) = if target.emulator {
         let time_scale = target.emulator_time_scale()?;
         let scenario = match &target.scenario {
@@ -143,11 +195,11 @@ async fn connect(target: &TargetArgs, listed: &[HubTarget]) -> Result<Connected,
         make: Box::new(move |subscription: &str| {
             // Each subscription has its own budget at ARM, so its own buckets here, shared by
             // every hub of the subscription through this one client.
-            let options = options.clone().with_arm_budget(time_scale);
-            let budget = options
-                .budget
-                .clone()
-                .ok_or_else(|| "no ARM budget".to_string())?;
+            let budget = Arc::new(ArmBudget::scaled(sizes.reads, sizes.writes, time_scale));
+            let options = ClientOptions {
+                budget: Some(budget.clone()),
+                ..options.clone()
+            };
             let client = ArmClient::new(credential.clone(), subscription.to_string(), options)
                 .map_err(|e| e.to_string())?;
             Ok((client, budget))
@@ -203,7 +255,7 @@ pub fn exec(
                 }
             }
         };
-        let conn = match connect(target, &listed).await {
+        let conn = match connect(target, &listed, fleet.budgets()).await {
             Ok(c) => c,
             Err(e) => {
                 errln!("error: {}", e.0);
@@ -676,7 +728,7 @@ pub fn resume(
         return exit_code::INVALID;
     };
     let code = runtime.block_on(async {
-        let conn = match connect(target, &[]).await {
+        let conn = match connect(target, &[], FleetArgs::arm_defaults()).await {
             Ok(c) => c,
             Err(e) => {
                 errln!("error: {}", e.0);
@@ -734,7 +786,9 @@ pub fn plan(p: &PreparedFleet, args: &crate::commands::plan::PlanArgs) -> i32 {
             cloud: args.cloud.clone(),
             arm_endpoint: args.arm_endpoint.clone(),
         };
-        let conn = connect(&target, &[]).await.map_err(|e| e.0)?;
+        let conn = connect(&target, &[], FleetArgs::arm_defaults())
+            .await
+            .map_err(|e| e.0)?;
         let hubs = resolve(targets, &p.params.values, &*conn.clients).await;
         if let Some(emu) = conn.emulator {
             emu.shutdown().await;
