@@ -235,7 +235,7 @@ pub fn exec(
     for w in &p.loaded.warnings {
         err!("{}", w.render(Some(&p.loaded.source)));
     }
-    let Some(runtime) = crate::runtime::start() else {
+    let Some(runtime) = fleet_runtime() else {
         return exit_code::INVALID;
     };
     let code = runtime.block_on(async {
@@ -724,7 +724,7 @@ pub fn resume(
         }
         hubs.push(hub);
     }
-    let Some(runtime) = crate::runtime::start() else {
+    let Some(runtime) = fleet_runtime() else {
         return exit_code::INVALID;
     };
     let code = runtime.block_on(async {
@@ -854,4 +854,24 @@ pub fn plan(p: &PreparedFleet, args: &crate::commands::plan::PlanArgs) -> i32 {
     }
     out!("{}", redactor.text(&out));
     exit_code::SUCCESS
+}
+
+/// Worker threads of a fleet's runtime. Each hub's journal syncs every event to disk from the
+/// hub's task (the crash-safety contract of a single run), which blocks its worker thread for
+/// the disk's sync latency; with one worker per core, 50 hubs would take turns at 2 syncs at
+/// a time. More workers let the hubs' syncs overlap, and the file system commits them together.
+const FLEET_WORKERS: usize = 64;
+
+fn fleet_runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(FLEET_WORKERS)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => Some(r),
+        Err(e) => {
+            errln!("error: cannot start the async runtime: {e}");
+            None
+        }
+    }
 }
