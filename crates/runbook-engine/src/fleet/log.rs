@@ -204,3 +204,59 @@ pub fn fleet_log_schema_text() -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hub(status: FleetHubStatus, exit: Option<i32>) -> FleetHubRecord {
+        FleetHubRecord {
+            subscription: "s".into(),
+            resource_group: "rg".into(),
+            hub: "h".into(),
+            status,
+            exit_code: exit,
+            reason: None,
+            changed: false,
+            log: "h.json".into(),
+            journal: "h.json.jsonl".into(),
+            run_id: None,
+            started_at: None,
+            ended_at: None,
+            failover_duration_seconds: None,
+            pre_failover_device_count: None,
+            post_failover_device_count: None,
+        }
+    }
+
+    #[test]
+    fn exit_code_is_the_worst_hub() {
+        use FleetHubStatus::*;
+        let ok = hub(Succeeded, Some(0));
+        assert_eq!(fleet_exit_code(&[ok.clone(), ok.clone()], false), 0);
+        assert_eq!(fleet_exit_code(std::slice::from_ref(&ok), true), 130);
+        assert_eq!(
+            fleet_exit_code(
+                &[ok.clone(), hub(Aborted, Some(3)), hub(NotStarted, None)],
+                false
+            ),
+            3
+        );
+        assert_eq!(
+            fleet_exit_code(&[hub(Failed, Some(1)), hub(NotStarted, None)], false),
+            1
+        );
+        assert_eq!(
+            fleet_exit_code(&[hub(Error, Some(2)), ok.clone()], false),
+            2
+        );
+        assert_eq!(
+            fleet_exit_code(&[hub(Failed, Some(4)), hub(Failed, Some(1))], false),
+            4
+        );
+        assert_eq!(
+            fleet_exit_code(&[hub(Cancelled, Some(130)), hub(Failed, Some(1))], false),
+            130
+        );
+    }
+}
