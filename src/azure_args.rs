@@ -124,7 +124,8 @@ impl TargetArgs {
             return self.connect_emulator(target).await;
         }
         let talks_to_emulator = self.auth.eq_ignore_ascii_case("emulator");
-        let time_scale = match self.time_scale {
+        // Checked here as well, so a bad --time-scale is reported before a missing subscription.
+        let _ = match self.time_scale {
             Some(_) if !talks_to_emulator => {
                 return Err(SetupError("--time-scale applies only to an emulator (--emulator, or --auth emulator with a loopback --arm-endpoint); Azure runs in real time".to_string()));
             }
@@ -136,6 +137,30 @@ impl TargetArgs {
                 "no Azure subscription: the runbook's target.subscription rendered empty; set it (e.g. --set subscription=… or AZURE_SUBSCRIPTION_ID), or add --emulator to try the runbook against the built-in emulator".to_string(),
             ));
         }
+        let (options, credential, time_scale) = self.azure_setup().await?;
+        let client = ArmClient::new(credential, target.subscription.clone(), options)
+            .map_err(|e| SetupError(e.to_string()))?;
+        Ok(Connection {
+            client,
+            emulator: None,
+            time_scale,
+        })
+    }
+
+    /// Against Azure (or `--auth emulator` with a loopback `--arm-endpoint`): the client
+    /// options, the credential (with one token fetched up front, so a missing login fails
+    /// now) and the time scale. Shared by single runs and fleets.
+    pub async fn azure_setup(
+        &self,
+    ) -> Result<(ClientOptions, Arc<dyn iothub_arm::TokenCredential>, f64), SetupError> {
+        let talks_to_emulator = self.auth.eq_ignore_ascii_case("emulator");
+        let time_scale = match self.time_scale {
+            Some(_) if !talks_to_emulator => {
+                return Err(SetupError("--time-scale applies only to an emulator (--emulator, or --auth emulator with a loopback --arm-endpoint); Azure runs in real time".to_string()));
+            }
+            Some(s) => check_scale(s)?,
+            None => 1.0,
+        };
         let cloud = Cloud::parse(&self.cloud).map_err(|e| SetupError(e.to_string()))?;
         let mut options = ClientOptions {
             cloud: cloud.clone(),
@@ -163,13 +188,12 @@ impl TargetArgs {
         if !talks_to_emulator {
             preflight_token(&*credential, &options.token_scope(), &method).await?;
         }
-        let client = ArmClient::new(credential, target.subscription.clone(), options)
-            .map_err(|e| SetupError(e.to_string()))?;
-        Ok(Connection {
-            client,
-            emulator: None,
-            time_scale,
-        })
+        Ok((options, credential, time_scale))
+    }
+
+    /// The time scale of an in-process emulator run (checked).
+    pub fn emulator_time_scale(&self) -> Result<f64, SetupError> {
+        check_scale(self.time_scale.unwrap_or(DEFAULT_EMULATOR_SCALE))
     }
 
     async fn connect_emulator(&self, target: &HubTarget) -> Result<Connection, SetupError> {

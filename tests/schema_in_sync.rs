@@ -92,3 +92,14 @@ fn every_shipped_runbook_names_the_schema_on_its_first_line() {
         "expected the four shipped runbooks, found {seen}"
     );
 }
+
+#[test]
+fn checked_in_fleet_log_schema_matches_the_generated_one() {
+    let path = Path::new(ROOT).join("schemas/fleet-log.schema.json");
+    let checked_in = std::fs::read_to_string(&path).expect("read schemas/fleet-log.schema.json");
+    assert!(
+        checked_in == runbook_engine::fleet::log::fleet_log_schema_text(),
+        "schemas/fleet-log.schema.json is out of date with the fleet log types; regenerate it with\n\n    \
+         cargo run -- schema fleet-log > schemas/fleet-log.schema.json\n"
+    );
+}

@@ -21,7 +21,7 @@ use crate::confirm_prompt::TerminalPrompt;
 use crate::exit_code;
 use crate::hub_guard::SafetyArgs;
 use crate::reporters::{human::Human, json_lines::JsonLines, junit};
-use runbook_engine::prepare::prepare;
+use runbook_engine::prepare::{AnyPrepared, prepare_any};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
@@ -46,7 +46,13 @@ same direction within 24 h (--force-cooldown overrides). Not with --emulator.
 
 Exit codes: 0 succeeded, 1 failed after a change or missed an objective, 2 invalid input or
 setup (or the hub is locked by another drill), 3 stopped before any change, 4 a
-rollback/finally step failed, 130 interrupted.")]
+rollback/finally step failed, 130 interrupted.
+
+Fleet runbooks (`targets:`): every hub is drilled as above, each with its own DR log and
+journal in --fleet-dir plus a fleet log (fleet.json); --target NAME and --limit N narrow the
+hubs. A fleet never prompts: `confirm:` needs --yes. Fleet exit codes: 0 all succeeded, 1 a
+hub failed after a change, 3 hubs stopped before any change, 130 interrupted (resume with
+`runbook resume <fleet dir>`).")]
 pub struct ExecArgs {
     /// The runbook to run.
     #[arg(value_name = "FILE")]
@@ -79,16 +85,39 @@ pub struct ExecArgs {
     pub safety: SafetyArgs,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub fleet: crate::commands::fleet::FleetArgs,
 }
 
 pub fn run(args: &ExecArgs) -> i32 {
-    let prepared = match prepare(&args.file, &args.sets) {
-        Ok(p) => p,
+    let prepared = match prepare_any(&args.file, &args.sets) {
+        Ok(AnyPrepared::Single(p)) => *p,
+        // A runbook with `targets:` drills a fleet (see commands::fleet).
+        Ok(AnyPrepared::Fleet(p)) => {
+            if args.log.is_some() || args.junit.is_some() {
+                errln!(
+                    "error: --log and --junit apply to one hub; a fleet writes every hub's DR log and its fleet log into --fleet-dir"
+                );
+                return exit_code::INVALID;
+            }
+            return crate::commands::fleet::exec(
+                &p,
+                &args.target,
+                &args.safety,
+                &args.fleet,
+                args.dry_run,
+                args.yes,
+            );
+        }
         Err(text) => {
             errln!("{text}");
             return exit_code::INVALID;
         }
     };
+    if args.fleet.is_set() {
+        errln!("error: --target, --limit and --fleet-dir apply to fleet runbooks (`targets:`)");
+        return exit_code::INVALID;
+    }
     for w in &prepared.loaded.warnings {
         err!("{}", w.render(Some(&prepared.loaded.source)));
     }

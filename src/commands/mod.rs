@@ -2,6 +2,7 @@
 
 pub mod emulator;
 pub mod exec;
+pub mod fleet;
 pub mod plan;
 pub mod report;
 pub mod resume;

@@ -1,4 +1,6 @@
-//! `runbook plan FILE`: the resolved steps and the ARM calls each would make. Calls nothing.
+//! `runbook plan FILE`: the resolved steps and the ARM calls each would make. Calls nothing
+//! (a fleet runbook's hubs are listed through ARM only with --resolve, or in an emulator with
+//! --scenario; see `commands::fleet::plan`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -6,7 +8,7 @@ use std::sync::Arc;
 use iothub_arm::{ArmClient, ClientOptions, Cloud};
 
 use crate::exit_code;
-use runbook_engine::prepare::prepare;
+use runbook_engine::prepare::{AnyPrepared, prepare_any};
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -24,11 +26,32 @@ pub struct PlanArgs {
     /// A custom ARM endpoint for the URLs.
     #[arg(long, value_name = "URL")]
     pub arm_endpoint: Option<url::Url>,
+    /// Fleet runbooks: list the selected hubs through ARM (reads only; --auth as for exec).
+    #[arg(long)]
+    pub resolve: bool,
+    /// Fleet runbooks: list the selected hubs in an in-process emulator seeded with FILE.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
+    /// With --resolve: how to authenticate (as for exec).
+    #[arg(
+        long,
+        value_name = "METHOD",
+        default_value = "auto",
+        env = "RUNBOOK_AUTH"
+    )]
+    pub auth: String,
+    /// Fleet runbooks: only the hubs whose name matches (globs allowed; repeatable).
+    #[arg(long = "target", value_name = "NAME")]
+    pub only: Vec<String>,
+    /// Fleet runbooks: at most the first N hubs.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
 }
 
 pub fn run(args: &PlanArgs) -> i32 {
-    let p = match prepare(&args.file, &args.sets) {
-        Ok(p) => p,
+    let p = match prepare_any(&args.file, &args.sets) {
+        Ok(AnyPrepared::Single(p)) => *p,
+        Ok(AnyPrepared::Fleet(p)) => return crate::commands::fleet::plan(&p, args),
         Err(text) => {
             errln!("{text}");
             return exit_code::INVALID;

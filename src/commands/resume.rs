@@ -23,7 +23,8 @@ use runbook_engine::prepare::prepare;
 
 #[derive(Debug, clap::Args)]
 pub struct ResumeArgs {
-    /// The journal (`<log>.jsonl`) of the interrupted run.
+    /// The journal (`<log>.jsonl`) of the interrupted run, or a fleet's directory (or its
+    /// fleet.json) to resume the whole fleet.
     #[arg(value_name = "JOURNAL")]
     pub journal: PathBuf,
     /// Values for secret parameters (they are masked in the journal, so give them again).
@@ -47,6 +48,15 @@ pub struct ResumeArgs {
 }
 
 pub fn run(args: &ResumeArgs) -> i32 {
+    if crate::commands::fleet::is_fleet_path(&args.journal) {
+        return crate::commands::fleet::resume(
+            &args.journal,
+            &args.sets,
+            &args.target,
+            &args.safety,
+            args.yes,
+        );
+    }
     let report = match args
         .report
         .as_deref()

@@ -1,4 +1,4 @@
-//! `runbook schema runbook|dr-log|test`: prints a JSON Schema, for editors and tooling.
+//! `runbook schema runbook|dr-log|test|fleet-log`: prints a JSON Schema, for editors and tooling.
 
 use std::io::Write;
 
@@ -10,6 +10,8 @@ pub enum SchemaName {
     DrLog,
     /// Test files (`*.test.yaml`) that `runbook test` runs.
     Test,
+    /// The fleet log (`fleet.json`) a fleet runbook's `runbook exec` writes.
+    FleetLog,
 }
 
 #[derive(Debug, clap::Args)]
@@ -24,6 +26,7 @@ pub fn run(args: &SchemaArgs) -> i32 {
         SchemaName::Runbook => runbook_spec::schema::runbook_schema_text(),
         SchemaName::DrLog => runbook_engine::dr_log::dr_log_schema_text(),
         SchemaName::Test => runbook_test::schema::test_schema_text(),
+        SchemaName::FleetLog => runbook_engine::fleet::log::fleet_log_schema_text(),
     };
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Ok(()) => crate::exit_code::SUCCESS,

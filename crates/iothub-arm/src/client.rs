@@ -258,6 +258,15 @@ impl ArmClient {
         self.pages(Ok(self.hubs_by_subscription_url()))
     }
 
+    /// Every hub of a resource group, or of the subscription when `resource_group` is `None`,
+    /// all pages read.
+    pub async fn list_hubs(&self, resource_group: Option<&str>) -> Result<Vec<IotHub>, ArmError> {
+        match resource_group {
+            Some(rg) => self.list_hubs_by_resource_group(rg).try_collect().await,
+            None => self.list_hubs_by_subscription().try_collect().await,
+        }
+    }
+
     /// Device counts of the hub's identity registry.
     pub async fn get_stats(
         &self,

@@ -9,7 +9,8 @@
 //! azure-mgmt-core's ARMPolling does ([`failover`], [`operation`]). Failures are
 //! [`ArmError`]s. Token requests go through the same reqwest client stack
 //! (`identity_transport`): one HTTP and one TLS stack in the binary. The crate knows nothing
-//! of runbooks.
+//! of runbooks. A [`token_bucket::ArmBudget`] shared per subscription keeps many clients within
+//! ARM's throttling budget.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -39,6 +40,7 @@ pub mod options;
 mod paging;
 pub mod ratelimit;
 pub mod retry;
+pub mod token_bucket;
 mod transport;
 
 pub use azure_core::credentials::TokenCredential;
@@ -54,3 +56,4 @@ pub use operation::{
 };
 pub use options::{ClientOptions, Cloud, DEFAULT_API_VERSION, PollOptions, RetryOptions};
 pub use ratelimit::RateLimitInfo;
+pub use token_bucket::{ArmBudget, TokenBucket};

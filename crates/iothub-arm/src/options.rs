@@ -6,11 +6,13 @@
 //! and the token scope ([`ClientOptions::token_scope`]) once. [`RetryOptions`]
 //! feeds [`crate::retry`]; [`PollOptions`] feeds [`crate::ArmClient::wait_failover`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use url::Url;
 
 use crate::error::ArmError;
+use crate::token_bucket::ArmBudget;
 
 /// The api-version of the Microsoft.Devices resource provider this client speaks.
 pub const DEFAULT_API_VERSION: &str = "2023-06-30";
@@ -124,6 +126,9 @@ pub struct ClientOptions {
     pub request_timeout: Duration,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// ARM's request budget, shared by every client of one subscription (clone the `Arc`);
+    /// the transport waits for a token before each request. `None`: no client-side limit.
+    pub budget: Option<Arc<ArmBudget>>,
 }
 
 impl Default for ClientOptions {
@@ -135,6 +140,7 @@ impl Default for ClientOptions {
             retry: RetryOptions::default(),
             request_timeout: Duration::from_secs(60),
             user_agent: format!("runbook-iothub-arm/{}", env!("CARGO_PKG_VERSION")),
+            budget: None,
         }
     }
 }
@@ -150,12 +156,29 @@ impl ClientOptions {
 
     /// Options for an emulator whose waits run `time_scale` times real time: the retry
     /// backoff is scaled the same way, so a throttled call waits as long, in emulated time,
-    /// as it would against Azure.
+    /// as it would against Azure; so is ARM's request budget (one per options value: clone
+    /// the options, or their `budget`, to share it).
     pub fn for_emulator(endpoint: Url, time_scale: f64) -> Self {
         let mut options = Self::for_endpoint(endpoint);
         options.retry.initial_delay = options.retry.initial_delay.mul_f64(time_scale);
         options.retry.max_delay = options.retry.max_delay.mul_f64(time_scale);
+        options.budget = Some(Arc::new(ArmBudget::scaled(
+            (250, 25.0),
+            (200, 10.0),
+            time_scale,
+        )));
         options
+    }
+
+    /// These options with ARM's default budget (scaled like `for_emulator` when the endpoint
+    /// is an emulator running at `time_scale`), for one subscription's clients to share.
+    pub fn with_arm_budget(mut self, time_scale: f64) -> Self {
+        self.budget = Some(Arc::new(ArmBudget::scaled(
+            (250, 25.0),
+            (200, 10.0),
+            time_scale,
+        )));
+        self
     }
 
     /// The endpoint requests go to.

@@ -1,7 +1,8 @@
 //! One authenticated ARM request, retried as azure-core retries it.
 //!
 //! Flow of [`Transport::send`]: check the URL may receive a bearer token
-//! ([`ensure_secure`]) -> take a token from the cache (refreshed from the credential
+//! ([`ensure_secure`]) -> wait for a token of ARM's budget when one is shared
+//! ([`crate::token_bucket`]) -> take a bearer token from the cache (refreshed from the credential
 //! near expiry) -> send with reqwest -> record the rate-limit headers -> on a
 //! retryable failure wait ([`crate::retry`]) and send again -> map a final error
 //! status to [`ArmError`]. The failover POST uses [`Mode::NonIdempotent`]: it is
@@ -85,6 +86,8 @@ pub(crate) struct Transport {
     trusted_host: String,
     /// Requests re-sent after a retryable answer or a connection error, over the client's life.
     pub(crate) retries: std::sync::atomic::AtomicU64,
+    /// ARM's budget, shared with the other clients of the subscription.
+    budget: Option<Arc<crate::token_bucket::ArmBudget>>,
 }
 
 impl std::fmt::Debug for Transport {
@@ -123,6 +126,7 @@ impl Transport {
             ratelimit: StdMutex::new(RateLimitInfo::default()),
             trusted_host: host_and_port(&options.effective_endpoint()),
             retries: std::sync::atomic::AtomicU64::new(0),
+            budget: options.budget.clone(),
         })
     }
 
@@ -185,8 +189,13 @@ impl Transport {
         }
         let started = Instant::now();
         let mut attempts: u32 = 0;
+        let write = method != Method::GET && method != Method::HEAD;
         loop {
             attempts += 1;
+            // Every attempt spends ARM's budget, retries included.
+            if let Some(budget) = &self.budget {
+                budget.bucket(write).acquire().await;
+            }
             let mut request = self
                 .http
                 .request(method.clone(), url.clone())
@@ -229,6 +238,11 @@ impl Transport {
                         });
                     }
                     let code = status.as_u16();
+                    if code == 429
+                        && let Some(budget) = &self.budget
+                    {
+                        budget.note_throttled();
+                    }
                     let may_retry = match mode {
                         Mode::Idempotent => retry::is_retryable_status(code),
                         Mode::NonIdempotent => retry::SAFE_FOR_POST.contains(&code),

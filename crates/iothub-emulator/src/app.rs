@@ -1,6 +1,6 @@
 //! The request pipeline every ARM request goes through.
 //!
-//! request -> log number -> auth (401) -> fault rule (delay / status / drop) -> api-version (400)
+//! request -> log number -> auth (401) -> ARM throttling (429, when on) -> fault rule (delay / status / drop) -> api-version (400)
 //! -> path -> operation (`ops`) -> response, recorded in the request log with its status.
 //! A dropped connection is recorded with status 0 and the connection is closed by the server
 //! loop (see `server`), which this module asks for through the request's `ConnHandle`.
@@ -12,6 +12,7 @@ use crate::log::RequestLog;
 use crate::ops;
 use crate::route::{self, ArmPath};
 use crate::store::Store;
+use crate::throttle::{Admission, Budget, Throttle};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
@@ -32,6 +33,8 @@ pub(crate) struct App {
     pub clock: Clock,
     pub page_size: Option<usize>,
     pub base_url: String,
+    /// ARM's request budgets, when the scenario asks for them.
+    pub throttle: Option<Throttle>,
 }
 
 /// Lets a handler ask the server loop to close this request's TCP connection.
@@ -111,6 +114,47 @@ async fn pipeline(app: &App, parts: &axum::http::request::Parts, body: Body) -> 
     if let Err(e) = check_auth(&parts.headers) {
         return Outcome::Respond(e.into_response(&app.clock));
     }
+    let Some(throttle) = &app.throttle else {
+        return after_throttle(app, parts, body).await;
+    };
+    let budget = Budget::of(parts.method.as_str());
+    let subscription = route::subscription_of(parts.uri.path()).unwrap_or_default();
+    match throttle.admit(subscription, budget, Instant::now()) {
+        None => after_throttle(app, parts, body).await,
+        Some(Admission::Throttled { retry_after }) => {
+            let mut e = ArmError::front_door(
+                429,
+                "TooManyRequests",
+                format!(
+                    "The request is being throttled: the subscription's {} budget is spent. Retry after the period in the Retry-After header.",
+                    if budget == Budget::Reads {
+                        "read"
+                    } else {
+                        "write"
+                    }
+                ),
+            );
+            e.retry_after = Some(retry_after);
+            let mut response = e.into_response(&app.clock);
+            response
+                .headers_mut()
+                .insert(budget.header(), HeaderValue::from_static("0"));
+            Outcome::Respond(response)
+        }
+        Some(Admission::Admitted { remaining }) => {
+            let mut outcome = after_throttle(app, parts, body).await;
+            if let Outcome::Respond(response) = &mut outcome
+                && let Ok(v) = HeaderValue::from_str(&remaining.to_string())
+            {
+                response.headers_mut().insert(budget.header(), v);
+            }
+            outcome
+        }
+    }
+}
+
+/// Faults, then the operation: everything after auth and ARM's throttling.
+async fn after_throttle(app: &App, parts: &axum::http::request::Parts, body: Body) -> Outcome {
     let path = parts.uri.path();
     if let Some(rule) = app.faults.take(parts.method.as_str(), path) {
         if let Some(delay) = rule.delay {

@@ -6,6 +6,9 @@
 //! `routingEndpointsHealth`, and the manual failover long-running operation with its
 //! `Azure-AsyncOperation` and `Location` URLs. `GET /_emulator/requests` lists what it received.
 //!
+//! Fleet scale: `generate` makes N hubs from a template; `throttle` enforces ARM's
+//! per-subscription read/write budgets (429 + `Retry-After`).
+//!
 //! Data flow: `scenario` -> `store` (hubs, each with its own lock, see `hub`) -> `server`
 //! (connections) -> `app` (auth, faults, api-version) -> `route` -> `ops` -> `wire` (JSON).
 //! It knows nothing of runbooks and shares no wire types with any client.
@@ -16,6 +19,7 @@ mod clock;
 mod duration;
 mod error;
 mod faults;
+mod generate;
 mod hub;
 mod log;
 mod ops;
@@ -24,6 +28,7 @@ mod route;
 mod scenario;
 mod server;
 mod store;
+mod throttle;
 mod wire;
 
 pub use duration::parse_duration;
@@ -31,9 +36,10 @@ pub use error::{EmulatorError, ScenarioError};
 pub use log::RecordedRequest;
 pub use ordered::OrderedMap;
 pub use scenario::{
-    AfterEffects, DEFAULT_HUB, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, Devices, DevicesPatch,
-    EndpointHealth, EventHubSeed, FailoverSeed, FaultRule, HubSeed, IpFilterRuleSeed,
-    NetworkRuleSetSeed, OperationErrorSeed, Outcome, ResourceGroupSeed, Scenario, SkuSeed,
+    AfterEffects, BucketSpec, DEFAULT_HUB, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, Devices,
+    DevicesPatch, EndpointHealth, EventHubSeed, FailoverSeed, FaultRule, Generate, HubSeed,
+    IpFilterRuleSeed, NetworkRuleSetSeed, OperationErrorSeed, Outcome, ResourceGroupSeed, Scenario,
+    SkuSeed, Throttling,
 };
 pub use server::{Emulator, EmulatorConfig};
 /// The only api-version served.

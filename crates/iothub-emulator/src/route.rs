@@ -111,6 +111,19 @@ pub(crate) fn query_param<'q>(query: &'q str, name: &str) -> Option<&'q str> {
     })
 }
 
+/// The `{s}` of a `/subscriptions/{s}/...` path (the key of ARM's throttling budgets).
+pub(crate) fn subscription_of(path: &str) -> Option<&str> {
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (parts.next(), parts.next()) {
+        (Some(first), Some(sub))
+            if first.eq_ignore_ascii_case("subscriptions") && !sub.is_empty() =>
+        {
+            Some(sub)
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,6 +6,7 @@
 
 use crate::duration;
 use crate::error::ScenarioError;
+pub use crate::generate::Generate;
 use crate::ordered::OrderedMap;
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -35,6 +36,62 @@ pub struct Scenario {
     /// Resource groups that exist without hubs (lists answer empty instead of 404).
     #[serde(default)]
     pub resource_groups: Vec<ResourceGroupSeed>,
+    /// Hubs made from a template (fleet drills), added after `hubs` by `expanded`.
+    #[serde(default)]
+    pub generate: Option<Generate>,
+    /// ARM's per-subscription request budgets, enforced with 429 + `Retry-After`; absent: off.
+    #[serde(default)]
+    pub throttling: Option<Throttling>,
+}
+
+/// One token bucket: `burst` requests at once, refilled at `per_second` (emulated seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BucketSpec {
+    pub burst: u32,
+    pub per_second: f64,
+}
+
+impl BucketSpec {
+    /// ARM's subscription reads budget: about 250 at once, refilled 25 a second.
+    pub const ARM_READS: BucketSpec = BucketSpec {
+        burst: 250,
+        per_second: 25.0,
+    };
+    /// ARM's subscription writes budget: about 200 at once, refilled 10 a second.
+    pub const ARM_WRITES: BucketSpec = BucketSpec {
+        burst: 200,
+        per_second: 10.0,
+    };
+}
+
+/// `throttling:` — each subscription gets its own reads and writes buckets. `throttling: {}`
+/// means ARM's defaults for both; a bucket given as `null` is not enforced.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Throttling {
+    #[serde(default = "arm_reads")]
+    pub reads: Option<BucketSpec>,
+    #[serde(default = "arm_writes")]
+    pub writes: Option<BucketSpec>,
+}
+
+fn arm_reads() -> Option<BucketSpec> {
+    Some(BucketSpec::ARM_READS)
+}
+
+fn arm_writes() -> Option<BucketSpec> {
+    Some(BucketSpec::ARM_WRITES)
+}
+
+impl Default for Throttling {
+    /// ARM's defaults.
+    fn default() -> Self {
+        Throttling {
+            reads: arm_reads(),
+            writes: arm_writes(),
+        }
+    }
 }
 
 /// A resource group with no hub in it.
@@ -440,6 +497,10 @@ impl Scenario {
     pub fn from_yaml(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
         let scenario: Scenario =
             serde_saphyr::from_str(text).map_err(|e| parse_error(&e, origin))?;
+        // Checked before and after expansion: `generate` on its own, then the hubs it made
+        // against the listed ones (names, duplicates).
+        scenario.validate(origin)?;
+        let scenario = scenario.expanded();
         scenario.validate(origin)?;
         Ok(scenario)
     }
@@ -468,7 +529,17 @@ impl Scenario {
             faults: Vec::new(),
             page_size: None,
             resource_groups: Vec::new(),
+            generate: None,
+            throttling: None,
         }
+    }
+
+    /// The scenario with its `generate:` hubs appended to `hubs` (and `generate` cleared).
+    pub fn expanded(mut self) -> Scenario {
+        if let Some(generate) = self.generate.take() {
+            self.hubs.extend(generate.hubs());
+        }
+        self
     }
 
     /// Checks the rules serde cannot: unique hubs, regions, faults that do something.
@@ -480,6 +551,21 @@ impl Scenario {
         };
         if self.page_size == Some(0) {
             return Err(invalid("page_size".into(), "must be at least 1"));
+        }
+        if let Some((field, message)) = self.generate.as_ref().and_then(Generate::problem) {
+            return Err(invalid(format!("generate.{field}"), &message));
+        }
+        if let Some(t) = &self.throttling {
+            for (name, spec) in [("reads", t.reads), ("writes", t.writes)] {
+                if let Some(b) = spec
+                    && (b.burst == 0 || !(b.per_second.is_finite() && b.per_second > 0.0))
+                {
+                    return Err(invalid(
+                        format!("throttling.{name}"),
+                        "burst must be at least 1 and per_second a positive number",
+                    ));
+                }
+            }
         }
         let mut seen = HashSet::new();
         for (i, hub) in self.hubs.iter().enumerate() {

@@ -78,6 +78,10 @@ impl Emulator {
         scenario
             .validate("scenario")
             .map_err(|e| EmulatorError::Scenario(e.to_string()))?;
+        let scenario = scenario.expanded();
+        scenario
+            .validate("scenario")
+            .map_err(|e| EmulatorError::Scenario(e.to_string()))?;
         let store = Store::new(&scenario).map_err(EmulatorError::Scenario)?;
         let listener =
             TcpListener::bind(config.addr)
@@ -113,6 +117,10 @@ impl Emulator {
             },
             page_size: scenario.page_size,
             base_url: base_url.clone(),
+            throttle: scenario
+                .throttling
+                .as_ref()
+                .map(|t| crate::throttle::Throttle::new(t, config.time_scale)),
         });
         let router = Router::new()
             .route("/_emulator/requests", get(app::requests))

@@ -8,10 +8,15 @@
 //! twice), files not touched within the lookback, files that do not parse, and anything past
 //! `READ_LIMIT` bytes are left out: an old or odd file never fails a drill. A journal and the
 //! DR log of the same run name the same failovers once (by run id and step id).
+//!
+//! A file's hub never changes, so once a file has been read the process remembers whose it is
+//! (`OWNERS`) and skips other hubs' files unread: a fleet run writes a thousand hubs' logs into
+//! one directory, and each hub's failover would otherwise parse all of them.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
@@ -24,6 +29,30 @@ use crate::target::HubTarget;
 /// At most this much of one file is read; a DR log or journal past it is cut and most likely
 /// skipped as unparsable (a journal keeps its whole lines).
 const READ_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// Files already read, and the hub (`owner_key`) each belongs to.
+static OWNERS: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+
+fn owner_key(subscription: &str, resource_group: &str, hub: &str) -> String {
+    let norm = |s: &str| s.trim().to_lowercase();
+    format!(
+        "{}\0{}\0{}",
+        norm(subscription),
+        norm(resource_group),
+        norm(hub)
+    )
+}
+
+/// The hub a file read earlier belongs to, if it was read.
+fn known_owner(path: &Path) -> Option<String> {
+    OWNERS.get()?.lock().ok()?.get(path).cloned()
+}
+
+fn remember_owner(path: &Path, owner: String) {
+    if let Ok(mut owners) = OWNERS.get_or_init(|| Mutex::new(HashMap::new())).lock() {
+        owners.insert(path.to_path_buf(), owner);
+    }
+}
 
 /// The completed failovers of `target` recorded in `dir` by runs other than `this_run`, from
 /// files modified within `lookback` (a file is written after what it records).
@@ -39,8 +68,12 @@ pub fn load(
     let oldest = SystemTime::now().checked_sub(lookback);
     let mut seen: HashSet<(String, String)> = HashSet::new();
     let mut out = Vec::new();
+    let wanted = owner_key(&target.subscription, &target.resource_group, &target.hub);
     for entry in entries.flatten() {
         let path = entry.path();
+        if known_owner(&path).is_some_and(|owner| owner != wanted) {
+            continue;
+        }
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -67,6 +100,10 @@ pub fn load(
             from_dr_log(&text)
         };
         let Some(run) = parsed else { continue };
+        remember_owner(
+            &path,
+            owner_key(&run.subscription, &run.resource_group, &run.hub),
+        );
         if run.run_id == this_run || !run.is_for(target) {
             continue;
         }

@@ -8,6 +8,7 @@
 //! are measured from the step records (`objectives`). `plan` describes a run without calling
 //! anything. `hub_lock` keeps a second drill off a hub while one runs; `cooldown` and
 //! `failover_history` hold a failover back when Azure's failover limits would refuse it.
+//! `fleet` drills many hubs with one runbook, each as above, within a rollout's limits.
 //! The engine never prints.
 
 pub mod clock;
@@ -19,6 +20,7 @@ pub mod emitter;
 pub mod event;
 pub mod exit_code;
 pub mod failover_history;
+pub mod fleet;
 pub mod hub_lock;
 pub mod journal;
 pub mod log_file;

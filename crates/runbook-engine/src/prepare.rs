@@ -22,8 +22,48 @@ pub struct Prepared {
     pub identity: RunbookIdentity,
 }
 
+/// A fleet runbook (`targets:`) with its parameters resolved; the hubs are resolved later,
+/// through ARM (see `fleet::resolve`).
+#[derive(Debug)]
+pub struct PreparedFleet {
+    pub loaded: Loaded,
+    pub params: ResolvedParams,
+    pub identity: RunbookIdentity,
+}
+
+/// A single-hub or a fleet runbook, ready to run.
+#[derive(Debug)]
+pub enum AnyPrepared {
+    Single(Box<Prepared>),
+    Fleet(Box<PreparedFleet>),
+}
+
+/// As `prepare`, but a fleet runbook is prepared as a fleet instead of refused.
+pub fn prepare_any(path: &Path, sets: &[String]) -> Result<AnyPrepared, String> {
+    let (loaded, pairs) = load_and_parse_sets(path, sets)?;
+    if !loaded.runbook.is_fleet() {
+        return prepare_loaded(loaded, path, &pairs, &|k| std::env::var(k).ok())
+            .map(|p| AnyPrepared::Single(Box::new(p)));
+    }
+    let params = resolve_params(&loaded, path, &pairs, &|k| std::env::var(k).ok())?;
+    let identity = identity_of(&loaded, path);
+    Ok(AnyPrepared::Fleet(Box::new(PreparedFleet {
+        loaded,
+        params,
+        identity,
+    })))
+}
+
 /// Loads `path` and resolves `--set NAME=VALUE` arguments and the environment.
 pub fn prepare(path: &Path, sets: &[String]) -> Result<Prepared, String> {
+    let (loaded, pairs) = load_and_parse_sets(path, sets)?;
+    prepare_loaded(loaded, path, &pairs, &|k| std::env::var(k).ok())
+}
+
+fn load_and_parse_sets(
+    path: &Path,
+    sets: &[String],
+) -> Result<(Loaded, Vec<(String, String)>), String> {
     let loaded = runbook_spec::load_file(path).map_err(|f| f.render())?;
     let mut pairs = Vec::new();
     let mut errors = Vec::new();
@@ -36,7 +76,29 @@ pub fn prepare(path: &Path, sets: &[String]) -> Result<Prepared, String> {
     if !errors.is_empty() {
         return Err(errors.join("\n"));
     }
-    prepare_loaded(loaded, path, &pairs, &|k| std::env::var(k).ok())
+    Ok((loaded, pairs))
+}
+
+fn resolve_params(
+    loaded: &Loaded,
+    path: &Path,
+    pairs: &[(String, String)],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<ResolvedParams, String> {
+    runbook_spec::params::resolve(&loaded.runbook, pairs, env).map_err(|errs| {
+        errs.iter()
+            .map(|e| format!("{}: error: {e}", path.display()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    })
+}
+
+fn identity_of(loaded: &Loaded, path: &Path) -> RunbookIdentity {
+    RunbookIdentity {
+        name: loaded.runbook.name.clone(),
+        path: path.display().to_string(),
+        sha256: hex(&Sha256::digest(loaded.source.text.as_bytes())),
+    }
 }
 
 /// Resolves parameters of an already loaded runbook and renders its target.
@@ -46,12 +108,13 @@ pub fn prepare_loaded(
     pairs: &[(String, String)],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Prepared, String> {
-    let params = runbook_spec::params::resolve(&loaded.runbook, pairs, env).map_err(|errs| {
-        errs.iter()
-            .map(|e| format!("{}: error: {e}", path.display()))
-            .collect::<Vec<_>>()
-            .join("\n")
-    })?;
+    let params = resolve_params(&loaded, path, pairs, env)?;
+    if loaded.runbook.is_fleet() {
+        return Err(format!(
+            "{}: error: this runbook drills a fleet (`targets:`); run it with `runbook exec`, which runs each hub with its own DR log",
+            path.display()
+        ));
+    }
     let mut ctx = TemplateContext::new(params.values.clone(), serde_json::json!({}));
     let mut render = |t: &TemplateText, field: &str| {
         ctx.render(t)
@@ -69,11 +132,7 @@ pub fn prepare_loaded(
             path.display()
         ));
     }
-    let identity = RunbookIdentity {
-        name: loaded.runbook.name.clone(),
-        path: path.display().to_string(),
-        sha256: hex(&Sha256::digest(loaded.source.text.as_bytes())),
-    };
+    let identity = identity_of(&loaded, path);
     Ok(Prepared {
         loaded,
         params,

@@ -4,10 +4,12 @@
 //! `source` (read with limits) -> `yaml_tree` (parse, positions) -> `schema` (JSON Schema) ->
 //! `typed` (serde into the model) -> `semantic` (references, ordering, templates). A stage that
 //! finds errors stops the pipeline, since later stages would only repeat them in other words.
+//! Fleet runbooks (`targets:`, `rollout:`) are checked in `fleet_check`.
 //! The result is a `Loaded` runbook with its warnings, or the list of diagnostics.
 //! This crate does no I/O beyond reading the file, and knows nothing of Azure or HTTP.
 
 pub mod diagnostic;
+mod fleet_check;
 pub mod model;
 mod open_quote;
 pub mod outputs;
@@ -23,6 +25,7 @@ use std::path::Path;
 
 pub use diagnostic::{Diagnostic, Pos, Severity};
 pub use model::duration::DurationSpec;
+pub use model::fleet::{Amount, AmountValue, Rollout, Targets};
 pub use model::kinds::*;
 pub use model::objectives::{
     DeclaredObjective, OBJECTIVE_NAMES, Objective, ObjectiveSpec, ObjectiveTarget, Objectives,

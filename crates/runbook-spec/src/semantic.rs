@@ -23,10 +23,10 @@ use crate::source::SourceFile;
 use crate::suggest;
 use crate::yaml_tree::YamlDocument;
 
-struct Ctx<'a> {
-    src: &'a SourceFile,
-    doc: &'a YamlDocument,
-    rb: &'a Runbook,
+pub(crate) struct Ctx<'a> {
+    pub(crate) src: &'a SourceFile,
+    pub(crate) doc: &'a YamlDocument,
+    pub(crate) rb: &'a Runbook,
     out: Vec<Diagnostic>,
     /// Step id -> (run order, kind name), for every step of the runbook.
     order: HashMap<&'a str, (usize, &'static str)>,
@@ -54,12 +54,23 @@ impl Ctx<'_> {
         })
     }
 
-    fn error(&mut self, pointer: &str, message: String, hint: Option<String>) {
+    pub(crate) fn error(&mut self, pointer: &str, message: String, hint: Option<String>) {
         self.push(Diagnostic::error, pointer, message, hint);
     }
 
     fn warning(&mut self, pointer: &str, message: String, hint: Option<String>) {
         self.push(Diagnostic::warning, pointer, message, hint);
+    }
+
+    /// An error located at `pointer` but naming `field` (a missing key, located at its parent).
+    pub(crate) fn error_named(&mut self, pointer: &str, field: &str, message: String) {
+        let d = Diagnostic::error(
+            &self.src.name,
+            self.doc.positions.value(pointer),
+            field.to_string(),
+            message,
+        );
+        self.out.push(d);
     }
 
     /// Locates a diagnostic at `pointer` and records it.
@@ -98,6 +109,7 @@ pub fn check(src: &SourceFile, doc: &YamlDocument, rb: &Runbook) -> Vec<Diagnost
     ] {
         check_template(&mut cx, &format!("/target/{k}"), t, None, true);
     }
+    crate::fleet_check::check(&mut cx);
     let mut position = 0usize;
     for section in Section::ALL {
         for (i, step) in rb.section(section).iter().enumerate() {
@@ -480,7 +492,7 @@ fn check_step_ref(cx: &mut Ctx, pointer: &str, id: &str, position: usize, kinds:
 
 /// Compiles a template and checks every reference it makes. `position` is the run order of the
 /// step the template belongs to (`None` for the target, which renders before any step).
-fn check_template(
+pub(crate) fn check_template(
     cx: &mut Ctx,
     pointer: &str,
     t: &TemplateText,

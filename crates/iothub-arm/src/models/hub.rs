@@ -1,7 +1,7 @@
 //! `IotHubDescription`: the hub resource (GET hub, list by resource group / subscription).
 //!
 //! Only what a DR drill reads is typed: identity, location, state, provisioning state,
-//! host name, SKU and the primary/secondary `locations`. Every other field is ignored.
+//! host name, SKU, tags and the primary/secondary `locations`. Every other field is ignored.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -30,6 +30,9 @@ pub struct IotHub {
     /// Hub properties.
     #[serde(default)]
     pub properties: IotHubProperties,
+    /// Resource tags (what a fleet's `targets.tags` selects on).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// The subset of `IotHubProperties` a DR drill uses.

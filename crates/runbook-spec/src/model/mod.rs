@@ -1,10 +1,12 @@
 //! The typed model of a runbook, as serde reads it from the YAML tree.
 //!
 //! `runbook` holds the document and the typed form; `step` the step and its common fields;
-//! `kinds` each kind's body; `objectives` the recovery objectives; `parameter`, `duration`
-//! and `template` the value types.
+//! `kinds` each kind's body; `objectives` the recovery objectives; `fleet` the
+//! `targets:`/`rollout:` of fleet runbooks; `parameter`, `duration` and `template` the value
+//! types.
 
 pub mod duration;
+pub mod fleet;
 pub mod kinds;
 pub mod objectives;
 pub mod parameter;

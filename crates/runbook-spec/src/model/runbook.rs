@@ -7,13 +7,14 @@ use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::fleet::{Rollout, Targets};
 use super::objectives::Objectives;
 use super::parameter::Parameter;
 use super::step::{Step, StepDoc};
 use super::template::TemplateText;
 
 /// The hub a runbook acts on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Target {
     /// Azure subscription id.
@@ -41,7 +42,15 @@ pub struct RunbookDoc {
     /// Inputs, referenced as `{{params.NAME}}`.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub parameters: IndexMap<String, Parameter>,
-    pub target: Target,
+    /// The one hub this runbook drills (or `targets` for a fleet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
+    /// Many hubs, each drilled with these steps (instead of `target`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub targets: Option<Targets>,
+    /// How a fleet run proceeds (with `targets` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<Rollout>,
     /// Recovery objectives the drill must meet, measured around its first failover and
     /// written into the DR log.
     #[serde(default, skip_serializing_if = "Objectives::is_empty")]
@@ -85,8 +94,13 @@ pub struct Runbook {
     pub name: String,
     pub description: Option<String>,
     pub parameters: IndexMap<String, Parameter>,
+    /// The hub of a single-hub runbook; all fields empty in a fleet runbook (each hub of the
+    /// fleet is given to the engine as its run's target).
     pub target: Target,
     pub objectives: Objectives,
+    /// The fleet, when the runbook has `targets:`.
+    pub targets: Option<Targets>,
+    pub rollout: Option<Rollout>,
     pub steps: Vec<Step>,
     pub rollback: Vec<Step>,
     pub finally: Vec<Step>,
@@ -109,6 +123,11 @@ impl Runbook {
                 .enumerate()
                 .map(move |(i, st)| (s, i, st))
         })
+    }
+
+    /// True for a fleet runbook (`targets:`).
+    pub fn is_fleet(&self) -> bool {
+        self.targets.is_some()
     }
 
     pub fn step(&self, id: &str) -> Option<&Step> {

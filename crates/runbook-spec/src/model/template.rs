@@ -17,7 +17,7 @@ pub const HELPERS: &[&str] = &[
     "len", "lookup",
 ];
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TemplateText(pub String);
 

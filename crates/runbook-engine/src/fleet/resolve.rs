@@ -1,0 +1,116 @@
+//! `targets:` to hubs. An explicit `hubs:` list is rendered from the parameters and taken as
+//! written (each drill reads its hub first, so a missing hub fails that hub alone). A selector
+//! lists hubs per subscription: by resource group when `resource_group` is a plain name, else
+//! the whole subscription with the resource group glob applied to each hub's id; then the name
+//! glob and the tags filter client-side. The result is sorted (subscription in the order given,
+//! then resource group and name) so a fleet runs in the same order every time.
+
+use iothub_arm::{ArmClient, IotHub};
+use runbook_spec::{Targets, TemplateText};
+use serde_json::{Map, Value};
+
+use super::glob;
+use crate::context::TemplateContext;
+use crate::target::HubTarget;
+
+/// Where the fleet gets a client for a subscription (shared by all its hubs, with one ARM
+/// budget per subscription).
+pub trait ClientSource: Send + Sync {
+    fn client(&self, subscription: &str) -> Result<ArmClient, String>;
+}
+
+/// The hubs `targets` names, or why they cannot be found (a setup error, exit 2).
+pub async fn resolve(
+    targets: &Targets,
+    params: &Map<String, Value>,
+    clients: &dyn ClientSource,
+) -> Result<Vec<HubTarget>, String> {
+    let mut ctx = TemplateContext::new(params.clone(), serde_json::json!({}));
+    let mut render = |t: &TemplateText, field: &str| {
+        ctx.render(t)
+            .map(|s| s.trim().to_string())
+            .map_err(|e| format!("targets.{field}: {e}"))
+    };
+    if !targets.hubs.is_empty() {
+        let mut out = Vec::with_capacity(targets.hubs.len());
+        for (i, t) in targets.hubs.iter().enumerate() {
+            let hub = HubTarget {
+                subscription: render(&t.subscription, &format!("hubs[{i}].subscription"))?,
+                resource_group: render(&t.resource_group, &format!("hubs[{i}].resource_group"))?,
+                hub: render(&t.hub, &format!("hubs[{i}].hub"))?,
+            };
+            if hub.hub.is_empty() || hub.resource_group.is_empty() {
+                return Err(format!(
+                    "targets.hubs[{i}]: hub and resource_group must not be empty"
+                ));
+            }
+            out.push(hub);
+        }
+        return Ok(out);
+    }
+    let mut subscriptions = Vec::new();
+    if let Some(s) = &targets.subscription {
+        subscriptions.push(render(s, "subscription")?);
+    }
+    for (i, s) in targets.subscriptions.iter().enumerate() {
+        subscriptions.push(render(s, &format!("subscriptions[{i}]"))?);
+    }
+    if subscriptions.iter().any(String::is_empty) {
+        return Err(
+            "targets.subscription rendered empty: set it (e.g. --set subscription=…)".into(),
+        );
+    }
+    let rg = match &targets.resource_group {
+        Some(t) => Some(render(t, "resource_group")?),
+        None => None,
+    };
+    let name = match &targets.name {
+        Some(t) => Some(render(t, "name")?),
+        None => None,
+    };
+    let mut tags = Vec::new();
+    for (k, v) in &targets.tags {
+        tags.push((k.clone(), render(v, &format!("tags.{k}"))?));
+    }
+    let mut out = Vec::new();
+    for sub in &subscriptions {
+        let client = clients.client(sub)?;
+        let literal_rg = rg.as_deref().filter(|r| !glob::is_glob(r));
+        let hubs = client
+            .list_hubs(literal_rg)
+            .await
+            .map_err(|e| format!("listing the hubs of subscription {sub}: {e}"))?;
+        let mut chosen: Vec<HubTarget> = hubs
+            .iter()
+            .filter_map(|h| {
+                let hub_rg = resource_group_of(h)?;
+                let keep = rg.as_deref().is_none_or(|p| glob::matches(p, &hub_rg))
+                    && name.as_deref().is_none_or(|p| glob::matches(p, &h.name))
+                    && tags.iter().all(|(k, v)| {
+                        h.tags
+                            .iter()
+                            .any(|(hk, hv)| hk.eq_ignore_ascii_case(k) && hv == v)
+                    });
+                keep.then(|| HubTarget {
+                    subscription: sub.clone(),
+                    resource_group: hub_rg,
+                    hub: h.name.clone(),
+                })
+            })
+            .collect();
+        chosen.sort_by_key(|t| (t.resource_group.to_lowercase(), t.hub.to_lowercase()));
+        out.extend(chosen);
+    }
+    Ok(out)
+}
+
+/// The resource group in a hub's id (`/subscriptions/s/resourceGroups/RG/providers/...`).
+fn resource_group_of(hub: &IotHub) -> Option<String> {
+    let mut parts = hub.id.split('/');
+    while let Some(p) = parts.next() {
+        if p.eq_ignore_ascii_case("resourceGroups") {
+            return parts.next().map(str::to_string);
+        }
+    }
+    None
+}

@@ -1,0 +1,405 @@
+//! The fleet runner: each hub drilled as `runbook exec` drills one, many at once.
+//!
+//! Hubs start in order while fewer than `max_concurrency` run (a semaphore permit per running
+//! hub). Before each start the runner checks the stop conditions: Ctrl-C (the shared
+//! cancellation token) or `max_errors` hubs failed; once one holds, no hub starts and the rest
+//! are recorded `not_started`, while hubs in flight run to their end (Ctrl-C cancels them as it
+//! cancels a single run: polling stops, a failover request in flight is never abandoned, each
+//! hub's journal records where it stood). A hub's task takes its hub lock, creates (or, on
+//! resume, reopens) its journal, runs its own `Engine` with a client of its subscription, and
+//! writes its DR log; a failed hub counts toward `max_errors` before its permit is released, so
+//! the next start sees it.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use runbook_spec::Runbook;
+use serde_json::{Map, Value};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use super::log::{FleetHubRecord, FleetHubStatus};
+use super::resolve::ClientSource;
+use crate::clock::Clock;
+use crate::confirm::{AutoApprove, Confirmer, NoConfirmer};
+use crate::cooldown::CooldownPolicy;
+use crate::dr_log::RunbookIdentity;
+use crate::emitter::Emitter;
+use crate::event::{EventSink, RunEvent};
+use crate::hub_lock::{HubKey, HubLock, LockHolder};
+use crate::journal::JournalWriter;
+use crate::log_file::{journal_path, write_new};
+use crate::redact::Redactor;
+use crate::resume::PriorRun;
+use crate::runner::{Engine, RunRequest};
+use crate::status::StepStatus;
+use crate::target::HubTarget;
+
+/// Where per-hub locks go, and the ARM endpoint that identifies the hubs.
+#[derive(Debug, Clone)]
+pub struct LockSpec {
+    pub dir: PathBuf,
+    pub authority: String,
+}
+
+/// One hub of the fleet as the runner gets it.
+#[derive(Debug, Clone)]
+pub struct FleetHub {
+    pub target: HubTarget,
+    /// The hub's DR log (its journal goes beside it).
+    pub log_path: PathBuf,
+    /// Resume: the interrupted run's journal events and run id.
+    pub prior: Option<(PriorRun, String)>,
+    /// Resume: the hub already ended in an earlier run; carried over as it was.
+    pub done: Option<FleetHubRecord>,
+}
+
+/// Everything a fleet run needs besides clients and an observer.
+#[derive(Debug, Clone)]
+pub struct FleetRequest {
+    pub runbook: Runbook,
+    pub identity: RunbookIdentity,
+    pub params: Map<String, Value>,
+    pub secrets: Vec<String>,
+    pub dry_run: bool,
+    /// Approve every `confirm:` (a fleet never prompts: without it, hubs that ask stop before
+    /// any change).
+    pub yes: bool,
+    pub hubs: Vec<FleetHub>,
+    pub max_concurrency: usize,
+    pub max_errors: usize,
+    pub cooldown: CooldownPolicy,
+    pub lock: Option<LockSpec>,
+    pub time_scale: f64,
+}
+
+/// Hubs done / running / failed / waiting, as progress shows them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub done: usize,
+    pub running: usize,
+    pub failed: usize,
+    pub waiting: usize,
+}
+
+/// Told about the fleet as it goes (the CLI prints it).
+pub trait FleetObserver: Send + Sync {
+    fn hub_started(&self, hub: &HubTarget, progress: Progress);
+    /// Notable events of a running hub: a failover accepted, a step failed.
+    fn hub_event(&self, hub: &HubTarget, event: &RunEvent);
+    fn hub_finished(&self, record: &FleetHubRecord, progress: Progress);
+    /// max_errors reached or Ctrl-C: no hub starts any more.
+    fn stopping(&self, why: &str, progress: Progress);
+}
+
+/// What `run_fleet` returns: every hub's record, in request order.
+#[derive(Debug)]
+pub struct FleetResult {
+    pub hubs: Vec<FleetHubRecord>,
+    pub stopped_by_max_errors: bool,
+    pub interrupted: bool,
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    done: usize,
+    running: usize,
+    failed: usize,
+    total: usize,
+}
+
+impl Tally {
+    fn progress(&self) -> Progress {
+        Progress {
+            done: self.done,
+            running: self.running,
+            failed: self.failed,
+            waiting: self.total.saturating_sub(self.done + self.running),
+        }
+    }
+}
+
+/// Runs the fleet. `cancel` is Ctrl-C.
+pub async fn run_fleet(
+    req: FleetRequest,
+    clients: Arc<dyn ClientSource>,
+    observer: Arc<dyn FleetObserver>,
+    cancel: CancellationToken,
+) -> FleetResult {
+    let req = Arc::new(req);
+    let total = req.hubs.len();
+    let tally = Arc::new(Mutex::new(Tally {
+        total,
+        ..Tally::default()
+    }));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let mut records: Vec<Option<FleetHubRecord>> = vec![None; total];
+    // Hubs an earlier run finished count as they ended.
+    for (i, hub) in req.hubs.iter().enumerate() {
+        if let Some(done) = &hub.done {
+            if done.status.is_error() {
+                failed.fetch_add(1, Ordering::SeqCst);
+            }
+            records[i] = Some(done.clone());
+            if let Ok(mut t) = tally.lock() {
+                t.done += 1;
+                t.failed += usize::from(done.status.is_error());
+            }
+        }
+    }
+    let permits = Arc::new(Semaphore::new(req.max_concurrency.max(1)));
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut stopped_by_max_errors = false;
+    let mut stop_reason: Option<String> = None;
+    let pending: Vec<usize> = (0..total).filter(|i| records[*i].is_none()).collect();
+    for index in pending {
+        let permit = tokio::select! {
+            biased;
+            _ = cancel.cancelled() => None,
+            p = permits.clone().acquire_owned() => p.ok(),
+        };
+        let errors = failed.load(Ordering::SeqCst);
+        let why = if cancel.is_cancelled() || permit.is_none() {
+            Some("interrupted: no further hub starts".to_string())
+        } else if errors >= req.max_errors {
+            stopped_by_max_errors = true;
+            Some(format!(
+                "max_errors reached ({errors} of {} hubs failed, limit {}): no further hub starts; hubs in flight finish",
+                total, req.max_errors
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            let progress = tally.lock().map(|t| t.progress()).unwrap_or_default();
+            observer.stopping(&why, progress);
+            stop_reason = Some(why);
+            break;
+        }
+        let Some(permit) = permit else { break };
+        if let Ok(mut t) = tally.lock() {
+            t.running += 1;
+            observer.hub_started(&req.hubs[index].target, t.progress());
+        }
+        let (req, clients, observer, cancel, failed, tally) = (
+            req.clone(),
+            clients.clone(),
+            observer.clone(),
+            cancel.clone(),
+            failed.clone(),
+            tally.clone(),
+        );
+        tasks.spawn(async move {
+            let record = run_hub(&req, index, &*clients, observer.clone(), cancel).await;
+            let is_error = record.status.is_error();
+            if is_error {
+                failed.fetch_add(1, Ordering::SeqCst);
+            }
+            // Reported under the lock, so the lines come out in the order of the counts.
+            if let Ok(mut t) = tally.lock() {
+                t.running -= 1;
+                t.done += 1;
+                t.failed += usize::from(is_error);
+                observer.hub_finished(&record, t.progress());
+            }
+            // Released only now, so the next start sees this hub's failure.
+            drop(permit);
+            (index, record)
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok((index, record)) = joined {
+            records[index] = Some(record);
+        }
+    }
+    let hubs = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            r.unwrap_or_else(|| {
+                let mut rec = blank_record(&req.hubs[i]);
+                rec.status = FleetHubStatus::NotStarted;
+                rec.reason = Some(
+                    stop_reason
+                        .clone()
+                        .unwrap_or_else(|| "the hub's task ended without a record".to_string()),
+                );
+                rec
+            })
+        })
+        .collect();
+    FleetResult {
+        hubs,
+        stopped_by_max_errors,
+        interrupted: cancel.is_cancelled(),
+    }
+}
+
+/// A record naming the hub and its files, with no outcome yet.
+pub fn blank_record(hub: &FleetHub) -> FleetHubRecord {
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    FleetHubRecord {
+        subscription: hub.target.subscription.clone(),
+        resource_group: hub.target.resource_group.clone(),
+        hub: hub.target.hub.clone(),
+        status: FleetHubStatus::NotStarted,
+        exit_code: None,
+        reason: None,
+        changed: false,
+        log: name(&hub.log_path),
+        journal: name(&journal_path(&hub.log_path)),
+        run_id: None,
+        started_at: None,
+        ended_at: None,
+        failover_duration_seconds: None,
+        pre_failover_device_count: None,
+        post_failover_device_count: None,
+    }
+}
+
+async fn run_hub(
+    req: &FleetRequest,
+    index: usize,
+    clients: &dyn ClientSource,
+    observer: Arc<dyn FleetObserver>,
+    cancel: CancellationToken,
+) -> FleetHubRecord {
+    let hub = &req.hubs[index];
+    let mut record = blank_record(hub);
+    let error = |mut record: FleetHubRecord, why: String| {
+        record.status = FleetHubStatus::Error;
+        record.exit_code = Some(crate::exit_code::INVALID);
+        record.reason = Some(why);
+        record
+    };
+    // Resumed hubs write beside their journal, never over a log a cancelled run wrote.
+    let log_path = if hub.prior.is_some() && hub.log_path.exists() {
+        crate::log_file::resumed_log_name(&hub.log_path)
+    } else {
+        hub.log_path.clone()
+    };
+    if hub.prior.is_none() && log_path.exists() {
+        return error(
+            record,
+            format!("the DR log {} already exists", log_path.display()),
+        );
+    }
+    // Held until the DR log is written (dropped at the end of this function).
+    let _lock = match &req.lock {
+        Some(spec) => {
+            let key = HubKey::new(&spec.authority, &hub.target);
+            let shown = std::path::absolute(&log_path).unwrap_or_else(|_| log_path.clone());
+            let holder = LockHolder::this_process("exec", &shown.display().to_string(), &key);
+            match HubLock::acquire(&spec.dir, &key, &holder) {
+                Ok(lock) => Some(lock),
+                Err(e) => return error(record, e.to_string()),
+            }
+        }
+        None => None,
+    };
+    let client = match clients.client(&hub.target.subscription) {
+        Ok(c) => c,
+        Err(e) => return error(record, e),
+    };
+    let journal_file = journal_path(&hub.log_path);
+    let journal = match &hub.prior {
+        Some(_) => JournalWriter::open_for_resume(&journal_file),
+        None => JournalWriter::create(&journal_file),
+    };
+    let journal = match journal {
+        Ok(j) => j,
+        Err(e) => {
+            return error(
+                record,
+                format!("cannot open the journal {}: {e}", journal_file.display()),
+            );
+        }
+    };
+    let sink = HubSink {
+        hub: hub.target.clone(),
+        observer,
+    };
+    let emitter = Emitter::new(
+        vec![Box::new(journal), Box::new(sink)],
+        Redactor::new(req.secrets.clone()),
+    );
+    let confirmer: Box<dyn Confirmer> = if req.yes {
+        Box::new(AutoApprove)
+    } else {
+        Box::new(NoConfirmer)
+    };
+    let run_id = match &hub.prior {
+        Some((_, id)) => id.clone(),
+        None => uuid::Uuid::new_v4().to_string(),
+    };
+    let run = RunRequest {
+        runbook: req.runbook.clone(),
+        identity: req.identity.clone(),
+        params: req.params.clone(),
+        target: hub.target.clone(),
+        dry_run: req.dry_run,
+        log_path: log_path.display().to_string(),
+        run_id,
+        cooldown: req.cooldown,
+    };
+    let engine = Engine::new(
+        client,
+        Clock::scaled(req.time_scale),
+        cancel,
+        confirmer,
+        emitter,
+        &run,
+    );
+    let prior = hub.prior.as_ref().map(|(p, _)| p.clone());
+    let outcome = engine.run(run, prior).await;
+    let mut exit = crate::exit_code::for_outcome(&outcome);
+    match &outcome.log {
+        Some(log) => {
+            record.apply_log(log);
+            if let Err(e) = write_new(&log_path, log) {
+                record.reason = Some(format!(
+                    "cannot write the DR log {}: {e}; the journal holds every event",
+                    log_path.display()
+                ));
+                exit = exit.max(crate::exit_code::DRILL_FAILED);
+            }
+        }
+        None => {
+            record.status = FleetHubStatus::Failed;
+            record.reason = Some("the run produced no log".into());
+        }
+    }
+    if let Some(why) = &outcome.sink_failure {
+        record.reason = Some(format!("{why}; the run's record may be incomplete"));
+    }
+    record.log = log_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    record.exit_code = Some(exit);
+    record
+}
+
+/// Forwards a hub's notable events to the observer.
+struct HubSink {
+    hub: HubTarget,
+    observer: Arc<dyn FleetObserver>,
+}
+
+impl EventSink for HubSink {
+    fn emit(&mut self, event: &RunEvent) {
+        let notable = match event {
+            RunEvent::FailoverStarted { .. } => true,
+            RunEvent::StepFinished { record } => record.status == StepStatus::Failed,
+            _ => false,
+        };
+        if notable {
+            self.observer.hub_event(&self.hub, event);
+        }
+    }
+}

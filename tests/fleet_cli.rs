@@ -1,0 +1,340 @@
+//! Fleet drills through the real binary: a runbook with `targets:` over generated emulator
+//! hubs. The happy path, max_errors stopping new hubs, Ctrl-C mid-fleet and a resume that
+//! finishes it without a second failover, and ARM's budget kept (no 429) under throttling.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+use serde_json::Value;
+use support::*;
+
+const DRILL: &str = "tests/fixtures/fleet/drill.yaml";
+
+fn fleet_log(dir: &Path) -> Value {
+    let text = std::fs::read_to_string(dir.join("fleet.json")).expect("fleet.json written");
+    let log: Value = serde_json::from_str(&text).unwrap();
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("schemas/fleet-log.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(
+        errors.is_empty(),
+        "fleet log against its schema: {errors:?}"
+    );
+    log
+}
+
+fn statuses(log: &Value) -> Vec<(String, String)> {
+    log["hubs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["hub"].as_str().unwrap().to_string(),
+                h["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn count(log: &Value, status: &str) -> usize {
+    statuses(log).iter().filter(|(_, s)| s == status).count()
+}
+
+fn run_emulated(scenario: &str, extra: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path())
+        .arg("exec")
+        .arg(repo(DRILL))
+        .args(["--emulator", "--scenario"])
+        .arg(repo(&format!("tests/fixtures/fleet/{scenario}.yaml")))
+        .args(["--time-scale", SCALE, "--yes", "--fleet-dir", "fleet"])
+        .args(extra)
+        .output()
+        .unwrap();
+    (out, dir)
+}
+
+#[test]
+fn fleet_happy_path_drills_every_selected_hub() {
+    let (out, dir) = run_emulated("twenty", &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fleet = dir.path().join("fleet");
+    let log = fleet_log(&fleet);
+    assert_eq!(
+        log["hubs"].as_array().unwrap().len(),
+        20,
+        "untagged hubs left out"
+    );
+    assert_eq!(count(&log, "succeeded"), 20);
+    assert_eq!(log["exit_code"], 0);
+    assert_eq!(log["max_concurrency"], 5);
+    assert!(
+        !statuses(&log)
+            .iter()
+            .any(|(h, _)| h == "hub-0011" || h == "hub-0022")
+    );
+    for hub in log["hubs"].as_array().unwrap() {
+        // Every hub's DR log is today's format, beside its journal.
+        let dr: Value = serde_json::from_str(
+            &std::fs::read_to_string(fleet.join(hub["log"].as_str().unwrap())).unwrap(),
+        )
+        .unwrap();
+        assert_log_matches_schema(&dr);
+        assert_eq!(dr["hub_name"], hub["hub"]);
+        assert_eq!(dr["status"], "succeeded");
+        assert!(fleet.join(hub["journal"].as_str().unwrap()).exists());
+        assert_eq!(hub["pre_failover_device_count"], 1200);
+        assert!(hub["failover_duration_seconds"].as_f64().is_some());
+    }
+    assert!(stdout.contains("hub-0020: succeeded"), "{stdout}");
+    assert!(stdout.contains("20 succeeded"), "{stdout}");
+}
+
+#[test]
+fn target_and_limit_narrow_the_fleet() {
+    let (out, dir) = run_emulated("twenty", &["--target", "hub-000*", "--limit", "3"]);
+    assert_eq!(out.status.code(), Some(0));
+    let log = fleet_log(&dir.path().join("fleet"));
+    let hubs: Vec<String> = statuses(&log).into_iter().map(|(h, _)| h).collect();
+    assert_eq!(hubs, ["hub-0001", "hub-0002", "hub-0003"]);
+}
+
+#[test]
+fn max_errors_stops_new_hubs_and_in_flight_ones_finish() {
+    let (out, dir) = run_emulated("failing", &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let log = fleet_log(&dir.path().join("fleet"));
+    assert_eq!(log["hubs"].as_array().unwrap().len(), 20);
+    assert_eq!(count(&log, "failed"), 2);
+    assert!(log["stopped_by_max_errors"].as_bool().unwrap());
+    let not_started = count(&log, "not_started");
+    // Five at once: hubs 1-5 start; the two failing ones end first (their await fails), so
+    // few if any hubs start after them.
+    assert!(not_started >= 10, "{:?}", statuses(&log));
+    assert_eq!(count(&log, "succeeded") + 2 + not_started, 20);
+    // Nothing was left half-done: every hub that started has a finished DR log.
+    for (hub, status) in statuses(&log) {
+        let dr = dir.path().join("fleet").join(format!("{hub}.json"));
+        assert_eq!(dr.exists(), status != "not_started", "{hub} {status}");
+    }
+    assert!(stdout.contains("max_errors reached"), "{stdout}");
+}
+
+#[test]
+fn single_hub_options_are_refused_for_a_fleet_and_fleet_options_for_one_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path())
+        .arg("exec")
+        .arg(repo(DRILL))
+        .args(["--emulator", "--log", "x.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = command(dir.path())
+        .arg("exec")
+        .arg(repo("runbooks/drill.yaml"))
+        .args(["--emulator", "--limit", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fleet runbooks"));
+}
+
+async fn emulator_yaml(yaml: &str) -> Emulator {
+    let scenario = Scenario::from_yaml(yaml, "test.yaml").unwrap();
+    Emulator::start(
+        scenario,
+        EmulatorConfig {
+            time_scale: 0.01,
+            ..EmulatorConfig::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn fleet_command(emu: &Emulator, dir: &Path, verb: &str, what: &Path) -> std::process::Command {
+    let mut c = command(dir);
+    c.arg(verb).arg(what).args([
+        "--arm-endpoint",
+        emu.base_url(),
+        "--auth",
+        "emulator",
+        "--time-scale",
+        SCALE,
+        "--yes",
+    ]);
+    c
+}
+
+/// Polls `check` (bounded) until it holds.
+async fn until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_mid_fleet_records_every_failover_and_resume_finishes_without_a_second_post() {
+    // Failovers of 5 emulated minutes (3 s real): Ctrl-C lands while five are in flight.
+    let emu = emulator_yaml(
+        "generate: { count: 8, tags: { dr-drill: enabled }, failover: { duration: 300s } }",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = fleet_command(&emu, dir.path(), "exec", &repo(DRILL))
+        .args(["--fleet-dir", "fleet"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    until("five failover POSTs", || posts(&emu.requests()).len() >= 5).await;
+    let fleet = dir.path().join("fleet");
+    // Each accepted POST is journalled before the hub does anything else.
+    until("five journalled failovers", || {
+        (1..=5).all(|i| {
+            std::fs::read_to_string(fleet.join(format!("hub-000{i}.json.jsonl")))
+                .unwrap_or_default()
+                .contains("failover_started")
+        })
+    })
+    .await;
+    interrupt(&child);
+    let code = tokio::task::spawn_blocking(move || child.wait().unwrap().code())
+        .await
+        .unwrap();
+    assert_eq!(code, Some(130));
+    let log = fleet_log(&fleet);
+    assert_eq!(count(&log, "cancelled"), 5, "{:?}", statuses(&log));
+    assert_eq!(count(&log, "not_started"), 3);
+    assert!(log["interrupted"].as_bool().unwrap());
+    assert_eq!(posts(&emu.requests()).len(), 5);
+
+    let out = fleet_command(&emu, dir.path(), "resume", &fleet)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let log = fleet_log(&fleet);
+    assert_eq!(count(&log, "succeeded"), 8, "{:?}", statuses(&log));
+    // One POST per hub: the five interrupted ones were re-attached to, not posted again.
+    let reqs = emu.requests();
+    let posts = posts(&reqs);
+    assert_eq!(posts.len(), 8);
+    for i in 1..=8 {
+        let hub = format!("/hub-000{i}/");
+        assert_eq!(
+            posts.iter().filter(|r| r.path.contains(&hub)).count(),
+            1,
+            "{hub}"
+        );
+    }
+    // The interrupted hubs' resumed DR logs are written beside the cancelled ones, and the
+    // fleet log points at them.
+    for hub in log["hubs"].as_array().unwrap().iter().take(5) {
+        assert!(
+            hub["log"].as_str().unwrap().ends_with(".resumed.json"),
+            "{hub}"
+        );
+        assert!(fleet.join(hub["log"].as_str().unwrap()).exists());
+    }
+    let cancelled: Value =
+        serde_json::from_str(&std::fs::read_to_string(fleet.join("hub-0001.json")).unwrap())
+            .unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_stays_within_arms_budget_under_throttling() {
+    // ARM's default buckets in the emulator; 40 hubs read far more than the 250-read burst.
+    let emu = emulator_yaml(
+        "generate: { count: 40, tags: { dr-drill: enabled }, failover: { duration: 0s } }\nthrottling: {}",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = dir.path().join("wide.yaml");
+    std::fs::write(
+        &runbook,
+        std::fs::read_to_string(repo(DRILL))
+            .unwrap()
+            .replace("max_concurrency: 5", "max_concurrency: 20"),
+    )
+    .unwrap();
+    let out = fleet_command(&emu, dir.path(), "exec", &runbook)
+        .args(["--fleet-dir", "fleet"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    let reqs = emu.requests();
+    let reads = reqs.iter().filter(|r| r.method == "GET").count();
+    assert!(reads > 300, "the budget never bound: {reads} reads");
+    let throttled = reqs.iter().filter(|r| r.status == 429).count();
+    assert_eq!(throttled, 0, "the emulator answered 429");
+    let log = fleet_log(&dir.path().join("fleet"));
+    assert_eq!(log["throttled_429s"], 0);
+    assert_eq!(count(&log, "succeeded"), 40);
+}
+
+#[test]
+fn plan_lists_the_resolved_hubs_in_run_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path())
+        .arg("plan")
+        .arg(repo(DRILL))
+        .arg("--scenario")
+        .arg(repo("tests/fixtures/fleet/twenty.yaml"))
+        .args(["--target", "hub-001*"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    // hub-0011 carries no tag: the selector leaves it out.
+    assert!(
+        text.contains("9 hubs, at most 5 at once; no new hub starts once 2 failed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("1. hub-0010 (resource group myResourceGroup"),
+        "{text}"
+    );
+    assert!(!text.contains("hub-0011"), "{text}");
+    assert!(text.contains("POST https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup/providers/Microsoft.Devices/IotHubs/hub-0010/failover"), "{text}");
+    // Without a way to list, plan says so and calls nothing.
+    let out = command(dir.path())
+        .arg("plan")
+        .arg(repo(DRILL))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("add --resolve"));
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "plan writes nothing"
+    );
+}
