@@ -264,7 +264,7 @@ fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 
         errln!("error: the run produced no log");
         return exit_code::DRILL_FAILED;
     };
-    let mut code = exit_code_for(outcome);
+    let mut code = exit_code::for_outcome(outcome);
     if let Some(why) = &outcome.sink_failure {
         errln!("error: {why}; the run's record may be incomplete");
         if code == exit_code::SUCCESS {
@@ -304,8 +304,4 @@ fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 
         );
     }
     code
-}
-
-pub fn exit_code_for(o: &RunOutcome) -> i32 {
-    exit_code::for_outcome(o)
 }

@@ -130,7 +130,7 @@ pub fn load_test_file(path: &Path) -> Result<TestFile, LoadFailure> {
                 Some("each case needs its own name: it names the golden file".into()),
             );
         }
-        checker.expectations(&at, &case.expect, &step_ids, &dr_log_fields);
+        checker.expectations(&at, &case.expect, &step_ids, dr_log_fields);
         let requests = checker.request_patterns(&at, &case.expect);
         let mut pairs: Vec<(String, String)> = file
             .set
@@ -227,14 +227,17 @@ pub fn default_runbook_name(test_file: &Path) -> String {
     name.to_string()
 }
 
-/// The DR log's top-level fields, from its schema.
-fn dr_log_fields() -> Vec<String> {
-    let schema: Value =
-        serde_json::from_str(&runbook_engine::dr_log::dr_log_schema_text()).unwrap_or_default();
-    schema["properties"]
-        .as_object()
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default()
+/// The DR log's top-level fields, from its schema (generated once per process, not per file).
+fn dr_log_fields() -> &'static [String] {
+    static FIELDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    FIELDS.get_or_init(|| {
+        let schema: Value =
+            serde_json::from_str(&runbook_engine::dr_log::dr_log_schema_text()).unwrap_or_default();
+        schema["properties"]
+            .as_object()
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
+    })
 }
 
 struct Checker<'a> {
