@@ -192,6 +192,15 @@ impl TargetArgs {
     }
 
     /// The time scale of an in-process emulator run (checked).
+    /// The time scale the run's history window is measured in: an emulator's scale with
+    /// `--auth emulator`, real time otherwise (the in-process emulator has no history).
+    pub fn history_scale(&self) -> f64 {
+        match self.time_scale {
+            Some(s) if self.auth.eq_ignore_ascii_case("emulator") && s > 0.0 => s,
+            _ => 1.0,
+        }
+    }
+
     pub fn emulator_time_scale(&self) -> Result<f64, SetupError> {
         check_scale(self.time_scale.unwrap_or(DEFAULT_EMULATOR_SCALE))
     }

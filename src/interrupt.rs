@@ -1,15 +1,17 @@
 //! Ctrl-C and SIGTERM during a run: the first cancels the run's token (the engine stops
-//! polling, records, runs `finally`, and the DR log is written); the second ends the process at
-//! once, the journal already on disk event by event.
+//! polling, records, runs `finally`, and the DR log is written); the second ends the process
+//! at once, except while a failover request is in flight: then it waits for ARM's answer to
+//! be journaled first (a third signal does not hurry it; `kill -9` still can, and resume
+//! then finds out from the hub what became of the request).
 
-use runbook_engine::CancellationToken;
+use runbook_engine::{CancellationToken, ChangesInFlight};
 
 use crate::exit_code;
 
 /// Ctrl-C (or SIGTERM, as CI systems and service managers send) once: stop polling, record,
 /// run `finally`, write the log. Twice: leave at once (the journal is already on disk, event by
 /// event).
-pub fn spawn_handler(cancel: CancellationToken) {
+pub fn spawn_handler(cancel: CancellationToken, in_flight: ChangesInFlight) {
     tokio::spawn(async move {
         let mut term =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
@@ -25,6 +27,12 @@ pub fn spawn_handler(cancel: CancellationToken) {
             );
             cancel.cancel();
             if interrupted().await {
+                if in_flight.count() > 0 {
+                    errln!(
+                        "a failover request is in flight: waiting for ARM's answer so it is recorded, then quitting"
+                    );
+                    in_flight.wait_idle().await;
+                }
                 std::process::exit(exit_code::INTERRUPTED);
             }
         }

@@ -1,18 +1,19 @@
 //! `runbook exec FILE`: runs a drill and writes its DR log and journal.
 //!
-//! Flow: prepare (load, params, target; exit 2 on bad input) -> take the hub lock (exit 2 if
-//! another drill holds it; see `hub_guard`) -> connect (Azure or the in-process emulator) ->
-//! open the journal -> run the engine with the chosen reporter, racing Ctrl-C -> write the DR
-//! log atomically -> JUnit, report (`--report`), summary -> exit code from the outcome.
+//! Flow: prepare (load, params, target; exit 2 on bad input) -> a `SessionRequest` (the
+//! journal and DR log paths, the hub lock to take, where the failover history is read) ->
+//! the engine's `Session` opens (lock, history, journal; exit 2 if another drill holds the
+//! hub) -> connect (Azure or the in-process emulator) -> the session runs with the chosen
+//! reporter, racing Ctrl-C, and writes the DR log -> JUnit, report (`--report`), summary ->
+//! exit code from the session's outcome.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use runbook_engine::journal::JournalWriter;
-use runbook_engine::log_file::{default_log_name, journal_path, write_new};
+use runbook_engine::log_file::{default_log_name, journal_path};
 use runbook_engine::{
-    AutoApprove, CancellationToken, Clock, Confirmer, Emitter, Engine, EventSink, NoConfirmer,
-    PriorRun, Redactor, RunOutcome, RunRequest,
+    AutoApprove, CancellationToken, ChangesInFlight, Clock, Confirmer, EventSink, JournalPlan,
+    NoConfirmer, Redactor, RunRequest, Session, SessionDeps, SessionOutcome, SessionRequest,
 };
 
 use crate::azure_args::TargetArgs;
@@ -128,10 +129,11 @@ pub fn run(args: &ExecArgs) -> i32 {
             return exit_code::INVALID;
         }
     };
-    let log_path = args
-        .log
-        .clone()
-        .unwrap_or_else(|| default_log_name(&prepared.target.hub, Clock::now()));
+    let secrets = prepared.params.secret_values();
+    let redactor = Redactor::new(secrets.clone());
+    let log_path = args.log.clone().unwrap_or_else(|| {
+        default_log_name(&prepared.target.hub, Clock::now(), &redactor)
+    });
     if log_path.exists() {
         errln!(
             "error: the DR log {} already exists; runbook never overwrites a log (choose another --log)",
@@ -139,10 +141,9 @@ pub fn run(args: &ExecArgs) -> i32 {
         );
         return exit_code::INVALID;
     }
-    // Held until this function returns, after the DR log is written.
-    let _hub_lock = match args
+    let lock = match args
         .safety
-        .take(&args.target, &prepared.target, "exec", &log_path)
+        .lock_plan(&args.target, &prepared.target, "exec", &redactor)
     {
         Ok(lock) => lock,
         Err(text) => {
@@ -150,18 +151,6 @@ pub fn run(args: &ExecArgs) -> i32 {
             return exit_code::INVALID;
         }
     };
-    let journal = journal_path(&log_path);
-    let journal_writer = match JournalWriter::create(&journal) {
-        Ok(j) => j,
-        Err(e) => {
-            errln!(
-                "error: cannot create the journal {}: {e}",
-                journal.display()
-            );
-            return exit_code::INVALID;
-        }
-    };
-    let redactor = Redactor::new(prepared.params.secret_values());
     let confirmer: Box<dyn Confirmer> = if args.yes {
         Box::new(AutoApprove)
     } else if std::io::stdin().is_terminal() {
@@ -169,30 +158,33 @@ pub fn run(args: &ExecArgs) -> i32 {
     } else {
         Box::new(NoConfirmer)
     };
-    let req = RunRequest {
-        runbook: prepared.loaded.runbook.clone(),
-        identity: prepared.identity.clone(),
-        params: prepared.params.values.clone(),
-        target: prepared.target.clone(),
-        dry_run: args.dry_run,
-        log_path: log_path.display().to_string(),
-        run_id: uuid::Uuid::new_v4().to_string(),
-        cooldown: args.safety.cooldown(&args.target),
+    let session = SessionRequest {
+        run: RunRequest {
+            runbook: prepared.loaded.runbook.clone(),
+            identity: prepared.identity.clone(),
+            params: prepared.params.values.clone(),
+            target: prepared.target.clone(),
+            dry_run: args.dry_run,
+            log_path: log_path.display().to_string(),
+            run_id: uuid::Uuid::new_v4().to_string(),
+            cooldown: args.safety.cooldown(&args.target),
+        },
+        prior: None,
+        journal: JournalPlan::Create(journal_path(&log_path)),
+        log_file: Some(log_path.clone()),
+        lock,
+        history: args.safety.history_plan(&args.target, &log_path),
+        secrets,
     };
     let Some(runtime) = crate::runtime::start() else {
         return exit_code::INVALID;
     };
     let code = runtime.block_on(execute(
         &args.target,
-        req,
-        None,
-        journal_writer,
+        session,
         confirmer,
-        redactor,
         &Settings {
             output: args.output,
-            fresh_journal: true,
-            log_path: &log_path,
             junit: args.junit.as_deref(),
             report,
         },
@@ -205,34 +197,33 @@ pub fn run(args: &ExecArgs) -> i32 {
 
 pub struct Settings<'a> {
     pub output: Output,
-    /// The journal was created by this command (not a resumed one): safe to remove if the
-    /// run never starts.
-    pub fresh_journal: bool,
-    pub log_path: &'a Path,
     pub junit: Option<&'a Path>,
     /// Where `--report` goes, and in which format.
     pub report: Option<(&'a Path, runbook_report::Format)>,
 }
 
-/// The async half shared with `resume`.
+/// The async half shared with `resume`: open the session (lock, history, journal), connect,
+/// run with the chosen reporter racing Ctrl-C, then JUnit, report and summary.
 pub async fn execute(
     target_args: &TargetArgs,
-    req: RunRequest,
-    prior: Option<PriorRun>,
-    journal: JournalWriter,
+    session: SessionRequest,
     confirmer: Box<dyn Confirmer>,
-    redactor: Redactor,
     settings: &Settings<'_>,
 ) -> i32 {
-    let conn = match target_args.connect(&req.target).await {
+    let target = session.run.target.clone();
+    let redactor = Redactor::new(session.secrets.clone());
+    let session = match Session::open(session, None, target_args.history_scale()).await {
+        Ok(s) => s,
+        Err(e) => {
+            errln!("{}", redactor.text(&e.0));
+            return exit_code::INVALID;
+        }
+    };
+    let conn = match target_args.connect(&target).await {
         Ok(c) => c,
         Err(e) => {
             errln!("error: {}", redactor.text(&e.0));
-            // A journal this command just created holds nothing; a resumed one holds the
-            // only record of a running failover and is never removed.
-            if settings.fresh_journal {
-                let _ = std::fs::remove_file(journal.path());
-            }
+            session.abandon().await;
             return exit_code::INVALID;
         }
     };
@@ -240,49 +231,44 @@ pub async fn execute(
         Output::Human => Box::new(Human::new()),
         Output::Json => Box::new(JsonLines),
     };
-    let journal_path = journal.path().to_path_buf();
-    let emitter = Emitter::new(vec![Box::new(journal), reporter], redactor);
     let cancel = CancellationToken::new();
-    crate::interrupt::spawn_handler(cancel.clone());
-    let engine = Engine::new(
-        conn.client.clone(),
-        Clock::scaled(conn.time_scale),
-        cancel,
-        confirmer,
-        emitter,
-        &req,
-    );
-    let outcome = engine.run(req, prior).await;
+    let in_flight = ChangesInFlight::new();
+    crate::interrupt::spawn_handler(cancel.clone(), in_flight.clone());
+    let outcome = session
+        .run(SessionDeps {
+            client: conn.client.clone(),
+            clock: Clock::scaled(conn.time_scale),
+            cancel,
+            confirmer,
+            reporters: vec![reporter],
+            in_flight,
+        })
+        .await;
     if let Some(emu) = conn.emulator {
         emu.shutdown().await;
     }
-    finish(&outcome, settings, &journal_path)
+    finish(&outcome, settings)
 }
 
-fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 {
-    let Some(log) = &outcome.log else {
+fn finish(outcome: &SessionOutcome, settings: &Settings<'_>) -> i32 {
+    let Some(log) = &outcome.run.log else {
         errln!("error: the run produced no log");
         return exit_code::DRILL_FAILED;
     };
-    let mut code = exit_code::for_outcome(outcome);
-    if let Some(why) = &outcome.sink_failure {
+    let log_path = outcome.log_path.as_deref().unwrap_or(Path::new("-"));
+    if let Some(why) = &outcome.run.sink_failure {
         errln!("error: {why}; the run's record may be incomplete");
-        if code == exit_code::SUCCESS {
-            code = exit_code::DRILL_FAILED;
-        }
     }
-    if let Err(e) = write_new(settings.log_path, log) {
-        let fallback = if outcome.sink_failure.is_some() {
-            "the journal stopped too, so the summary below is the only full account of this run"
-                .to_string()
-        } else {
-            format!("the journal {} holds every event", journal.display())
+    if let Some(e) = &outcome.log_error {
+        let fallback = match (&outcome.run.sink_failure, &outcome.journal_path) {
+            (None, Some(journal)) => format!("the journal {} holds every event", journal.display()),
+            _ => "the journal stopped too, so the summary below is the only full account of this run"
+                .to_string(),
         };
         errln!(
             "error: cannot write the DR log {}: {e}; {fallback}",
-            settings.log_path.display()
+            log_path.display()
         );
-        code = code.max(exit_code::DRILL_FAILED);
     }
     if let Some(path) = settings.junit
         && let Err(e) = std::fs::write(path, junit::render(log))
@@ -298,10 +284,7 @@ fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 
         errln!("error: cannot write the report {}: {e}", path.display());
     }
     if settings.output == Output::Human {
-        out!(
-            "{}",
-            crate::reporters::summary::render(log, settings.log_path)
-        );
+        out!("{}", crate::reporters::summary::render(log, log_path));
     }
-    code
+    outcome.exit_code()
 }

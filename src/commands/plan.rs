@@ -93,7 +93,7 @@ pub fn run(args: &PlanArgs) -> i32 {
     );
     if args.json {
         let mut v = serde_json::to_value(&plan).unwrap_or_default();
-        redactor.value(&mut v);
+        redactor.text_value(&mut v);
         outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return exit_code::SUCCESS;
     }

@@ -1,18 +1,26 @@
 //! `runbook resume JOURNAL`: continues an interrupted run from its journal.
 //!
-//! The journal's first event names the runbook (path and SHA-256: a changed file is refused)
-//! and the parameters. Steps that finished are not run again, and a failover the journal shows
-//! as started is re-attached to by its operation handle, never started twice. A run that was
-//! killed, or stopped with Ctrl-C, can be resumed; one that ended any other way cannot. The DR
-//! log goes beside the journal (`<log>.jsonl` -> `<log>`), or to `<log>.resumed.json` when a
-//! cancelled run already wrote one.
+//! The journal's first event names the runbook (its absolute path and SHA-256; `--runbook`
+//! points elsewhere, and a file whose SHA-256 differs is refused) and the parameters. A
+//! resumed run keeps them: `--set` may only give again the values the journal masks
+//! (secrets), and a target that renders differently is refused. Steps that finished are not
+//! run again, and a failover the journal shows as started is re-attached to, never started
+//! twice; one whose request was in flight when the process died is found out from the hub.
+//! A run that was killed, or stopped with Ctrl-C, can be resumed; one that ended any other
+//! way cannot. The DR log goes beside the journal (`<log>.jsonl` -> `<log>`), or to
+//! `<log>.resumed.json` when a cancelled run already wrote one. The run then goes through the
+//! engine's `Session` like `exec`.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use runbook_engine::journal::{self, JournalWriter};
+use runbook_engine::journal;
 use runbook_engine::log_file::resumed_log_name;
-use runbook_engine::{PriorRun, Redactor, RunEvent, RunRequest, RunStatus};
+use runbook_engine::redact::MASK;
+use runbook_engine::{
+    JournalPlan, PriorRun, Redactor, RunEvent, RunRequest, RunStatus, SessionRequest,
+};
+use serde_json::Value;
 
 use crate::azure_args::TargetArgs;
 use crate::commands::exec::{Output, Settings, execute};
@@ -22,14 +30,23 @@ use crate::hub_guard::SafetyArgs;
 use runbook_engine::prepare::prepare;
 
 #[derive(Debug, clap::Args)]
+#[command(after_help = "\
+A resumed run keeps the runbook, parameters and hub it started with: --set only gives again
+the secret values the journal masks, and --runbook only says where the same file (same
+SHA-256) is now.")]
 pub struct ResumeArgs {
     /// The journal (`<log>.jsonl`) of the interrupted run, or a fleet's directory (or its
     /// fleet.json) to resume the whole fleet.
     #[arg(value_name = "JOURNAL")]
     pub journal: PathBuf,
     /// Values for secret parameters (they are masked in the journal, so give them again).
+    /// Nothing else can be set on resume.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub sets: Vec<String>,
+    /// Where the run's runbook is now, if it moved (it must be the same file: same SHA-256).
+    /// Default: the absolute path the journal recorded.
+    #[arg(long, value_name = "PATH")]
+    pub runbook: Option<PathBuf>,
     /// Approve every `confirm:` question still to come.
     #[arg(long)]
     pub yes: bool,
@@ -47,6 +64,18 @@ pub struct ResumeArgs {
     pub target: TargetArgs,
 }
 
+/// What the journal's first event says about the run.
+struct Started {
+    run_id: String,
+    runbook: runbook_engine::RunbookIdentity,
+    runbook_file: Option<String>,
+    params: serde_json::Map<String, Value>,
+    masked: Vec<String>,
+    target: Value,
+    log_path: String,
+    dry_run: bool,
+}
+
 pub fn run(args: &ResumeArgs) -> i32 {
     if crate::commands::fleet::is_fleet_path(&args.journal) {
         return crate::commands::fleet::resume(
@@ -57,40 +86,25 @@ pub fn run(args: &ResumeArgs) -> i32 {
             args.yes,
         );
     }
-    let report = match args
+    match plan(args) {
+        Ok(code) => code,
+        Err(text) => {
+            errln!("{text}");
+            exit_code::INVALID
+        }
+    }
+}
+
+fn plan(args: &ResumeArgs) -> Result<i32, String> {
+    let report = args
         .report
         .as_deref()
         .map(crate::commands::report::format_for)
         .transpose()
-    {
-        Ok(format) => args.report.as_deref().zip(format),
-        Err(why) => {
-            errln!("error: {why}");
-            return exit_code::INVALID;
-        }
-    };
-    let contents = match journal::read(&args.journal) {
-        Ok(c) => c,
-        Err(e) => {
-            errln!("error: {e}");
-            return exit_code::INVALID;
-        }
-    };
-    let Some(RunEvent::RunStarted {
-        run_id,
-        runbook,
-        params,
-        log_path,
-        dry_run,
-        ..
-    }) = contents.events.first().cloned()
-    else {
-        errln!(
-            "error: {} does not start with a run_started event",
-            args.journal.display()
-        );
-        return exit_code::INVALID;
-    };
+        .map_err(|why| format!("error: {why}"))?;
+    let report = args.report.as_deref().zip(report);
+    let contents = journal::read(&args.journal).map_err(|e| format!("error: {e}"))?;
+    let started = started(&args.journal, contents.events.first())?;
     let finished = contents.events.iter().rev().find_map(|e| match e {
         RunEvent::RunFinished { status, .. } => Some(*status),
         _ => None,
@@ -98,100 +112,54 @@ pub fn run(args: &ResumeArgs) -> i32 {
     if let Some(status) = finished
         && status != RunStatus::Cancelled
     {
-        errln!(
+        // The run ended, but the process died before its DR log was written: the journal
+        // holds every event, so the log is rebuilt from it; nothing runs again.
+        let log_path = beside_journal(&args.journal, &started.log_path);
+        if !log_path.exists() {
+            return Ok(rebuild_log(&contents.events, &log_path, args.output));
+        }
+        return Err(format!(
             "error: the run in {} already finished ({}); nothing to resume",
             args.journal.display(),
             serde_json::to_value(status)
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default()
-        );
-        return exit_code::INVALID;
+        ));
     }
-    let masked: Vec<&str> = params
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(_, v)| v.as_str() == Some(runbook_engine::redact::MASK))
-                .map(|(k, _)| k.as_str())
-                .collect()
-        })
-        .unwrap_or_default();
-    let missing: Vec<&&str> = masked
-        .iter()
-        .filter(|k| {
-            !args
-                .sets
-                .iter()
-                .any(|s| s.split_once('=').is_some_and(|(n, _)| n.trim() == **k))
-        })
-        .collect();
-    if !missing.is_empty() {
-        let names: Vec<String> = missing.iter().map(|k| format!("--set {k}=…")).collect();
-        errln!(
-            "error: the journal masks secret parameters; give them again: {}",
-            names.join(" ")
-        );
-        return exit_code::INVALID;
+    let path = runbook_path(args, &started)?;
+    let sets = resume_sets(args, &started)?;
+    let p = prepare(&path, &sets)?;
+    if p.identity.sha256 != started.runbook.sha256 {
+        return Err(format!(
+            "error: {} changed since the run started (sha256 differs); resuming would run a different drill{}",
+            path.display(),
+            if args.runbook.is_some() {
+                ""
+            } else {
+                " (if the runbook moved, point --runbook at the same file)"
+            }
+        ));
     }
-    // Journal parameters first (secrets are masked there), then --set on top.
-    let mut sets: Vec<String> = params
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(k, _)| !masked.contains(&k.as_str()))
-                .map(|(k, v)| {
-                    format!(
-                        "{k}={}",
-                        v.as_str().map_or_else(|| v.to_string(), str::to_string)
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    sets.extend(args.sets.iter().cloned());
-    let path = PathBuf::from(&runbook.path);
-    let p = match prepare(&path, &sets) {
-        Ok(p) => p,
-        Err(text) => {
-            errln!("{text}");
-            return exit_code::INVALID;
-        }
-    };
-    if p.identity.sha256 != runbook.sha256 {
-        errln!(
-            "error: {} changed since the run started (sha256 differs); resuming would run a different drill",
-            runbook.path
-        );
-        return exit_code::INVALID;
+    errln!("resuming with the runbook {}", path.display());
+    let secrets = p.params.secret_values();
+    let redactor = Redactor::new(secrets.clone());
+    // The hub is the one the journal names, whatever was given on resume.
+    let mut rendered = p.target.to_value();
+    redactor.structured_value(&mut rendered);
+    if rendered != started.target {
+        return Err(format!(
+            "error: the target renders differently from the interrupted run's ({} vs {}); a resumed run drills the hub it started on",
+            rendered, started.target
+        ));
     }
-    // The log belongs beside its journal, wherever the resume is run from.
-    let journal_text = args.journal.display().to_string();
-    let mut log_path = match journal_text.strip_suffix(".jsonl") {
-        Some(stem) => PathBuf::from(stem),
-        None => PathBuf::from(&log_path),
-    };
+    let mut log_path = beside_journal(&args.journal, &started.log_path);
     if log_path.exists() {
         log_path = resumed_log_name(&log_path);
     }
-    // Before the journal is touched: a resume racing the run it resumes must not append to it.
-    let _hub_lock = match args
+    let lock = args
         .safety
-        .take(&args.target, &p.target, "resume", &log_path)
-    {
-        Ok(lock) => lock,
-        Err(text) => {
-            errln!("{text}");
-            return exit_code::INVALID;
-        }
-    };
-    let journal_writer = match JournalWriter::open_for_resume(&args.journal) {
-        Ok(j) => j,
-        Err(e) => {
-            errln!("error: cannot append to {}: {e}", args.journal.display());
-            return exit_code::INVALID;
-        }
-    };
+        .lock_plan(&args.target, &p.target, "resume", &redactor)?;
     let confirmer: Box<dyn runbook_engine::Confirmer> = if args.yes {
         Box::new(runbook_engine::AutoApprove)
     } else if std::io::stdin().is_terminal() {
@@ -199,33 +167,35 @@ pub fn run(args: &ResumeArgs) -> i32 {
     } else {
         Box::new(runbook_engine::NoConfirmer)
     };
-    let req = RunRequest {
-        runbook: p.loaded.runbook.clone(),
-        identity: p.identity.clone(),
-        params: p.params.values.clone(),
-        target: p.target.clone(),
-        dry_run,
-        log_path: log_path.display().to_string(),
-        run_id,
-        cooldown: args.safety.cooldown(&args.target),
+    let session = SessionRequest {
+        run: RunRequest {
+            runbook: p.loaded.runbook.clone(),
+            identity: p.identity.clone(),
+            params: p.params.values.clone(),
+            target: p.target.clone(),
+            dry_run: started.dry_run,
+            log_path: log_path.display().to_string(),
+            run_id: started.run_id,
+            cooldown: args.safety.cooldown(&args.target),
+        },
+        prior: Some(PriorRun {
+            events: contents.events,
+        }),
+        journal: JournalPlan::Append(args.journal.clone()),
+        history: args.safety.history_plan(&args.target, &log_path),
+        log_file: Some(log_path.clone()),
+        lock,
+        secrets,
     };
-    let redactor = Redactor::new(p.params.secret_values());
     let Some(runtime) = crate::runtime::start() else {
-        return exit_code::INVALID;
+        return Ok(exit_code::INVALID);
     };
     let code = runtime.block_on(execute(
         &args.target,
-        req,
-        Some(PriorRun {
-            events: contents.events,
-        }),
-        journal_writer,
+        session,
         confirmer,
-        redactor,
         &Settings {
             output: args.output,
-            fresh_journal: false,
-            log_path: &log_path,
             junit: args.junit.as_deref(),
             report,
         },
@@ -233,5 +203,154 @@ pub fn run(args: &ResumeArgs) -> i32 {
     // A confirmation prompt interrupted by Ctrl-C still blocks a thread on stdin; waiting for
     // it would hang the exit, so the runtime is left to the process's end.
     runtime.shutdown_background();
-    code
+    Ok(code)
+}
+
+/// The DR log belongs beside its journal (`<log>.jsonl` -> `<log>`), wherever the resume is
+/// run from.
+fn beside_journal(journal: &Path, recorded: &str) -> PathBuf {
+    let text = journal.display().to_string();
+    match text.strip_suffix(".jsonl") {
+        Some(stem) => PathBuf::from(stem),
+        None => PathBuf::from(recorded),
+    }
+}
+
+/// Writes the DR log of a run whose journal ends with its `run_finished`, and returns the exit
+/// code that run would have given.
+fn rebuild_log(events: &[RunEvent], log_path: &Path, output: Output) -> i32 {
+    let mut fold = runbook_engine::DrLogBuilder::new();
+    for e in events {
+        fold.fold(e);
+    }
+    let Some(log) = fold.snapshot() else {
+        errln!("error: the journal holds no run to rebuild a DR log from");
+        return exit_code::INVALID;
+    };
+    if let Err(e) = runbook_engine::log_file::write_new(log_path, &log) {
+        errln!("error: cannot write the DR log {}: {e}", log_path.display());
+        return exit_code::DRILL_FAILED;
+    }
+    errln!(
+        "the run had finished but its DR log was never written (the process died first); rebuilt it from the journal"
+    );
+    if output == Output::Human {
+        out!("{}", crate::reporters::summary::render(&log, log_path));
+    }
+    let cleanup_failed = events.iter().rev().find_map(|e| match e {
+        RunEvent::RunFinished { cleanup_failed, .. } => Some(*cleanup_failed),
+        _ => None,
+    });
+    runbook_engine::exit_code::for_outcome(&runbook_engine::RunOutcome {
+        status: log.status,
+        reason: log.status_reason.clone(),
+        changed: log.changed,
+        cleanup_failed: cleanup_failed.unwrap_or(false),
+        sink_failure: None,
+        log: None,
+    })
+}
+
+fn started(journal: &Path, first: Option<&RunEvent>) -> Result<Started, String> {
+    let Some(RunEvent::RunStarted {
+        run_id,
+        runbook,
+        runbook_file,
+        params,
+        masked_params,
+        target,
+        log_path,
+        dry_run,
+        ..
+    }) = first.cloned()
+    else {
+        return Err(format!(
+            "error: {} does not start with a run_started event (an empty journal: the run stopped before it began, and nothing was changed)",
+            journal.display()
+        ));
+    };
+    let params = params.as_object().cloned().unwrap_or_default();
+    // Journals written before `masked_params` existed: a masked value is one that reads `***`.
+    let masked = if masked_params.is_empty() {
+        params
+            .iter()
+            .filter(|(_, v)| v.as_str() == Some(MASK))
+            .map(|(k, _)| k.clone())
+            .collect()
+    } else {
+        masked_params
+    };
+    Ok(Started {
+        run_id,
+        runbook,
+        runbook_file,
+        params,
+        masked,
+        target,
+        log_path,
+        dry_run,
+    })
+}
+
+/// The runbook the run used: `--runbook`, else the absolute path the journal recorded, else
+/// (older journals) the path as the run gave it.
+fn runbook_path(args: &ResumeArgs, started: &Started) -> Result<PathBuf, String> {
+    let path = match (&args.runbook, &started.runbook_file) {
+        (Some(p), _) => p.clone(),
+        (None, Some(abs)) => PathBuf::from(abs),
+        (None, None) => PathBuf::from(&started.runbook.path),
+    };
+    if !path.is_file() {
+        return Err(format!(
+            "error: the run's runbook {} is not there any more; if it moved, give its new place with --runbook PATH (it must be the same file)",
+            path.display()
+        ));
+    }
+    Ok(path)
+}
+
+/// The journal's parameters with the masked ones given again by `--set`; any other `--set` is
+/// refused (a resumed run keeps the parameters it started with).
+fn resume_sets(args: &ResumeArgs, started: &Started) -> Result<Vec<String>, String> {
+    let mut given: Vec<(String, String)> = Vec::new();
+    for s in &args.sets {
+        let (name, value) =
+            runbook_spec::params::parse_set(s).map_err(|e| format!("error: {e}"))?;
+        if !started.masked.contains(&name) {
+            return Err(format!(
+                "error: --set {name}=… is refused: on resume, --set only gives again the secret values the journal masks ({}); a resumed run keeps the parameters it started with",
+                if started.masked.is_empty() {
+                    "this journal masks none".to_string()
+                } else {
+                    started.masked.join(", ")
+                }
+            ));
+        }
+        given.push((name, value));
+    }
+    let missing: Vec<String> = started
+        .masked
+        .iter()
+        .filter(|k| !given.iter().any(|(n, _)| n == *k))
+        .map(|k| format!("--set {k}=…"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "error: the journal masks secret parameters; give them again: {}",
+            missing.join(" ")
+        ));
+    }
+    let mut sets: Vec<String> = started
+        .params
+        .iter()
+        .filter(|(k, _)| !started.masked.contains(k))
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                v.as_str().map_or_else(|| v.to_string(), str::to_string)
+            )
+        })
+        .collect();
+    sets.extend(given.into_iter().map(|(k, v)| format!("{k}={v}")));
+    Ok(sets)
 }

@@ -157,6 +157,8 @@ impl EventSink for Human {
                 self.clear_live();
                 self.line(&format!("failover target: {region} ({source})"));
             }
+            // Journal-only: the terminal shows the failover once ARM accepts it.
+            RunEvent::FailoverIntent { .. } => {}
             RunEvent::FailoverStarted { region, .. } => {
                 self.clear_live();
                 let msg =

@@ -141,6 +141,11 @@ impl DrLogBuilder {
         Self::default()
     }
 
+    /// Folds one event in (the same as `EventSink::emit`, without a sink in hand).
+    pub fn fold(&mut self, event: &RunEvent) {
+        <Self as EventSink>::emit(self, event);
+    }
+
     /// The log so far (None before `RunStarted`).
     pub fn snapshot(&self) -> Option<DrLog> {
         self.log.clone()
@@ -315,6 +320,8 @@ impl EventSink for DrLogBuilder {
                 }
             }
             RunEvent::StepFinished { record } => self.on_step(record),
+            // For the journal and resume: the DR log records what ARM accepted.
+            RunEvent::FailoverIntent { .. } => {}
             RunEvent::ObjectivesMeasured { objectives } => {
                 if let Some(log) = self.log.as_mut() {
                     log.objectives = objectives.clone();
@@ -393,6 +400,8 @@ mod tests {
             dry_run: false,
             target: json!({"hub": "h", "resource_group": "g", "subscription": "s"}),
             params: json!({}),
+            masked_params: Vec::new(),
+            runbook_file: None,
             log_path: "l".into(),
             time_scale: None,
         }

@@ -1,16 +1,20 @@
 //! Fan-out of run events.
 //!
 //! The runner hands every event to the `Emitter`, which masks secrets (`Redactor`), folds the
-//! masked event into the DR log (`DrLogBuilder`) and passes it to each subscriber in order (the
-//! journal first, then the reporter). It also answers whether a subscriber stopped recording,
-//! which the runner checks before starting a failover.
+//! masked event into the DR log (`DrLogBuilder`), queues it to the journal (`JournalHandle`,
+//! written by the journal thread) and passes it to each reporter in order. `emit_durable`
+//! also waits until the journal has the event on disk, for the events `resume` relies on
+//! (see `RunEvent::is_durable`); the runner calls it for those. It also answers whether the
+//! journal stopped recording, which the runner checks before starting a change.
 
 use crate::dr_log::{DrLog, DrLogBuilder};
 use crate::event::{EventSink, RunEvent};
+use crate::journal::JournalHandle;
 use crate::redact::Redactor;
 
 pub struct Emitter {
-    sinks: Vec<Box<dyn EventSink>>,
+    journal: Option<JournalHandle>,
+    reporters: Vec<Box<dyn EventSink>>,
     redactor: Redactor,
     log: DrLogBuilder,
 }
@@ -18,15 +22,21 @@ pub struct Emitter {
 impl std::fmt::Debug for Emitter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Emitter")
-            .field("sinks", &self.sinks.len())
+            .field("journal", &self.journal)
+            .field("reporters", &self.reporters.len())
             .finish_non_exhaustive()
     }
 }
 
 impl Emitter {
-    pub fn new(sinks: Vec<Box<dyn EventSink>>, redactor: Redactor) -> Self {
+    pub fn new(
+        journal: Option<JournalHandle>,
+        reporters: Vec<Box<dyn EventSink>>,
+        redactor: Redactor,
+    ) -> Self {
         Self {
-            sinks,
+            journal,
+            reporters,
             redactor,
             log: DrLogBuilder::new(),
         }
@@ -36,11 +46,39 @@ impl Emitter {
         &self.redactor
     }
 
-    pub fn emit(&mut self, event: RunEvent) {
-        let event = self.redactor.event(&event);
+    /// Masks, folds, queues and reports `event`; returns the journal's acknowledgement to
+    /// await when the event is durable.
+    fn fan_out(&mut self, event: &RunEvent) -> Option<crate::journal::Ack> {
+        let event = self.redactor.event(event);
         self.log.emit(&event);
-        for s in &mut self.sinks {
+        let ack = self
+            .journal
+            .as_ref()
+            .and_then(|j| j.append(&event, event.is_durable()));
+        for s in &mut self.reporters {
             s.emit(&event);
+        }
+        ack
+    }
+
+    /// Emits an event without waiting for the journal. A durable event's acknowledgement is
+    /// not awaited: use `emit_durable` where the run must not go on before it is on disk.
+    pub fn emit(&mut self, event: RunEvent) {
+        let _ = self.fan_out(&event);
+    }
+
+    /// Emits an event and, if it is durable, waits until the journal has it on disk. `Err`
+    /// says why it could not be recorded; the event was still reported and folded.
+    pub async fn emit_durable(&mut self, event: RunEvent) -> Result<(), String> {
+        match self.fan_out(&event) {
+            Some(ack) => match ack.await {
+                Ok(result) => result.map_err(|e| {
+                    self.journal_failure()
+                        .unwrap_or_else(|| format!("writing the journal failed: {e}"))
+                }),
+                Err(_) => Err("the journal writer stopped".to_string()),
+            },
+            None => Ok(()),
         }
     }
 
@@ -50,9 +88,9 @@ impl Emitter {
         self.log.emit(event);
     }
 
-    /// The first subscriber that stopped recording, and why.
-    pub fn sink_failure(&self) -> Option<String> {
-        self.sinks.iter().find_map(|s| s.failure())
+    /// Why the journal stopped recording, if it did.
+    pub fn journal_failure(&self) -> Option<String> {
+        self.journal.as_ref().and_then(JournalHandle::failure)
     }
 
     pub fn dr_log(&self) -> Option<DrLog> {

@@ -24,6 +24,14 @@ pub enum RunEvent {
         target: Value,
         /// Parameter values (secrets masked).
         params: Value,
+        /// The parameters whose values are masked in `params`: `resume` asks for exactly
+        /// these again (absent in journals written before it existed).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        masked_params: Vec<String>,
+        /// The runbook file as an absolute path, so `resume` finds it from any directory
+        /// (absent in journals written before it existed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runbook_file: Option<String>,
         /// Where the DR log will be written.
         log_path: String,
         /// Against an emulator with scaled time: emulated seconds per real second (absent
@@ -61,6 +69,15 @@ pub enum RunEvent {
         delay_ms: u64,
         error: String,
     },
+    /// A failover is about to be requested: written to the journal and fsync'd before the POST
+    /// is sent. On resume, an intent with no `FailoverStarted` and no record of its step after
+    /// it is an outcome to find out from the hub, never a reason to post again.
+    FailoverIntent {
+        step: String,
+        time: String,
+        from_region: String,
+        region: String,
+    },
     /// A failover was accepted by ARM. Written to the journal before anything else happens, so
     /// a later process can re-attach to it instead of failing over twice.
     FailoverStarted {
@@ -89,6 +106,22 @@ pub enum RunEvent {
         /// Whether a rollback or finally step failed.
         cleanup_failed: bool,
     },
+}
+
+impl RunEvent {
+    /// Whether `resume` depends on this event being on disk before the run goes on: the run's
+    /// start (the journal's identity), a failover's intent and its accepted operation, a
+    /// change step's record, and the run's end. Read-only steps may simply run again.
+    pub fn is_durable(&self) -> bool {
+        match self {
+            RunEvent::RunStarted { .. }
+            | RunEvent::FailoverIntent { .. }
+            | RunEvent::FailoverStarted { .. }
+            | RunEvent::RunFinished { .. } => true,
+            RunEvent::StepFinished { record } => record.kind == "failover",
+            _ => false,
+        }
+    }
 }
 
 /// A subscriber to run events.

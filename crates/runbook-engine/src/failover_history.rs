@@ -1,22 +1,21 @@
-//! The target hub's completed failovers, as far as earlier runs recorded them on disk.
+//! The hubs' completed failovers, as far as earlier runs recorded them on disk.
 //!
-//! Scans one directory (where this run writes its DR log) for DR logs (`*.json`) and journals
-//! (`*.jsonl`). Both carry step records: a `failover` step that ran gives the direction
-//! (`from_region` -> `region`), and an `await` step that succeeded on it gives `completed_at`.
-//! Files of other hubs (subscription, resource group and hub compared case-insensitively),
-//! files of this very run (by `run_id`: its own failovers come from memory, so none counts
-//! twice), files not touched within the lookback, files that do not parse, and anything past
+//! The history directory (a single run's DR-log directory, a fleet directory's parent, or
+//! `--history-dir`) is scanned once per run, off the runtime, while the hub lock is held:
+//! its DR logs (`*.json`) and journals (`*.jsonl`), and those of the fleet directories
+//! directly inside it (a subdirectory holding a `fleet.json`), so `drills/2026-12-04/` sees
+//! what `drills/2026-12-03/` did. Both kinds of file carry step records: a `failover` step that
+//! ran gives the direction (`from_region` -> `region`), and an `await` step that succeeded on
+//! it gives `completed_at`. `HistoryIndex` keeps them by hub (subscription, resource group and
+//! hub compared case-insensitively) and run, so a fleet scans once for all its hubs.
+//! Files not touched within the lookback, files that do not parse, and anything past
 //! `READ_LIMIT` bytes are left out: an old or odd file never fails a drill. A journal and the
-//! DR log of the same run name the same failovers once (by run id and step id).
-//!
-//! A file's hub never changes, so once a file has been read the process remembers whose it is
-//! (`OWNERS`) and skips other hubs' files unread: a fleet run writes a thousand hubs' logs into
-//! one directory, and each hub's failover would otherwise parse all of them.
+//! DR log of the same run name the same failovers once (by run id and step id), and a run's
+//! own files are left out of its history (its own failovers come from memory).
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use serde_json::Value;
@@ -30,8 +29,8 @@ use crate::target::HubTarget;
 /// skipped as unparsable (a journal keeps its whole lines).
 const READ_LIMIT: u64 = 16 * 1024 * 1024;
 
-/// Files already read, and the hub (`owner_key`) each belongs to.
-static OWNERS: OnceLock<Mutex<HashMap<PathBuf, String>>> = OnceLock::new();
+/// A fleet directory is recognised by this file (see `runbook-fleet`).
+const FLEET_LOG_NAME: &str = "fleet.json";
 
 fn owner_key(subscription: &str, resource_group: &str, hub: &str) -> String {
     let norm = |s: &str| s.trim().to_lowercase();
@@ -43,79 +42,110 @@ fn owner_key(subscription: &str, resource_group: &str, hub: &str) -> String {
     )
 }
 
-/// The hub a file read earlier belongs to, if it was read.
-fn known_owner(path: &Path) -> Option<String> {
-    OWNERS.get()?.lock().ok()?.get(path).cloned()
+/// Completed failovers found in a history directory, by hub and run.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryIndex {
+    /// hub key -> (run id, step id, failover) in the order found.
+    by_hub: HashMap<String, Vec<(String, String, PastFailover)>>,
 }
 
-fn remember_owner(path: &Path, owner: String) {
-    if let Ok(mut owners) = OWNERS.get_or_init(|| Mutex::new(HashMap::new())).lock() {
-        owners.insert(path.to_path_buf(), owner);
+impl HistoryIndex {
+    /// Scans `dir` and the fleet directories directly inside it, keeping files modified within
+    /// `lookback` (a file is written after the failovers it records). Blocking file I/O: call
+    /// it off the runtime.
+    pub fn scan(dir: &Path, lookback: Duration) -> Self {
+        let mut index = Self::default();
+        let mut seen: HashSet<(String, String)> = HashSet::new();
+        let oldest = SystemTime::now().checked_sub(lookback);
+        for path in history_files(dir) {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let journal = name.ends_with(".jsonl");
+            if !journal && (!name.ends_with(".json") || name == FLEET_LOG_NAME) {
+                continue;
+            }
+            let Ok(meta) = std::fs::metadata(&path) else {
+                continue;
+            };
+            if !meta.is_file() {
+                continue;
+            }
+            if let (Some(oldest), Ok(modified)) = (oldest, meta.modified())
+                && modified < oldest
+            {
+                continue;
+            }
+            let Some(text) = read_capped(&path) else {
+                continue;
+            };
+            let parsed = if journal {
+                from_journal(&text)
+            } else {
+                from_dr_log(&text)
+            };
+            let Some(run) = parsed else { continue };
+            let key = owner_key(&run.subscription, &run.resource_group, &run.hub);
+            let source = path.display().to_string();
+            for (step, mut f) in completed(&run.records) {
+                if seen.insert((run.run_id.clone(), step.clone())) {
+                    f.source = source.clone();
+                    index
+                        .by_hub
+                        .entry(key.clone())
+                        .or_default()
+                        .push((run.run_id.clone(), step, f));
+                }
+            }
+        }
+        index
+    }
+
+    /// The completed failovers of `target` recorded by runs other than `this_run`.
+    pub fn for_hub(&self, target: &HubTarget, this_run: &str) -> Vec<PastFailover> {
+        let key = owner_key(&target.subscription, &target.resource_group, &target.hub);
+        self.by_hub
+            .get(&key)
+            .map(|v| {
+                v.iter()
+                    .filter(|(run, _, _)| run != this_run)
+                    .map(|(_, _, f)| f.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
-/// The completed failovers of `target` recorded in `dir` by runs other than `this_run`, from
-/// files modified within `lookback` (a file is written after what it records).
+/// The files of `dir`, then those of each fleet directory directly inside it.
+fn history_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if !is_dir {
+            files.push(path);
+        } else if path.join(FLEET_LOG_NAME).is_file()
+            && let Ok(inner) = std::fs::read_dir(&path)
+        {
+            files.extend(inner.flatten().map(|e| e.path()));
+        }
+    }
+    files
+}
+
+/// The completed failovers of `target` recorded in `dir` (and its fleet directories) by runs
+/// other than `this_run`, from files modified within `lookback`.
 pub fn load(
     dir: &Path,
     target: &HubTarget,
     this_run: &str,
     lookback: Duration,
 ) -> Vec<PastFailover> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    let oldest = SystemTime::now().checked_sub(lookback);
-    let mut seen: HashSet<(String, String)> = HashSet::new();
-    let mut out = Vec::new();
-    let wanted = owner_key(&target.subscription, &target.resource_group, &target.hub);
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if known_owner(&path).is_some_and(|owner| owner != wanted) {
-            continue;
-        }
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let journal = name.ends_with(".jsonl");
-        if !journal && !name.ends_with(".json") {
-            continue;
-        }
-        let Ok(meta) = entry.metadata() else { continue };
-        if !meta.is_file() {
-            continue;
-        }
-        if let (Some(oldest), Ok(modified)) = (oldest, meta.modified())
-            && modified < oldest
-        {
-            continue;
-        }
-        let Some(text) = read_capped(&path) else {
-            continue;
-        };
-        let parsed = if journal {
-            from_journal(&text)
-        } else {
-            from_dr_log(&text)
-        };
-        let Some(run) = parsed else { continue };
-        remember_owner(
-            &path,
-            owner_key(&run.subscription, &run.resource_group, &run.hub),
-        );
-        if run.run_id == this_run || !run.is_for(target) {
-            continue;
-        }
-        let source = path.display().to_string();
-        for (step, mut f) in completed(&run.records) {
-            if seen.insert((run.run_id.clone(), step)) {
-                f.source = source.clone();
-                out.push(f);
-            }
-        }
-    }
-    out
+    HistoryIndex::scan(dir, lookback).for_hub(target, this_run)
 }
 
 fn read_capped(path: &Path) -> Option<String> {
@@ -133,15 +163,6 @@ struct RunRecords {
     hub: String,
     /// Step records, in the order written (a later record of a step replaces an earlier one).
     records: Vec<Value>,
-}
-
-impl RunRecords {
-    fn is_for(&self, t: &HubTarget) -> bool {
-        let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
-        same(&self.subscription, &t.subscription)
-            && same(&self.resource_group, &t.resource_group)
-            && same(&self.hub, &t.hub)
-    }
 }
 
 fn text(v: &Value, key: &str) -> String {

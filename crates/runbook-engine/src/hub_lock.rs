@@ -30,6 +30,8 @@ const HOLDER_READ_LIMIT: u64 = 64 * 1024;
 pub struct HubKey {
     /// `host[:port]/subscription/resource_group/hub`, lowercased.
     full: String,
+    /// A secret parameter is part of the key: names and messages show only its hash.
+    secret: bool,
     hub: String,
     resource_group: String,
     subscription: String,
@@ -53,7 +55,31 @@ impl HubKey {
             hub,
             resource_group,
             subscription,
+            secret: false,
         }
+    }
+
+    /// As `new`, but when a secret (see `Redactor`) is part of the target, the key is shown
+    /// only as its hash: in the lock file's name, in its holder details and in messages.
+    pub fn with_secrets(authority: &str, target: &HubTarget, redactor: &crate::Redactor) -> Self {
+        let mut key = Self::new(authority, target);
+        let parts = [&target.subscription, &target.resource_group, &target.hub];
+        key.secret = parts.iter().any(|p| redactor.text(p) != **p);
+        key
+    }
+
+    /// The key as it may be shown: the full key, or `hub sha256:<hash>` when a secret is in it.
+    pub fn shown(&self) -> String {
+        if self.secret {
+            format!("sha256:{}", self.hash(12))
+        } else {
+            self.full.clone()
+        }
+    }
+
+    fn hash(&self, bytes: usize) -> String {
+        let digest = Sha256::digest(self.full.as_bytes());
+        digest.iter().take(bytes).map(|b| format!("{b:02x}")).collect()
     }
 
     /// The full key, as hashed into the file name.
@@ -64,8 +90,10 @@ impl HubKey {
     /// `hub__rg__sub-prefix-HASH.lock`: readable in `ls`, unique by the hash of the full key
     /// (the readable part is shortened and sanitised, so it alone may collide).
     pub fn file_name(&self) -> String {
-        let digest = Sha256::digest(self.full.as_bytes());
-        let hash: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        if self.secret {
+            return format!("hub-{}.lock", self.hash(12));
+        }
+        let hash = self.hash(6);
         let sub: String = self.subscription.chars().take(8).collect();
         format!(
             "{}__{}__{}-{hash}.lock",
@@ -121,7 +149,7 @@ impl LockHolder {
             command: command.to_string(),
             log_path: log_path.to_string(),
             started_at: crate::clock::Clock::now_text(),
-            hub: key.as_str().to_string(),
+            hub: key.shown(),
         }
     }
 }
@@ -207,7 +235,7 @@ impl HubLock {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
                 return Err(LockError::Busy {
-                    hub: key.as_str().to_string(),
+                    hub: key.shown(),
                     holder: read_holder(&mut file),
                     path,
                 });

@@ -22,6 +22,7 @@ pub mod exit_code;
 pub mod failover_history;
 pub mod fleet;
 pub mod hub_lock;
+pub mod in_flight;
 pub mod journal;
 pub mod log_file;
 pub mod objectives;
@@ -33,6 +34,7 @@ pub mod redact;
 pub mod resume;
 mod retry;
 pub mod runner;
+pub mod session;
 pub mod status;
 mod steps;
 pub mod target;
@@ -47,7 +49,12 @@ pub use event::{EventSink, RunEvent};
 pub use objectives::ObjectiveResult;
 pub use redact::Redactor;
 pub use resume::PriorRun;
-pub use runner::{Engine, RunOutcome, RunRequest};
+pub use in_flight::ChangesInFlight;
+pub use runner::{Engine, EngineParts, RunOutcome, RunRequest};
+pub use session::{
+    HistoryPlan, JournalPlan, LockPlan, Session, SessionDeps, SessionError, SessionOutcome,
+    SessionRequest,
+};
 pub use status::{RunStatus, StepStatus};
 pub use target::HubTarget;
 pub use tokio_util::sync::CancellationToken;

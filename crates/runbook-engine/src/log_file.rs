@@ -10,8 +10,22 @@ use std::path::{Path, PathBuf};
 use crate::dr_log::DrLog;
 
 /// Default name: `dr_failover_<hub>_<YYYYmmdd_HHMMSS>.json` (UTC), like the seed scripts.
-pub fn default_log_name(hub: &str, now: time::OffsetDateTime) -> PathBuf {
-    let safe: String = hub
+/// When the hub's name is (or holds) a secret, a hash of it stands in for the name, so the
+/// file name shown and the file written are the same and neither reveals it.
+pub fn default_log_name(
+    hub: &str,
+    now: time::OffsetDateTime,
+    redactor: &crate::Redactor,
+) -> PathBuf {
+    let shown = if redactor.text(hub) == hub {
+        hub.to_string()
+    } else {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(hub.as_bytes());
+        let hash: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+        format!("hub-{hash}")
+    };
+    let safe: String = shown
         .chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' || c == '_' {

@@ -21,6 +21,14 @@ use crate::record;
 use crate::runner::{Engine, TrackedFailover};
 use crate::status::StepStatus;
 
+/// A failover the interrupted run asked ARM for, with no answer on record.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingIntent {
+    pub time: String,
+    pub from_region: String,
+    pub region: String,
+}
+
 /// The events of an earlier, interrupted run of the same runbook.
 #[derive(Debug, Clone, Default)]
 pub struct PriorRun {
@@ -35,10 +43,28 @@ impl Engine {
         rb: &Runbook,
     ) -> HashMap<String, StepRecord> {
         let mut latest: HashMap<&str, &StepRecord> = HashMap::new();
+        // Intents not followed by an accepted operation or a record of their step.
+        let mut intents: HashMap<String, PendingIntent> = HashMap::new();
         for ev in &prior.events {
             self.emitter.replay(ev);
             match ev {
+                RunEvent::FailoverIntent {
+                    step,
+                    time,
+                    from_region,
+                    region,
+                } => {
+                    intents.insert(
+                        step.clone(),
+                        PendingIntent {
+                            time: time.clone(),
+                            from_region: from_region.clone(),
+                            region: region.clone(),
+                        },
+                    );
+                }
                 RunEvent::StepFinished { record } => {
+                    intents.remove(&record.step);
                     latest.insert(&record.step, record);
                 }
                 RunEvent::FailoverStarted {
@@ -47,6 +73,7 @@ impl Engine {
                     operation,
                     time,
                 } => {
+                    intents.remove(step);
                     self.changed = true;
                     let tracked = serde_json::from_value::<FailoverOperation>(operation.clone())
                         .map(|op| TrackedFailover::Operation(Box::new(op)))
@@ -125,6 +152,13 @@ impl Engine {
             self.ctx.set_step_outputs(&rec.step, &rec.outputs);
             done.insert(rec.step.clone(), rec.clone());
             self.emitter.emit(RunEvent::StepFinished { record: rec });
+        }
+        // A failover asked for but never answered (the process died during its POST): its
+        // step runs again, but finds out from the hub what became of the request first.
+        for (step, intent) in intents {
+            if !done.contains_key(&step) && !self.failovers.contains_key(&step) {
+                self.pending_intents.insert(step, intent);
+            }
         }
         // Failovers the interrupted run saw complete count for the cooldown of later ones.
         let records: Vec<serde_json::Value> = done

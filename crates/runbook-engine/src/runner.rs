@@ -9,7 +9,6 @@
 //! log is folded from them by the `Emitter`. The runner never prints.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use iothub_arm::{ArmClient, FailoverOperation};
@@ -21,6 +20,7 @@ use crate::clock::Clock;
 use crate::confirm::{Confirmation, Confirmer};
 use crate::context::TemplateContext;
 use crate::cooldown::{CooldownPolicy, PastFailover};
+use crate::in_flight::ChangesInFlight;
 use crate::dr_log::{DrLog, RunbookIdentity, StepError, StepRecord};
 use crate::emitter::Emitter;
 use crate::event::RunEvent;
@@ -98,11 +98,14 @@ pub struct Engine {
     /// The failover's region is not known yet: the next reading of the hub names it.
     pub(crate) target_region_pending: bool,
     pub(crate) cooldown: CooldownPolicy,
-    /// Where this run's DR log goes: earlier runs' logs there tell the hub's failover history.
-    pub(crate) log_dir: PathBuf,
-    pub(crate) run_id: String,
+    /// The hub's completed failovers known from earlier runs (loaded by the session).
+    pub(crate) history: Vec<PastFailover>,
+    /// Counts a change request in flight, so a second Ctrl-C waits for ARM's answer.
+    pub(crate) in_flight: ChangesInFlight,
     /// Failovers this run saw complete, for the cooldown of a later failover (a failback).
     pub(crate) completed_failovers: Vec<PastFailover>,
+    /// Resume: failovers the interrupted run asked for without recording ARM's answer.
+    pub(crate) pending_intents: HashMap<String, crate::resume::PendingIntent>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -114,15 +117,36 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// What an engine runs with besides the request: the client, time, Ctrl-C, the operator,
+/// where events go, and what the session knows of the hub's past.
+pub struct EngineParts {
+    pub client: ArmClient,
+    pub clock: Clock,
+    pub cancel: CancellationToken,
+    pub confirmer: Box<dyn Confirmer>,
+    pub emitter: Emitter,
+    /// The hub's completed failovers from earlier runs (empty for a private emulator).
+    pub history: Vec<PastFailover>,
+    pub in_flight: ChangesInFlight,
+}
+
+impl std::fmt::Debug for EngineParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineParts").finish_non_exhaustive()
+    }
+}
+
 impl Engine {
-    pub fn new(
-        client: ArmClient,
-        clock: Clock,
-        cancel: CancellationToken,
-        confirmer: Box<dyn Confirmer>,
-        emitter: Emitter,
-        req: &RunRequest,
-    ) -> Self {
+    pub fn new(parts: EngineParts, req: &RunRequest) -> Self {
+        let EngineParts {
+            client,
+            clock,
+            cancel,
+            confirmer,
+            emitter,
+            history,
+            in_flight,
+        } = parts;
         let run = json!({
             "id": req.run_id,
             "started_at": Clock::now_text(),
@@ -145,32 +169,41 @@ impl Engine {
             dry_skipped_change: false,
             target_region_pending: false,
             cooldown: req.cooldown,
-            log_dir: match std::path::Path::new(&req.log_path).parent() {
-                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-                _ => PathBuf::from("."),
-            },
-            run_id: req.run_id.clone(),
+            history,
+            in_flight,
             completed_failovers: Vec::new(),
+            pending_intents: HashMap::new(),
         }
     }
 
     /// Runs the runbook to the end (or to Ctrl-C) and returns the outcome with the DR log.
     pub async fn run(mut self, req: RunRequest, prior: Option<PriorRun>) -> RunOutcome {
+        // A journal that cannot hold the run's start holds nothing: no change may start.
+        let mut started_unrecorded: Option<String> = None;
         let done = match &prior {
             Some(p) => self.restore(p, &req.runbook),
             None => {
                 let mut params = Value::Object(req.params.clone());
-                self.emitter.redactor().value(&mut params);
-                self.emitter.emit(RunEvent::RunStarted {
+                self.emitter.redactor().structured_value(&mut params);
+                let masked_params = masked_names(&req.params, &params);
+                started_unrecorded = self
+                    .emitter
+                    .emit_durable(RunEvent::RunStarted {
                     run_id: req.run_id.clone(),
                     time: Clock::now_text(),
                     runbook: req.identity.clone(),
                     dry_run: req.dry_run,
                     target: req.target.to_value(),
                     params,
+                    masked_params,
+                    runbook_file: std::path::absolute(&req.identity.path)
+                        .ok()
+                        .map(|p| p.display().to_string()),
                     log_path: req.log_path.clone(),
                     time_scale: (self.clock.scale() != 1.0).then(|| self.clock.scale()),
-                });
+                })
+                    .await
+                    .err();
                 self.announce_planned_region(&req.runbook);
                 HashMap::new()
             }
@@ -274,19 +307,26 @@ impl Engine {
         } else {
             (RunStatus::Succeeded, None)
         };
-        self.emitter.emit(RunEvent::RunFinished {
-            time: Clock::now_text(),
-            status,
-            reason: reason.clone(),
-            changed: self.changed,
-            cleanup_failed,
-        });
+        let finished = self
+            .emitter
+            .emit_durable(RunEvent::RunFinished {
+                time: Clock::now_text(),
+                status,
+                reason: reason.clone(),
+                changed: self.changed,
+                cleanup_failed,
+            })
+            .await;
         RunOutcome {
             status,
             reason,
             changed: self.changed,
             cleanup_failed,
-            sink_failure: self.emitter.sink_failure(),
+            sink_failure: self
+                .emitter
+                .journal_failure()
+                .or(started_unrecorded)
+                .or(finished.err()),
             log: self.emitter.dr_log(),
         }
     }
@@ -447,7 +487,7 @@ impl Engine {
             }
             if step.kind.is_mutation()
                 && !self.dry_run
-                && let Some(why) = self.emitter.sink_failure()
+                && let Some(why) = self.emitter.journal_failure()
             {
                 let mut f = StepFail::new(
                     "JournalUnavailable",
@@ -559,9 +599,14 @@ impl Engine {
             error,
         };
         tracing::debug!(step = %record.step, status = ?record.status, "step finished");
-        self.emitter.emit(RunEvent::StepFinished {
-            record: record.clone(),
-        });
+        // A change step's record is durable (`RunEvent::is_durable`); a failure to write it is
+        // reported through the journal's failure at the end of the run.
+        let _ = self
+            .emitter
+            .emit_durable(RunEvent::StepFinished {
+                record: record.clone(),
+            })
+            .await;
         (record, aborts_run)
     }
 
@@ -691,6 +736,15 @@ impl Engine {
     pub(crate) fn hub_coordinates(&self) -> (String, String) {
         (self.target.resource_group.clone(), self.target.hub.clone())
     }
+}
+
+/// The parameters whose value masking changed.
+fn masked_names(plain: &Map<String, Value>, masked: &Value) -> Vec<String> {
+    plain
+        .iter()
+        .filter(|(k, v)| masked.get(k.as_str()) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect()
 }
 
 /// Every string inside `v`, for scanning a step's inputs for templates.

@@ -1,8 +1,8 @@
 //! Running one case: its own emulator on 127.0.0.1, the real ARM client over real HTTP, the
 //! real engine, with every wait scaled by the same factor on both sides.
 //!
-//! case -> `Emulator::start(scenario)` -> `ArmClient` at its URL -> `Engine::run` (no
-//! terminal, no journal: events go only to the DR-log builder) -> the DR log, the exit code
+//! case -> `Emulator::start(scenario)` -> `ArmClient` at its URL -> a `Session` as every run
+//! has (no lock, no history, no journal, no terminal: events go only to the DR-log builder) -> the DR log, the exit code
 //! `runbook exec` would give, and the requests the emulator recorded. Nothing is written to
 //! disk, and no failover history is read from it: a case never sees the DR logs of real drills
 //! in the working directory.
@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 use iothub_arm::{ArmClient, ClientOptions, StaticTokenCredential, TokenCredential};
 use iothub_emulator::{Emulator, EmulatorConfig, RecordedRequest};
 use runbook_engine::{
-    AutoApprove, CancellationToken, Clock, Confirmer, Emitter, Engine, NoConfirmer, Redactor,
-    RunRequest,
+    AutoApprove, CancellationToken, ChangesInFlight, Clock, Confirmer, HistoryPlan, JournalPlan,
+    NoConfirmer, RunRequest, Session, SessionDeps, SessionRequest,
 };
 use serde_json::Value;
 
@@ -68,8 +68,7 @@ async fn drive(case: &Case, emulator: &Emulator, time_scale: f64) -> Result<(i32
     } else {
         Box::new(NoConfirmer)
     };
-    let emitter = Emitter::new(Vec::new(), Redactor::new(p.params.secret_values()));
-    let req = RunRequest {
+    let run = RunRequest {
         runbook: p.loaded.runbook.clone(),
         identity: p.identity.clone(),
         params: p.params.values.clone(),
@@ -80,16 +79,35 @@ async fn drive(case: &Case, emulator: &Emulator, time_scale: f64) -> Result<(i32
         // The hub was born with this case's emulator: no DR log on disk describes it.
         cooldown: runbook_engine::cooldown::CooldownPolicy::PrivateEmulator,
     };
-    let engine = Engine::new(
-        client,
-        Clock::scaled(time_scale),
-        CancellationToken::new(),
-        confirmer,
-        emitter,
-        &req,
-    );
-    let outcome = engine.run(req, None).await;
-    let exit = runbook_engine::exit_code::for_outcome(&outcome);
+    // The same session every run goes through, with nothing on disk: no lock (the hub is
+    // private), no history, no journal, the DR log kept in memory.
+    let session = Session::open(
+        SessionRequest {
+            run,
+            prior: None,
+            journal: JournalPlan::None,
+            log_file: None,
+            lock: None,
+            history: HistoryPlan::None,
+            secrets: p.params.secret_values(),
+        },
+        None,
+        time_scale,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let outcome = session
+        .run(SessionDeps {
+            client,
+            clock: Clock::scaled(time_scale),
+            cancel: CancellationToken::new(),
+            confirmer,
+            reporters: Vec::new(),
+            in_flight: ChangesInFlight::new(),
+        })
+        .await;
+    let exit = outcome.exit_code();
+    let outcome = outcome.run;
     let log = outcome
         .log
         .as_ref()

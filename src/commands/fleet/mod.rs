@@ -128,7 +128,7 @@ pub fn exec(
     for w in &p.loaded.warnings {
         err!("{}", w.render(Some(&p.loaded.source)));
     }
-    let Some(runtime) = fleet_runtime() else {
+    let Some(runtime) = crate::runtime::start() else {
         return exit_code::INVALID;
     };
     let code = runtime.block_on(async {
@@ -196,7 +196,7 @@ pub fn exec(
             .collect();
         let (max_concurrency, max_errors) = limits(rollout, fleet_hubs.len());
         let mut params = serde_json::Value::Object(p.params.values.clone());
-        Redactor::new(p.params.secret_values()).value(&mut params);
+        Redactor::new(p.params.secret_values()).structured_value(&mut params);
         let header = Header {
             fleet_run_id: uuid::Uuid::new_v4().to_string(),
             started_at: Clock::now_text(),
@@ -215,6 +215,8 @@ pub fn exec(
             cooldown: safety.cooldown(target),
             lock: None,
             time_scale: conn.time_scale,
+            history_dir: None,
+            in_flight: runbook_engine::ChangesInFlight::new(),
         };
         drive(req, conn, target, safety, &dir, header).await
     });
@@ -252,6 +254,7 @@ async fn drive(
             return exit_code::INVALID;
         }
     };
+    req.history_dir = safety.fleet_history_dir(target, dir);
     let log_path = dir.join(FLEET_LOG_NAME);
     let initial: Vec<FleetHubRecord> = req
         .hubs
@@ -294,7 +297,7 @@ async fn drive(
         dir.display()
     );
     let cancel = CancellationToken::new();
-    crate::interrupt::spawn_handler(cancel.clone());
+    crate::interrupt::spawn_handler(cancel.clone(), req.in_flight.clone());
     let printer = Arc::new(Printer {
         started: Instant::now(),
         total: req.hubs.len(),
@@ -353,22 +356,3 @@ async fn drive(
     code
 }
 
-/// Worker threads of a fleet's runtime. Each hub's journal syncs every event to disk from the
-/// hub's task (the crash-safety contract of a single run), which blocks its worker thread for
-/// the disk's sync latency; with one worker per core, 50 hubs would take turns at 2 syncs at
-/// a time. More workers let the hubs' syncs overlap, and the file system commits them together.
-const FLEET_WORKERS: usize = 64;
-
-fn fleet_runtime() -> Option<tokio::runtime::Runtime> {
-    match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(FLEET_WORKERS)
-        .enable_all()
-        .build()
-    {
-        Ok(r) => Some(r),
-        Err(e) => {
-            errln!("error: cannot start the async runtime: {e}");
-            None
-        }
-    }
-}

@@ -9,7 +9,7 @@ use runbook_engine::fleet::{FleetHub, FleetHubStatus, FleetRequest};
 use runbook_engine::{HubTarget, PriorRun, RunEvent};
 
 use super::connect::connect;
-use super::{FleetArgs, Header, drive, fleet_runtime};
+use super::{FleetArgs, Header, drive};
 use crate::azure_args::TargetArgs;
 use crate::exit_code;
 use crate::hub_guard::SafetyArgs;
@@ -134,7 +134,7 @@ pub fn resume(
         }
         hubs.push(hub);
     }
-    let Some(runtime) = fleet_runtime() else {
+    let Some(runtime) = crate::runtime::start() else {
         return exit_code::INVALID;
     };
     let code = runtime.block_on(async {
@@ -158,6 +158,8 @@ pub fn resume(
             cooldown: safety.cooldown(target),
             lock: None,
             time_scale: conn.time_scale,
+            history_dir: None,
+            in_flight: runbook_engine::ChangesInFlight::new(),
         };
         let header = Header {
             fleet_run_id: old.fleet_run_id.clone(),

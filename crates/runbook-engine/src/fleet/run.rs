@@ -25,14 +25,17 @@ use crate::clock::Clock;
 use crate::confirm::{AutoApprove, Confirmer, NoConfirmer};
 use crate::cooldown::CooldownPolicy;
 use crate::dr_log::RunbookIdentity;
-use crate::emitter::Emitter;
 use crate::event::{EventSink, RunEvent};
-use crate::hub_lock::{HubKey, HubLock, LockHolder};
-use crate::journal::JournalWriter;
-use crate::log_file::{journal_path, write_new};
+use crate::failover_history::HistoryIndex;
+use crate::hub_lock::HubKey;
+use crate::journal::JournalService;
+use crate::log_file::journal_path;
 use crate::redact::Redactor;
 use crate::resume::PriorRun;
-use crate::runner::{Engine, RunRequest};
+use crate::runner::RunRequest;
+use crate::session::{
+    HistoryPlan, JournalPlan, LockPlan, Session, SessionDeps, SessionRequest, history_lookback,
+};
 use crate::status::StepStatus;
 use crate::target::HubTarget;
 
@@ -72,6 +75,11 @@ pub struct FleetRequest {
     pub cooldown: CooldownPolicy,
     pub lock: Option<LockSpec>,
     pub time_scale: f64,
+    /// Where the hubs' failover history is read from (the fleet directory's parent, or
+    /// `--history-dir`); `None` for a private emulator.
+    pub history_dir: Option<PathBuf>,
+    /// Shared with the CLI's signal handler: a failover request in flight on any hub.
+    pub in_flight: crate::in_flight::ChangesInFlight,
 }
 
 /// Hubs done / running / failed / waiting, as progress shows them.
@@ -128,6 +136,7 @@ pub async fn run_fleet(
     cancel: CancellationToken,
 ) -> FleetResult {
     let req = Arc::new(req);
+    let shared = Arc::new(FleetShared::open(&req).await);
     let total = req.hubs.len();
     let tally = Arc::new(Mutex::new(Tally {
         total,
@@ -182,8 +191,9 @@ pub async fn run_fleet(
             t.running += 1;
             observer.hub_started(&req.hubs[index].target, t.progress());
         }
-        let (req, clients, observer, cancel, failed, tally) = (
+        let (req, shared, clients, observer, cancel, failed, tally) = (
             req.clone(),
+            shared.clone(),
             clients.clone(),
             observer.clone(),
             cancel.clone(),
@@ -191,7 +201,8 @@ pub async fn run_fleet(
             tally.clone(),
         );
         tasks.spawn(async move {
-            let record = run_hub(&req, index, &*clients, observer.clone(), cancel).await;
+            let record =
+                run_hub(&req, &shared, index, &*clients, observer.clone(), cancel).await;
             let is_error = record.status.is_error();
             if is_error {
                 failed.fetch_add(1, Ordering::SeqCst);
@@ -262,8 +273,38 @@ pub fn blank_record(hub: &FleetHub) -> FleetHubRecord {
     }
 }
 
+/// What every hub of a fleet shares: one journal writer (so the hubs' fsyncs are group
+/// commits) and one scan of the history directory.
+struct FleetShared {
+    journal: Option<JournalService>,
+    history: Option<HistoryIndex>,
+    in_flight: crate::in_flight::ChangesInFlight,
+}
+
+impl FleetShared {
+    async fn open(req: &FleetRequest) -> Self {
+        let history = match (&req.history_dir, req.cooldown) {
+            (_, CooldownPolicy::PrivateEmulator) | (None, _) => None,
+            (Some(dir), _) => {
+                let (dir, lookback) = (dir.clone(), history_lookback(req.time_scale));
+                tokio::task::spawn_blocking(move || HistoryIndex::scan(&dir, lookback))
+                    .await
+                    .ok()
+            }
+        };
+        // Without a shared writer each hub's session tries to start its own, and reports it.
+        let journal = JournalService::start().ok();
+        Self {
+            journal,
+            history,
+            in_flight: req.in_flight.clone(),
+        }
+    }
+}
+
 async fn run_hub(
     req: &FleetRequest,
+    shared: &FleetShared,
     index: usize,
     clients: &dyn ClientSource,
     observer: Arc<dyn FleetObserver>,
@@ -289,50 +330,6 @@ async fn run_hub(
             format!("the DR log {} already exists", log_path.display()),
         );
     }
-    // Held until the DR log is written (dropped at the end of this function).
-    let _lock = match &req.lock {
-        Some(spec) => {
-            let key = HubKey::new(&spec.authority, &hub.target);
-            let shown = std::path::absolute(&log_path).unwrap_or_else(|_| log_path.clone());
-            let holder = LockHolder::this_process("exec", &shown.display().to_string(), &key);
-            match HubLock::acquire(&spec.dir, &key, &holder) {
-                Ok(lock) => Some(lock),
-                Err(e) => return error(record, e.to_string()),
-            }
-        }
-        None => None,
-    };
-    let client = match clients.client(&hub.target.subscription) {
-        Ok(c) => c,
-        Err(e) => return error(record, e),
-    };
-    let journal_file = journal_path(&hub.log_path);
-    let journal = match &hub.prior {
-        Some(_) => JournalWriter::open_for_resume(&journal_file),
-        None => JournalWriter::create(&journal_file),
-    };
-    let journal = match journal {
-        Ok(j) => j,
-        Err(e) => {
-            return error(
-                record,
-                format!("cannot open the journal {}: {e}", journal_file.display()),
-            );
-        }
-    };
-    let sink = HubSink {
-        hub: hub.target.clone(),
-        observer,
-    };
-    let emitter = Emitter::new(
-        vec![Box::new(journal), Box::new(sink)],
-        Redactor::new(req.secrets.clone()),
-    );
-    let confirmer: Box<dyn Confirmer> = if req.yes {
-        Box::new(AutoApprove)
-    } else {
-        Box::new(NoConfirmer)
-    };
     let run_id = match &hub.prior {
         Some((_, id)) => id.clone(),
         None => uuid::Uuid::new_v4().to_string(),
@@ -347,34 +344,74 @@ async fn run_hub(
         run_id,
         cooldown: req.cooldown,
     };
-    let engine = Engine::new(
-        client,
-        Clock::scaled(req.time_scale),
-        cancel,
-        confirmer,
-        emitter,
-        &run,
-    );
-    let prior = hub.prior.as_ref().map(|(p, _)| p.clone());
-    let outcome = engine.run(run, prior).await;
-    let mut exit = crate::exit_code::for_outcome(&outcome);
-    match &outcome.log {
-        Some(log) => {
-            record.apply_log(log);
-            if let Err(e) = write_new(&log_path, log) {
-                record.reason = Some(format!(
-                    "cannot write the DR log {}: {e}; the journal holds every event",
-                    log_path.display()
-                ));
-                exit = exit.max(crate::exit_code::DRILL_FAILED);
-            }
+    let redactor = Redactor::new(req.secrets.clone());
+    let journal_file = journal_path(&hub.log_path);
+    let session = SessionRequest {
+        run,
+        prior: hub.prior.as_ref().map(|(p, _)| p.clone()),
+        journal: match &hub.prior {
+            Some(_) => JournalPlan::Append(journal_file),
+            None => JournalPlan::Create(journal_file),
+        },
+        log_file: Some(log_path.clone()),
+        lock: req.lock.as_ref().map(|spec| LockPlan {
+            dir: spec.dir.clone(),
+            key: HubKey::with_secrets(&spec.authority, &hub.target, &redactor),
+            command: "exec".to_string(),
+        }),
+        history: match shared.history.as_ref() {
+            Some(index) => HistoryPlan::Known(index.for_hub(&hub.target, "")),
+            None => HistoryPlan::None,
+        },
+        secrets: req.secrets.clone(),
+    };
+    // Held until the DR log is written.
+    let session = match Session::open(session, shared.journal.clone(), req.time_scale).await
+    {
+        Ok(s) => s,
+        Err(e) => return error(record, e.0.trim_start_matches("error: ").to_string()),
+    };
+    let client = match clients.client(&hub.target.subscription) {
+        Ok(c) => c,
+        Err(e) => {
+            session.abandon().await;
+            return error(record, e);
         }
+    };
+    let sink = HubSink {
+        hub: hub.target.clone(),
+        observer,
+    };
+    let confirmer: Box<dyn Confirmer> = if req.yes {
+        Box::new(AutoApprove)
+    } else {
+        Box::new(NoConfirmer)
+    };
+    let outcome = session
+        .run(SessionDeps {
+            client,
+            clock: Clock::scaled(req.time_scale),
+            cancel,
+            confirmer,
+            reporters: vec![Box::new(sink)],
+            in_flight: shared.in_flight.clone(),
+        })
+        .await;
+    let exit = outcome.exit_code();
+    match &outcome.run.log {
+        Some(log) => record.apply_log(log),
         None => {
             record.status = FleetHubStatus::Failed;
             record.reason = Some("the run produced no log".into());
         }
     }
-    if let Some(why) = &outcome.sink_failure {
+    if let Some(e) = &outcome.log_error {
+        record.reason = Some(format!(
+            "cannot write the DR log {}: {e}; the journal holds every event",
+            log_path.display()
+        ));
+    }
+    if let Some(why) = &outcome.run.sink_failure {
         record.reason = Some(format!("{why}; the run's record may be incomplete"));
     }
     record.log = log_path

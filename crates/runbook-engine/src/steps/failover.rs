@@ -16,11 +16,11 @@ use std::time::Duration;
 use runbook_spec::FailoverSpec;
 use serde_json::{Map, Value, json};
 
+use super::failover_intent::IntentOutcome;
 use super::hub_reading::same_region;
 use crate::clock::{Clock, rfc3339};
 use crate::cooldown::{self, CooldownPolicy};
 use crate::event::RunEvent;
-use crate::failover_history;
 use crate::outcome::{StepDone, StepFail};
 use crate::runner::{Engine, TrackedFailover};
 
@@ -50,6 +50,14 @@ impl Engine {
         step: &str,
         spec: &FailoverSpec,
     ) -> Result<StepDone, StepFail> {
+        // Resume after a crash during this step's POST: find out first what became of it.
+        let mut resumed_note: Option<String> = None;
+        if let Some(intent) = self.pending_intents.remove(step) {
+            match self.settle_intent(step, &intent).await? {
+                IntentOutcome::Started(done) => return Ok(done),
+                IntentOutcome::Untouched(note) => resumed_note = Some(note),
+            }
+        }
         let wanted = self.render_opt(spec.region.as_ref())?;
         let (rg, name) = self.hub_coordinates();
         let hub = self.client.get_hub(&rg, &name).await?;
@@ -88,6 +96,9 @@ impl Engine {
         outputs.insert("from_region".into(), json!(from));
         let forced = self.failover_cooldown(&name, &from, &region)?;
         let annotate = |mut done: StepDone| {
+            if let Some(note) = &resumed_note {
+                done.details = format!("{}; {note}", done.details);
+            }
             if let Some(f) = &forced {
                 done.details = format!("{}; {}", done.details, f.note);
                 done.warning |= f.would_refuse;
@@ -101,16 +112,40 @@ impl Engine {
             done.dry_run_skip = true;
             return Ok(annotate(done));
         }
-        match self.client.begin_manual_failover(&rg, &name, &region).await {
+        // The intent is on disk before the request leaves: whatever happens to this process
+        // from here on, a resume finds out what became of it instead of posting again.
+        let intent = RunEvent::FailoverIntent {
+            step: step.to_string(),
+            time: Clock::now_text(),
+            from_region: from.clone(),
+            region: region.clone(),
+        };
+        if let Err(why) = self.emitter.emit_durable(intent).await {
+            let mut f = StepFail::new(
+                "JournalUnavailable",
+                format!("not failing over: the journal cannot record the failover's intent ({why}), so it could not be resumed or audited"),
+            )
+            .final_()
+            .with_outputs(outputs);
+            f.aborts_run = true;
+            return Err(f);
+        }
+        let in_flight = self.in_flight.begin();
+        let answer = self.client.begin_manual_failover(&rg, &name, &region).await;
+        let result = match answer {
             Ok(op) => {
                 let started = rfc3339(op.started_at);
                 self.changed = true;
-                self.emitter.emit(RunEvent::FailoverStarted {
-                    step: step.to_string(),
-                    time: started.clone(),
-                    region: region.clone(),
-                    operation: serde_json::to_value(&op).unwrap_or_default(),
-                });
+                // Durable: a resume re-attaches to this operation instead of asking again.
+                let _ = self
+                    .emitter
+                    .emit_durable(RunEvent::FailoverStarted {
+                        step: step.to_string(),
+                        time: started.clone(),
+                        region: region.clone(),
+                        operation: serde_json::to_value(&op).unwrap_or_default(),
+                    })
+                    .await;
                 self.failovers
                     .insert(step.to_string(), TrackedFailover::Operation(Box::new(op)));
                 outputs.insert("started_at".into(), json!(started));
@@ -129,7 +164,9 @@ impl Engine {
                 self.reconcile_unknown(lost, outputs).await
             }
             Err(e) => Err(StepFail::from(e).final_().with_outputs(outputs)),
-        }
+        };
+        drop(in_flight);
+        result
     }
 
     /// Azure's failover limits against the hub's known history (earlier DR logs and journals
@@ -144,10 +181,7 @@ impl Engine {
         if self.cooldown == CooldownPolicy::PrivateEmulator {
             return Ok(None);
         }
-        // A file is written after the failovers it records, so older files cannot matter.
-        let lookback = self.clock.wait_for(cooldown::WINDOW) + Duration::from_secs(60);
-        let mut history =
-            failover_history::load(&self.log_dir, &self.target, &self.run_id, lookback);
+        let mut history = self.history.clone();
         history.extend(self.completed_failovers.iter().cloned());
         let refusal = cooldown::check(&history, from, to, Clock::now(), &self.clock);
         match (self.cooldown, refusal) {
@@ -207,12 +241,15 @@ impl Engine {
             if began {
                 let started = rfc3339(started_at);
                 self.changed = true;
-                self.emitter.emit(RunEvent::FailoverStarted {
-                    step: step.to_string(),
-                    time: started.clone(),
-                    region: region.to_string(),
-                    operation: Value::Null,
-                });
+                let _ = self
+                    .emitter
+                    .emit_durable(RunEvent::FailoverStarted {
+                        step: step.to_string(),
+                        time: started.clone(),
+                        region: region.to_string(),
+                        operation: Value::Null,
+                    })
+                    .await;
                 self.failovers.insert(
                     step.to_string(),
                     TrackedFailover::HubOnly {

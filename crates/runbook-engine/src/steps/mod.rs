@@ -5,6 +5,7 @@
 mod await_failover;
 mod compare_devices;
 mod failover;
+mod failover_intent;
 mod health_check;
 mod hub_reading;
 mod sleep;

@@ -1,0 +1,307 @@
+//! A `Session` is one run of a runbook on one hub, from the lock to the DR log, the same for
+//! every kind of run: `exec`, `resume`, each hub of a fleet and each `runbook test` case.
+//!
+//! `Session::open` does the blocking half off the runtime, in this order: take the hub lock
+//! (refused if another drill holds it), load the hub's failover history from the history
+//! directory while the lock is held, and create the journal (or, on resume, open it for
+//! appending). The caller then connects (a failed connection `abandon`s the session, which
+//! removes a journal it created). `run` builds the event fan-out (journal, reporters, secrets
+//! masked), runs the `Engine`, writes the DR log atomically off the runtime, and releases the
+//! lock last. What it returns (`SessionOutcome`) carries the run's outcome, whether the DR log
+//! was written, and the exit code that follows from both.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use iothub_arm::ArmClient;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::confirm::Confirmer;
+use crate::cooldown::{self, PastFailover};
+use crate::emitter::Emitter;
+use crate::event::EventSink;
+use crate::failover_history::HistoryIndex;
+use crate::hub_lock::{HubKey, HubLock, LockHolder};
+use crate::in_flight::ChangesInFlight;
+use crate::journal::{self, JournalHandle, JournalService};
+use crate::redact::Redactor;
+use crate::resume::PriorRun;
+use crate::runner::{Engine, EngineParts, RunOutcome, RunRequest};
+
+/// Where a run's journal goes.
+#[derive(Debug, Clone)]
+pub enum JournalPlan {
+    /// No journal: a `runbook test` case, whose hub dies with its emulator.
+    None,
+    /// A new journal at this path (never an existing file).
+    Create(PathBuf),
+    /// The journal of the interrupted run being resumed.
+    Append(PathBuf),
+}
+
+/// Where the hub's failover history comes from.
+#[derive(Debug, Clone)]
+pub enum HistoryPlan {
+    /// None applies: the hub lives in this process's own emulator.
+    None,
+    /// Scan this directory (and the fleet directories directly inside it).
+    Dir(PathBuf),
+    /// Already scanned (a fleet scans its history directory once for all its hubs).
+    Known(Vec<PastFailover>),
+}
+
+/// The hub lock to take: where, under which key, and who we are.
+#[derive(Debug, Clone)]
+pub struct LockPlan {
+    pub dir: PathBuf,
+    pub key: HubKey,
+    /// `exec` or `resume`, for the holder's details.
+    pub command: String,
+}
+
+/// Everything a session needs before it connects.
+#[derive(Debug, Clone)]
+pub struct SessionRequest {
+    pub run: RunRequest,
+    /// Resume: the interrupted run's events.
+    pub prior: Option<PriorRun>,
+    pub journal: JournalPlan,
+    /// Where the DR log is written; `None` keeps it in memory only (`runbook test`).
+    pub log_file: Option<PathBuf>,
+    pub lock: Option<LockPlan>,
+    pub history: HistoryPlan,
+    /// Values of parameters marked secret.
+    pub secrets: Vec<String>,
+}
+
+/// Why a session could not open: the text to print (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SessionError(pub String);
+
+/// What a session runs with, once connected.
+pub struct SessionDeps {
+    pub client: ArmClient,
+    pub clock: Clock,
+    pub cancel: CancellationToken,
+    pub confirmer: Box<dyn Confirmer>,
+    pub reporters: Vec<Box<dyn EventSink>>,
+    pub in_flight: ChangesInFlight,
+}
+
+impl std::fmt::Debug for SessionDeps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionDeps").finish_non_exhaustive()
+    }
+}
+
+/// How a session ended.
+#[derive(Debug)]
+pub struct SessionOutcome {
+    pub run: RunOutcome,
+    /// The DR log's path, when one was to be written.
+    pub log_path: Option<PathBuf>,
+    /// Why the DR log could not be written, if it could not.
+    pub log_error: Option<String>,
+    /// The journal's path, when there is one.
+    pub journal_path: Option<PathBuf>,
+}
+
+impl SessionOutcome {
+    /// The exit code: the run's, raised to at least `DRILL_FAILED` when the record is
+    /// incomplete (the journal stopped, or the DR log could not be written), since a run whose
+    /// record is lost must not read as a success.
+    pub fn exit_code(&self) -> i32 {
+        let code = crate::exit_code::for_outcome(&self.run);
+        if self.record_lost() && code == crate::exit_code::SUCCESS {
+            crate::exit_code::DRILL_FAILED
+        } else {
+            // Any other code already says the run did not succeed, and says more (3: nothing
+            // was changed); the message about the missing record goes with it.
+            code
+        }
+    }
+
+    /// Whether the run's record is incomplete: the journal stopped or the DR log is missing.
+    pub fn record_lost(&self) -> bool {
+        self.run.sink_failure.is_some() || self.log_error.is_some()
+    }
+}
+
+/// A session that holds its lock, its history and its journal, ready to run.
+#[derive(Debug)]
+pub struct Session {
+    request: SessionRequest,
+    lock: Option<HubLock>,
+    history: Vec<PastFailover>,
+    journal: Option<JournalHandle>,
+    fresh_journal: Option<PathBuf>,
+    /// Kept so the writer thread outlives the run's handle.
+    _service: Option<JournalService>,
+}
+
+impl Session {
+    /// Takes the lock, loads the history, opens the journal (see the module doc). `service`
+    /// is the journal writer to use (a fleet shares one); `None` starts one for this session.
+    pub async fn open(
+        request: SessionRequest,
+        service: Option<JournalService>,
+        clock_scale: f64,
+    ) -> Result<Self, SessionError> {
+        let service = match (&request.journal, service) {
+            (JournalPlan::None, _) => None,
+            (_, Some(s)) => Some(s),
+            (_, None) => Some(JournalService::start().map_err(|e| {
+                SessionError(format!("error: cannot start the journal writer: {e}"))
+            })?),
+        };
+        let req = request.clone();
+        let opened = tokio::task::spawn_blocking(move || open_blocking(&req, clock_scale))
+            .await
+            .map_err(|e| SessionError(format!("error: opening the run failed: {e}")))??;
+        let (lock, history, file) = opened;
+        let (journal, fresh_journal) = match (&request.journal, file, &service) {
+            (JournalPlan::Create(p), Some(f), Some(s)) => (Some(s.attach(f, p)), Some(p.clone())),
+            (JournalPlan::Append(p), Some(f), Some(s)) => (Some(s.attach(f, p)), None),
+            _ => (None, None),
+        };
+        Ok(Self {
+            request,
+            lock,
+            history,
+            journal,
+            fresh_journal,
+            _service: service,
+        })
+    }
+
+    /// The session will not run (the connection failed): a journal it created holds
+    /// nothing and is removed; a resumed one holds the only record of a failover and is kept.
+    pub async fn abandon(self) {
+        let Session {
+            journal,
+            fresh_journal,
+            lock,
+            ..
+        } = self;
+        drop(journal);
+        if let Some(path) = fresh_journal {
+            let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
+        }
+        drop(lock);
+    }
+
+    /// Runs the engine and writes the DR log; the lock is released after the log is written.
+    pub async fn run(self, deps: SessionDeps) -> SessionOutcome {
+        let Session {
+            request,
+            lock,
+            history,
+            journal,
+            ..
+        } = self;
+        let journal_path = journal.as_ref().map(|j| j.path().to_path_buf());
+        let emitter = Emitter::new(
+            journal,
+            deps.reporters,
+            Redactor::new(request.secrets.clone()),
+        );
+        let engine = Engine::new(
+            EngineParts {
+                client: deps.client,
+                clock: deps.clock,
+                cancel: deps.cancel,
+                confirmer: deps.confirmer,
+                emitter,
+                history,
+                in_flight: deps.in_flight,
+            },
+            &request.run,
+        );
+        let run = engine.run(request.run.clone(), request.prior.clone()).await;
+        let log_error = match (&request.log_file, &run.log) {
+            (Some(path), Some(log)) => {
+                let (path, log) = (path.clone(), log.clone());
+                match tokio::task::spawn_blocking(move || crate::log_file::write_new(&path, &log))
+                    .await
+                {
+                    Ok(Ok(())) => None,
+                    Ok(Err(e)) => Some(e.to_string()),
+                    Err(e) => Some(e.to_string()),
+                }
+            }
+            (Some(_), None) => Some("the run produced no log".to_string()),
+            (None, _) => None,
+        };
+        drop(lock);
+        SessionOutcome {
+            run,
+            log_path: request.log_file.clone(),
+            log_error,
+            journal_path,
+        }
+    }
+}
+
+type Opened = (Option<HubLock>, Vec<PastFailover>, Option<std::fs::File>);
+
+/// The blocking half of `open`, in its order: lock, history, journal.
+fn open_blocking(req: &SessionRequest, clock_scale: f64) -> Result<Opened, SessionError> {
+    let lock = match &req.lock {
+        Some(plan) => {
+            let shown_log = req
+                .log_file
+                .as_deref()
+                .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            let redactor = Redactor::new(req.secrets.clone());
+            let holder = LockHolder::this_process(
+                &plan.command,
+                &redactor.structured(&shown_log),
+                &plan.key,
+            );
+            Some(
+                HubLock::acquire(&plan.dir, &plan.key, &holder)
+                    .map_err(|e| SessionError(format!("error: {e}")))?,
+            )
+        }
+        None => None,
+    };
+    let history = match &req.history {
+        HistoryPlan::None => Vec::new(),
+        HistoryPlan::Known(h) => h.clone(),
+        HistoryPlan::Dir(dir) => {
+            HistoryIndex::scan(dir, history_lookback(clock_scale))
+                .for_hub(&req.run.target, &req.run.run_id)
+        }
+    };
+    let file = match &req.journal {
+        JournalPlan::None => None,
+        JournalPlan::Create(p) => Some(journal::create_new(p).map_err(|e| {
+            SessionError(format!(
+                "error: cannot create the journal {}: {e}",
+                p.display()
+            ))
+        })?),
+        JournalPlan::Append(p) => Some(journal::prepare_for_append(p).map_err(|e| {
+            SessionError(format!("error: cannot append to {}: {e}", p.display()))
+        })?),
+    };
+    Ok((lock, history, file))
+}
+
+/// How far back history files can matter: Azure's rolling window in the run's time, plus a
+/// margin (a file is written after the failovers it records).
+pub fn history_lookback(clock_scale: f64) -> Duration {
+    Clock::scaled(clock_scale).wait_for(cooldown::WINDOW) + Duration::from_secs(60)
+}
+
+/// The history directory of a single run: where its DR log goes.
+pub fn log_directory(log: &Path) -> PathBuf {
+    match log.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
