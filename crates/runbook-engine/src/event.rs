@@ -1,95 +1,10 @@
-//! Run events: everything the engine has to say, as data.
+//! Run events and their subscribers.
 //!
-//! The runner emits `RunEvent`s in order; subscribers (`EventSink`) turn them into terminal
-//! output, JSON lines, the journal and the DR log. Events carry full records so a journal alone
-//! can rebuild the DR log and let `resume` continue. Secrets are masked before any sink sees an
-//! event (see `redact`).
+//! The runner emits `RunEvent`s (plain data, `runbook_record::event`) in order; subscribers
+//! (`EventSink`) turn them into terminal output, JSON lines, the journal and the DR log.
+//! Secrets are masked before any sink sees an event (see `redact`).
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-
-use crate::dr_log::{RunbookIdentity, StepRecord};
-use crate::objectives::ObjectiveResult;
-use crate::status::RunStatus;
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "event", rename_all = "snake_case")]
-pub enum RunEvent {
-    RunStarted {
-        run_id: String,
-        time: String,
-        runbook: RunbookIdentity,
-        dry_run: bool,
-        /// The resolved target: subscription, resource_group, hub.
-        target: Value,
-        /// Parameter values (secrets masked).
-        params: Value,
-        /// Where the DR log will be written.
-        log_path: String,
-        /// Against an emulator with scaled time: emulated seconds per real second (absent
-        /// against Azure, and in journals written before it existed).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        time_scale: Option<f64>,
-    },
-    /// Where the drill's failover is going, known before it starts (see `target_region`).
-    TargetRegionKnown {
-        region: String,
-        /// How it is known: the failover step's rendered region, or a reading of the hub.
-        source: String,
-    },
-    StepStarted {
-        step: String,
-        name: String,
-        kind: String,
-        section: String,
-        time: String,
-        attempt: u32,
-    },
-    /// A long step's heartbeat: a poll, a health re-check, a sleep tick.
-    StepProgress {
-        step: String,
-        message: String,
-        elapsed_ms: u64,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        timeout_ms: Option<u64>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        hub_state: Option<String>,
-    },
-    StepRetrying {
-        step: String,
-        attempt: u32,
-        delay_ms: u64,
-        error: String,
-    },
-    /// A failover was accepted by ARM. Written to the journal before anything else happens, so
-    /// a later process can re-attach to it instead of failing over twice.
-    FailoverStarted {
-        step: String,
-        time: String,
-        region: String,
-        /// The serialized `iothub_arm::FailoverOperation`, or null when ARM's answer was lost
-        /// and the hub's own state is the only witness.
-        operation: Value,
-    },
-    StepFinished {
-        record: StepRecord,
-    },
-    /// The runbook's recovery objectives, measured once the main steps are over (see
-    /// `objectives`). A resumed run measures again; the later event replaces the earlier.
-    ObjectivesMeasured {
-        objectives: Vec<ObjectiveResult>,
-    },
-    RunFinished {
-        time: String,
-        status: RunStatus,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        reason: Option<String>,
-        /// Whether anything in Azure was changed (a failover was started).
-        changed: bool,
-        /// Whether a rollback or finally step failed.
-        cleanup_failed: bool,
-    },
-}
+pub use runbook_record::event::RunEvent;
 
 /// A subscriber to run events.
 pub trait EventSink: Send {
