@@ -9,6 +9,7 @@ use iothub_arm::{ArmClient, ClientOptions, Cloud};
 
 use crate::exit_code;
 use runbook_engine::prepare::{AnyPrepared, prepare_any};
+use runbook_record::SectionName;
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -102,7 +103,7 @@ pub fn run(args: &PlanArgs) -> i32 {
         plan.runbook, plan.target.hub, plan.target.resource_group, plan.target.subscription
     );
     for (i, s) in plan.steps.iter().enumerate() {
-        let section = if s.section == "steps" {
+        let section = if s.section == SectionName::Steps {
             String::new()
         } else {
             format!("[{}] ", s.section)

@@ -98,8 +98,7 @@ pub fn format_for(path: &Path) -> Result<Format, String> {
 }
 
 /// Renders one finished run's DR log into `path` (`exec --report`).
-pub fn write(log: &runbook_engine::DrLog, path: &Path, format: Format) -> Result<(), String> {
-    let value = serde_json::to_value(log).map_err(|e| e.to_string())?;
-    let drill = Drill::from_value(value)?;
-    std::fs::write(path, runbook_report::render(&[drill], format)).map_err(|e| e.to_string())
+pub fn write(log: &runbook_record::DrLog, path: &Path, format: Format) -> Result<(), String> {
+    let text = runbook_report::render(std::slice::from_ref(log), format);
+    std::fs::write(path, text).map_err(|e| e.to_string())
 }

@@ -221,7 +221,7 @@ fn beside_journal(journal: &Path, recorded: &str) -> PathBuf {
 fn rebuild_log(events: &[RunEvent], log_path: &Path, output: Output) -> i32 {
     let mut fold = runbook_engine::DrLogBuilder::new();
     for e in events {
-        fold.fold(e);
+        fold.apply(e);
     }
     let Some(log) = fold.snapshot() else {
         errln!("error: the journal holds no run to rebuild a DR log from");

@@ -24,9 +24,9 @@ pub struct SchemaArgs {
 pub fn run(args: &SchemaArgs) -> i32 {
     let text = match args.name {
         SchemaName::Runbook => runbook_spec::schema::runbook_schema_text(),
-        SchemaName::DrLog => runbook_engine::dr_log::dr_log_schema_text(),
+        SchemaName::DrLog => runbook_record::dr_log_schema_text(),
         SchemaName::Test => runbook_test::schema::test_schema_text(),
-        SchemaName::FleetLog => runbook_engine::fleet::log::fleet_log_schema_text(),
+        SchemaName::FleetLog => runbook_record::fleet_log_schema_text(),
     };
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Ok(()) => crate::exit_code::SUCCESS,

@@ -8,7 +8,8 @@ use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use runbook_engine::{EventSink, RunEvent, StepStatus};
+use runbook_engine::EventSink;
+use runbook_record::{RunEvent, SectionName, StepStatus};
 
 #[derive(Debug)]
 pub struct Human {
@@ -174,7 +175,7 @@ impl EventSink for Human {
                     StepStatus::Skipped => ("-", "2"),
                     StepStatus::Cancelled => ("⊘", "31"),
                 };
-                let section = if record.section == "steps" {
+                let section = if record.section == SectionName::Steps {
                     String::new()
                 } else {
                     format!("[{}] ", record.section)

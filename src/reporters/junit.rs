@@ -1,7 +1,7 @@
 //! `--junit PATH`: the DR log as a JUnit XML test suite (one test case per step), so CI
 //! systems show a drill like a test run.
 
-use runbook_engine::{DrLog, StepStatus};
+use runbook_record::{DrLog, StepStatus};
 
 pub(crate) fn esc(s: &str) -> String {
     // XML 1.0 cannot carry most control characters, even escaped; ARM messages can hold them.
@@ -51,7 +51,7 @@ pub fn render(log: &DrLog) -> String {
         out.push_str(&format!(
             "    <testcase classname=\"{}.{}\" name=\"{}\" time=\"{:.3}\"",
             esc(&log.runbook.name),
-            esc(&s.section),
+            esc(s.section.as_str()),
             esc(&s.step),
             s.duration_ms as f64 / 1000.0
         ));

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use runbook_engine::{DrLog, RunStatus};
+use runbook_record::{DrLog, RunStatus};
 
 pub fn render(log: &DrLog, path: &Path) -> String {
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());

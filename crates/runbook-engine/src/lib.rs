@@ -1,5 +1,9 @@
 //! The executor: a validated runbook and an ARM client in; run events and a DR log out.
 //!
+//! What a run records (events, step records, the DR log and its fold, the fleet log, exit
+//! codes) is plain data in `runbook-record`; the engine re-exports what its callers used
+//! (`RunEvent`, `StepRecord`, `DrLog`, `RunStatus`, ...) and adds the I/O and the subscribers.
+//!
 //! `Engine::run` walks the steps (`runner`), one kind per file under `steps/`, rendering
 //! templates from the run's context (`context`). Everything it has to say is a `RunEvent`
 //! (`event`; where the drill is going is announced early by `target_region`), masked for secrets (`redact`) and fanned out by the `Emitter` to subscribers: the
@@ -35,7 +39,6 @@ pub mod resume;
 mod retry;
 pub mod runner;
 pub mod session;
-pub mod status;
 mod steps;
 pub mod target;
 mod target_region;
@@ -46,15 +49,16 @@ pub use cooldown::CooldownPolicy;
 pub use dr_log::{DrLog, DrLogBuilder, RunbookIdentity, StepRecord};
 pub use emitter::Emitter;
 pub use event::{EventSink, RunEvent};
-pub use objectives::ObjectiveResult;
 pub use redact::Redactor;
 pub use resume::PriorRun;
 pub use in_flight::ChangesInFlight;
+pub use runbook_record::ObjectiveResult;
+pub use runbook_record::status;
+pub use runbook_record::{ErrorCode, RunStatus, SectionName, StepError, StepKindName, StepStatus};
 pub use runner::{Engine, EngineParts, RunOutcome, RunRequest};
 pub use session::{
     HistoryPlan, JournalPlan, LockPlan, Session, SessionDeps, SessionError, SessionOutcome,
     SessionRequest,
 };
-pub use status::{RunStatus, StepStatus};
 pub use target::HubTarget;
 pub use tokio_util::sync::CancellationToken;

@@ -17,9 +17,8 @@
 //! nothing (`met: null`): a dry run is not failed for it, a run that otherwise succeeded is
 //! (it proved none of what it set out to).
 
+use runbook_record::{ObjectiveResult, SectionName, StepKindName};
 use runbook_spec::{DeclaredObjective, Drift, ObjectiveTarget, Objectives, Runbook};
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -28,53 +27,6 @@ use crate::dr_log::StepRecord;
 use crate::event::RunEvent;
 use crate::runner::Engine;
 use crate::status::StepStatus;
-
-/// One objective as the run measured it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-pub struct ObjectiveResult {
-    /// The objective's name in the runbook (`rto`, `max_device_drift`, ...).
-    pub objective: String,
-    /// The target as the runbook states it (`30m`, `0`, `"100%"`).
-    pub target: String,
-    /// What was measured, in the same terms (`4.2s`, `0`, `100%`); null when nothing could be.
-    pub measured: Option<String>,
-    /// Whether the target was met; null when there was nothing to measure (no failover was
-    /// made: a dry run, or a run that stopped before it).
-    pub met: Option<bool>,
-    /// A miss is reported but does not fail the drill.
-    pub advisory: bool,
-    /// `seconds`, `devices` or `percent`: the unit of `target_value` and `measured_value`.
-    pub unit: String,
-    /// The target as a number in `unit` (a drift given as a share: the allowed device count,
-    /// once the earlier count is known).
-    pub target_value: Option<f64>,
-    pub measured_value: Option<f64>,
-    /// How it was measured, or why it could not be, in one sentence.
-    pub details: String,
-}
-
-impl ObjectiveResult {
-    /// Why this result fails the run, if it does: a non-advisory objective that was missed,
-    /// or that a real run (not a dry one) gave nothing to measure.
-    pub fn failure(&self, dry_run: bool) -> Option<String> {
-        if self.advisory {
-            return None;
-        }
-        match (self.met, &self.measured) {
-            (Some(true), _) => None,
-            (Some(false), Some(m)) => Some(format!(
-                "objective `{}` missed: measured {m}, target {}",
-                self.objective, self.target
-            )),
-            (Some(false), None) => Some(format!(
-                "objective `{}` missed: {}",
-                self.objective, self.details
-            )),
-            (None, _) if dry_run => None,
-            (None, _) => Some(format!("objective `{}` {}", self.objective, self.details)),
-        }
-    }
-}
 
 /// Measures every declared objective against the main steps' records.
 ///
@@ -86,7 +38,10 @@ pub fn measure(
     dry_run: bool,
     time_scale: f64,
 ) -> Vec<ObjectiveResult> {
-    let main: Vec<&StepRecord> = records.iter().filter(|r| r.section == "steps").collect();
+    let main: Vec<&StepRecord> = records
+        .iter()
+        .filter(|r| r.section == SectionName::Steps)
+        .collect();
     let window = Window::find(&main);
     objectives
         .declared()
@@ -147,7 +102,7 @@ impl<'a> Window<'a> {
     fn find(main: &[&'a StepRecord]) -> Result<Window<'a>, String> {
         let at = main
             .iter()
-            .position(|r| r.kind == "failover")
+            .position(|r| r.kind == StepKindName::Failover)
             .ok_or("no failover step ran")?;
         let failover = main[at];
         let started = failover
@@ -167,7 +122,7 @@ impl<'a> Window<'a> {
         };
         let end = main[at + 1..]
             .iter()
-            .position(|r| r.kind == "failover")
+            .position(|r| r.kind == StepKindName::Failover)
             .map_or(main.len(), |p| at + 1 + p);
         Ok(Window {
             failover,
@@ -186,14 +141,6 @@ struct Measured {
     target_value: Option<f64>,
     details: String,
 }
-
-const CHECK_KINDS: &[&str] = &[
-    "await",
-    "validate",
-    "snapshot-metrics",
-    "compare-devices",
-    "health-check",
-];
 
 fn measure_one(o: &DeclaredObjective, w: &Window, scale: f64) -> Result<Measured, String> {
     match (o.name, &o.target) {
@@ -218,11 +165,7 @@ fn measure_one(o: &DeclaredObjective, w: &Window, scale: f64) -> Result<Measured
 }
 
 fn rto(w: &Window, target: f64, scale: f64) -> Result<Measured, String> {
-    let checks: Vec<&&StepRecord> = w
-        .after
-        .iter()
-        .filter(|r| CHECK_KINDS.contains(&r.kind.as_str()))
-        .collect();
+    let checks: Vec<&&StepRecord> = w.after.iter().filter(|r| r.kind.is_check()).collect();
     if let Some(bad) = checks
         .iter()
         .find(|r| matches!(r.status, StepStatus::Failed | StepStatus::Cancelled))
@@ -273,7 +216,7 @@ fn detection_lag(w: &Window, target: f64, scale: f64) -> Result<Measured, String
         .after
         .iter()
         .find(|r| {
-            r.kind == "await"
+            r.kind == StepKindName::Await
                 && r.inputs.get("operation").and_then(Value::as_str)
                     == Some(w.failover.step.as_str())
         })
@@ -305,7 +248,7 @@ fn detection_lag(w: &Window, target: f64, scale: f64) -> Result<Measured, String
 
 fn device_drift(w: &Window, allowed: &Drift) -> Result<Measured, String> {
     let count = |r: &&&StepRecord| {
-        (r.kind == "snapshot-metrics"
+        (r.kind == StepKindName::SnapshotMetrics
             && matches!(r.status, StepStatus::Success | StepStatus::Warning))
         .then(|| r.outputs.get("device_count").and_then(Value::as_u64))
         .flatten()
@@ -344,9 +287,9 @@ fn healthy_endpoints(w: &Window, min: f64) -> Result<Measured, String> {
             return None;
         }
         let n = |k: &str| r.outputs.get(k).and_then(Value::as_u64);
-        match r.kind.as_str() {
-            "health-check" => Some((r.step.clone(), n("total")?, n("healthy")?)),
-            "snapshot-metrics" => Some((
+        match r.kind {
+            StepKindName::HealthCheck => Some((r.step.clone(), n("total")?, n("healthy")?)),
+            StepKindName::SnapshotMetrics => Some((
                 r.step.clone(),
                 n("endpoints_total")?,
                 n("endpoints_healthy")?,
@@ -490,8 +433,8 @@ mod tests {
         StepRecord {
             step: step.into(),
             name: step.into(),
-            kind: kind.into(),
-            section: "steps".into(),
+            kind: StepKindName::from_name(kind).unwrap(),
+            section: SectionName::Steps,
             status,
             timestamp: ended.into(),
             ended_at: ended.into(),

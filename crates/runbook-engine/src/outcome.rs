@@ -4,6 +4,7 @@
 //! an `Attempt`, applies `retry` to retryable failures, and routes the last one by
 //! `on_failure`. ARM errors become `StepFail`s here, keeping ARM's code for the DR log.
 
+use runbook_record::ErrorCode;
 use serde_json::{Map, Value};
 
 /// A step that finished without failing.
@@ -40,7 +41,7 @@ impl StepDone {
 /// A step that failed.
 #[derive(Debug)]
 pub(crate) struct StepFail {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     pub outputs: Map<String, Value>,
     /// Worth another attempt under `retry`. An expectation miss is; a refused failover is not.
@@ -52,9 +53,9 @@ pub(crate) struct StepFail {
 }
 
 impl StepFail {
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.to_string(),
+            code,
             message: message.into(),
             outputs: Map::new(),
             retryable: true,
@@ -76,7 +77,10 @@ impl StepFail {
     /// Whether a dry run should expect this miss: a reading that differs because the
     /// failover it would have made was left out.
     pub fn expected_in_dry_run(&self) -> bool {
-        matches!(self.code.as_str(), "ExpectationNotMet" | "AwaitTimeout")
+        matches!(
+            self.code,
+            ErrorCode::ExpectationNotMet | ErrorCode::AwaitTimeout
+        )
     }
 }
 
@@ -84,15 +88,18 @@ impl From<iothub_arm::ArmError> for StepFail {
     fn from(e: iothub_arm::ArmError) -> Self {
         use iothub_arm::ArmError as E;
         let code = match (&e, e.code(), e.status()) {
-            (_, Some(code), _) => code.to_string(),
-            (E::Http { .. } | E::Auth { .. }, None, Some(status)) => format!("Http{status}"),
-            (E::Throttled { .. }, ..) => "Throttled".to_string(),
-            (E::FailoverOutcomeUnknown { .. }, ..) => "FailoverOutcomeUnknown".to_string(),
-            (E::OperationFailed { .. }, ..) => "OperationFailed".to_string(),
-            (E::Timeout { .. }, ..) => "Timeout".to_string(),
-            (E::Transport { .. }, ..) => "Transport".to_string(),
-            (E::Credential { .. }, ..) => "Credential".to_string(),
-            _ => "ArmError".to_string(),
+            // ARM's own code, kept as ARM spelled it.
+            (_, Some(code), _) => ErrorCode::from_text(code),
+            (E::Http { .. } | E::Auth { .. }, None, Some(status)) => {
+                ErrorCode::Arm(format!("Http{status}"))
+            }
+            (E::Throttled { .. }, ..) => ErrorCode::Throttled,
+            (E::FailoverOutcomeUnknown { .. }, ..) => ErrorCode::FailoverOutcomeUnknown,
+            (E::OperationFailed { .. }, ..) => ErrorCode::OperationFailed,
+            (E::Timeout { .. }, ..) => ErrorCode::Timeout,
+            (E::Transport { .. }, ..) => ErrorCode::Transport,
+            (E::Credential { .. }, ..) => ErrorCode::Credential,
+            _ => ErrorCode::ArmError,
         };
         // Authentication and bad input will not get better by trying again.
         let retryable = !matches!(

@@ -4,11 +4,13 @@
 //! step's output are shown as written, since that output exists only at run time.
 
 use iothub_arm::{ArmClient, CallKind};
-use runbook_spec::{Runbook, SnapshotPart, Step, StepKind};
+use runbook_record::{SectionName, StepKindName};
+use runbook_spec::{Runbook, Section, SnapshotPart, Step, StepKind};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::context::TemplateContext;
+use crate::record;
 use crate::target::HubTarget;
 
 #[derive(Debug, Clone, Serialize)]
@@ -19,10 +21,10 @@ pub struct PlannedCall {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PlannedStep {
-    pub section: String,
+    pub section: SectionName,
     pub id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: StepKindName,
     pub inputs: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub when: Option<String>,
@@ -66,7 +68,7 @@ pub fn plan(
     }
     let steps = rb
         .all_steps()
-        .map(|(section, _, step)| planned(section.key(), step, target, client, &mut ctx))
+        .map(|(section, _, step)| planned(section, step, target, client, &mut ctx))
         .collect();
     Plan {
         runbook: rb.name.clone(),
@@ -76,7 +78,7 @@ pub fn plan(
 }
 
 fn planned(
-    section: &str,
+    section: Section,
     step: &Step,
     t: &HubTarget,
     client: &ArmClient,
@@ -113,10 +115,10 @@ fn planned(
             .map(|t| ctx.render(t).unwrap_or_else(|_| t.as_str().to_string()))
     };
     PlannedStep {
-        section: section.to_string(),
+        section: record::section_name(section),
         id: step.id.clone(),
         name: step.display_name().to_string(),
-        kind: step.kind.name().to_string(),
+        kind: record::kind_name(&step.kind),
         inputs,
         // A condition on placeholders would mislead; show it as written.
         when: step.when.as_ref().map(|w| w.as_str().to_string()),

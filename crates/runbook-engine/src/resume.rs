@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use iothub_arm::FailoverOperation;
+use runbook_record::{ErrorCode, StepKindName};
 use runbook_spec::{Runbook, Section};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -89,11 +90,14 @@ impl Engine {
         let mut done = HashMap::new();
         for (id, rec) in &latest {
             let ran = matches!(rec.status, StepStatus::Success | StepStatus::Warning)
-                || (rec.status == StepStatus::Skipped && !record::is_not_run(rec));
+                || (rec.status == StepStatus::Skipped && !rec.is_not_run());
             if ran {
                 self.ctx.set_step_outputs(id, &rec.outputs);
                 done.insert(id.to_string(), (*rec).clone());
-                if self.dry_run && rec.kind == "failover" && rec.status == StepStatus::Skipped {
+                if self.dry_run
+                    && rec.kind == StepKindName::Failover
+                    && rec.status == StepStatus::Skipped
+                {
                     self.dry_skipped_change = true;
                 }
             }
@@ -102,7 +106,7 @@ impl Engine {
             let unknown = rec
                 .error
                 .as_ref()
-                .is_some_and(|e| e.code == "FailoverOutcomeUnknown");
+                .is_some_and(|e| e.code == ErrorCode::FailoverOutcomeUnknown);
             if unknown && !self.failovers.contains_key(*id) {
                 self.changed = true;
                 let region = rec

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use iothub_arm::{ArmClient, FailoverOperation};
+use runbook_record::ErrorCode;
 use runbook_spec::{OnFailure, Runbook, Section, Step, StepKind};
 use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
@@ -472,7 +473,7 @@ impl Engine {
                     }
                     Err(e) => {
                         break 'outcome Attempt::Failed(
-                            StepFail::new("TemplateError", e.to_string()).final_(),
+                            StepFail::new(ErrorCode::TemplateError, e.to_string()).final_(),
                         );
                     }
                 }
@@ -490,7 +491,7 @@ impl Engine {
                 && let Some(why) = self.emitter.journal_failure()
             {
                 let mut f = StepFail::new(
-                    "JournalUnavailable",
+                    ErrorCode::JournalUnavailable,
                     format!("not failing over: the journal cannot be written ({why}), so the failover could not be resumed or audited"),
                 )
                 .final_();
@@ -503,8 +504,8 @@ impl Engine {
                 self.emitter.emit(RunEvent::StepStarted {
                     step: step.id.clone(),
                     name: step.display_name().to_string(),
-                    kind: step.kind.name().to_string(),
-                    section: section.key().to_string(),
+                    kind: record::kind_name(&step.kind),
+                    section: record::section_name(section),
                     time: Clock::now_text(),
                     attempt: attempts,
                 });
@@ -585,8 +586,8 @@ impl Engine {
         let record = StepRecord {
             step: step.id.clone(),
             name: step.display_name().to_string(),
-            kind: step.kind.name().to_string(),
-            section: section.key().to_string(),
+            kind: record::kind_name(&step.kind),
+            section: record::section_name(section),
             status,
             timestamp: started,
             ended_at: Clock::now_text(),
@@ -613,14 +614,17 @@ impl Engine {
     /// Asks the step's `confirm:` question. The question is shown with secrets masked, and
     /// the wait for an answer yields to Ctrl-C.
     async fn ask(&mut self, step: &str, q: &runbook_spec::TemplateText) -> Result<(), Attempt> {
-        let question = self
-            .ctx
-            .render(q)
-            .map_err(|e| Attempt::Failed(StepFail::new("TemplateError", e.to_string()).final_()))?;
+        let question = self.ctx.render(q).map_err(|e| {
+            Attempt::Failed(StepFail::new(ErrorCode::TemplateError, e.to_string()).final_())
+        })?;
         let shown = self.emitter.redactor().text(&question);
         let Some(mut confirmer) = self.confirmer.take() else {
             return Err(Attempt::Failed(
-                StepFail::new("ConfirmationMissing", "no way to ask for confirmation").final_(),
+                StepFail::new(
+                    ErrorCode::ConfirmationMissing,
+                    "no way to ask for confirmation",
+                )
+                .final_(),
             ));
         };
         let id = step.to_string();
@@ -640,7 +644,7 @@ impl Engine {
             },
             () = cancel.cancelled() => return Err(Attempt::Cancelled),
         };
-        let fail = |code: &str, msg: String| {
+        let fail = |code: ErrorCode, msg: String| {
             let mut f = StepFail::new(code, msg).final_();
             f.aborts_run = true;
             Err(Attempt::Failed(f))
@@ -648,10 +652,10 @@ impl Engine {
         match answer {
             Confirmation::Approved => Ok(()),
             Confirmation::Declined => fail(
-                "ConfirmationDeclined",
+                ErrorCode::ConfirmationDeclined,
                 "the operator declined the confirmation".to_string(),
             ),
-            Confirmation::Unavailable(msg) => fail("ConfirmationMissing", msg),
+            Confirmation::Unavailable(msg) => fail(ErrorCode::ConfirmationMissing, msg),
         }
     }
 
@@ -673,7 +677,7 @@ impl Engine {
                 Some(t) => match tokio::time::timeout(t, fut).await {
                     Ok(r) => r,
                     Err(_) => Err(StepFail::new(
-                        "StepTimeout",
+                        ErrorCode::StepTimeout,
                         format!(
                             "the step did not finish within its timeout of {}",
                             step_timeout.map(|t| t.to_string()).unwrap_or_default()
@@ -729,7 +733,7 @@ impl Engine {
     ) -> Result<Option<String>, StepFail> {
         t.map(|t| self.ctx.render(t))
             .transpose()
-            .map_err(|e| StepFail::new("TemplateError", e.to_string()).final_())
+            .map_err(|e| StepFail::new(ErrorCode::TemplateError, e.to_string()).final_())
     }
 
     /// The target hub's resource group and name, owned (steps hold them across awaits).

@@ -6,9 +6,9 @@
 //! table. Several drills get an overview first; hubs drilled more than once get a trend.
 //! Every piece of log text goes through `escape::html`.
 
+use crate::Drill;
 use crate::escape::{html, with_code};
 use crate::fmt;
-use crate::log::Drill;
 use crate::steps::{self, status_tone, status_word};
 use crate::summary::{Outcome, Summary, Verdict, objective_title, target_text};
 use crate::timeline;
@@ -229,10 +229,10 @@ fn drill(out: &mut String, d: &Drill, n: usize, alone: bool) {
     out.push_str(&format!("<{sub}>Steps</{sub}>\n"));
     out.push_str("<table class=\"steps\"><thead><tr><th class=\"num\">#</th><th>Step</th><th>Kind</th><th>Status</th><th>Started (UTC)</th><th class=\"num\">Duration</th><th class=\"num\">Attempts</th><th class=\"num\">ARM retries</th><th>Details</th></tr></thead><tbody>\n");
     for r in steps::rows(d) {
-        let (mark, word) = status_word(&r.status);
+        let (mark, word) = status_word(r.status);
         let mut step = String::new();
         if let Some(sec) = &r.section {
-            step.push_str(&format!("[{}] ", html(sec)));
+            step.push_str(&format!("[{}] ", html(sec.as_str())));
         }
         match &r.name {
             Some(name) => step.push_str(&format!("{}<br><code>{}</code>", html(name), html(&r.id))),
@@ -241,8 +241,8 @@ fn drill(out: &mut String, d: &Drill, n: usize, alone: bool) {
         out.push_str(&format!(
             "<tr class=\"step\"><td class=\"num\">{}</td><td>{step}</td><td class=\"nowrap\">{}</td><td class=\"nowrap st-{}\">{mark} {word}</td><td class=\"nowrap\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"details\">{}</td></tr>\n",
             r.number,
-            html(&r.kind),
-            status_tone(&r.status),
+            html(r.kind.as_str()),
+            status_tone(r.status),
             html(&r.started),
             html(&r.duration),
             r.attempts,

@@ -1,19 +1,21 @@
 //! Reports people can read: one or more DR logs in, Markdown or one self-contained HTML page
 //! out.
 //!
-//! Data flows one way: `log` reads the DR log JSON (leniently, so older logs still render)
-//! into `Drill`s; `summary`, `steps`, `timeline` and `trend` each turn them into one part of the
-//! report (the verdict and objectives, the step table, the SVG timeline, the RTO trend over
+//! Data flows one way: `read` reads the DR log JSON into `Drill`s, the run record's own
+//! `runbook_record::DrLog` (leniently, so older logs still render; `drill` answers when a run
+//! started and ended and the like); `summary`, `steps`, `timeline` and `trend` each turn them
+//! into one part of the report (the verdict and objectives, the step table, the SVG timeline, the RTO trend over
 //! drills of the same hub); `markdown` and `html` lay those parts out. Every piece of text
 //! that comes from a log is escaped for where it lands (`escape`). Nothing here reads the
 //! network or the clock: the same logs always give the same report. DR logs are masked for
 //! secrets when written, and the report adds nothing that is not in them.
 
+mod drill;
 mod escape;
 mod fmt;
 mod html;
-pub mod log;
 mod markdown;
+mod read;
 mod steps;
 mod summary;
 mod timeline;
@@ -21,7 +23,10 @@ mod trend;
 
 use std::path::Path;
 
-pub use log::Drill;
+/// One run's DR log, as the report reads it: the run record's own type.
+pub type Drill = runbook_record::DrLog;
+
+pub use read::{from_value, parse};
 
 /// The report's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,5 +61,5 @@ pub fn render(drills: &[Drill], format: Format) -> String {
 pub fn read_file(path: &Path) -> Result<Vec<Drill>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-    log::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    read::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
 }

@@ -2,9 +2,9 @@
 //! wiki. GitHub shows no inline SVG there, so the timeline is drawn in characters inside a
 //! code block; everything else is headings and tables, every cell escaped.
 
+use crate::Drill;
 use crate::escape::markdown as md;
 use crate::fmt;
-use crate::log::Drill;
 use crate::steps::{self, status_word};
 use crate::summary::{Outcome, Summary, Verdict, objective_title, target_text};
 use crate::timeline;
@@ -124,10 +124,10 @@ fn drill(out: &mut String, d: &Drill, level: usize) {
     out.push_str("| # | Step | Kind | Status | Started (UTC) | Duration | Attempts | ARM retries | Details |\n");
     out.push_str("|---:|---|---|---|---|---:|---:|---:|---|\n");
     for r in steps::rows(d) {
-        let (mark, word) = status_word(&r.status);
+        let (mark, word) = status_word(r.status);
         let mut step = code(&r.id);
         if let Some(sec) = &r.section {
-            step = format!("\\[{}\\] {step}", md(sec));
+            step = format!("\\[{}\\] {step}", md(sec.as_str()));
         }
         if let Some(n) = &r.name {
             step.push_str(&format!(" {}", md(n)));
@@ -135,7 +135,7 @@ fn drill(out: &mut String, d: &Drill, level: usize) {
         out.push_str(&format!(
             "| {} | {step} | {} | {mark} {word} | {} | {} | {} | {} | {} |\n",
             r.number,
-            md(&r.kind),
+            md(r.kind.as_str()),
             md(&r.started),
             md(&r.duration),
             r.attempts,

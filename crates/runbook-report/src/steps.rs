@@ -2,27 +2,28 @@
 //! status, start (UTC), duration, attempts, re-sent ARM requests and what happened.
 
 use crate::fmt;
-use crate::log::{Drill, Step};
+use runbook_record::{SectionName, StepKindName, StepRecord as Step, StepStatus};
+
+use crate::Drill;
 
 /// How a step's status reads, with a mark that survives printing in black and white.
-pub fn status_word(status: &str) -> (&'static str, &'static str) {
+pub fn status_word(status: StepStatus) -> (&'static str, &'static str) {
     match status {
-        "success" => ("✓", "succeeded"),
-        "warning" => ("⚠", "warning"),
-        "failed" => ("✗", "failed"),
-        "skipped" => ("–", "skipped"),
-        "cancelled" => ("⊘", "interrupted"),
-        _ => ("?", "unknown"),
+        StepStatus::Success => ("✓", "succeeded"),
+        StepStatus::Warning => ("⚠", "warning"),
+        StepStatus::Failed => ("✗", "failed"),
+        StepStatus::Skipped => ("–", "skipped"),
+        StepStatus::Cancelled => ("⊘", "interrupted"),
     }
 }
 
 /// A CSS class / colour family for a step status.
-pub fn status_tone(status: &str) -> &'static str {
+pub fn status_tone(status: StepStatus) -> &'static str {
     match status {
-        "success" => "good",
-        "warning" => "caution",
-        "failed" | "cancelled" => "bad",
-        _ => "neutral",
+        StepStatus::Success => "good",
+        StepStatus::Warning => "caution",
+        StepStatus::Failed | StepStatus::Cancelled => "bad",
+        StepStatus::Skipped => "neutral",
     }
 }
 
@@ -34,9 +35,9 @@ pub struct Row {
     /// The step's name when it has one besides its id.
     pub name: Option<String>,
     /// `rollback` or `finally`; the drill's own steps have none.
-    pub section: Option<String>,
-    pub kind: String,
-    pub status: String,
+    pub section: Option<SectionName>,
+    pub kind: StepKindName,
+    pub status: StepStatus,
     pub started: String,
     pub duration: String,
     pub attempts: u32,
@@ -53,14 +54,14 @@ pub fn rows(d: &Drill) -> Vec<Row> {
 }
 
 fn row(number: usize, s: &Step) -> Row {
-    let ran = !matches!(s.status.as_str(), "skipped");
+    let ran = s.status != StepStatus::Skipped;
     Row {
         number,
         id: s.step.clone(),
         name: (!s.name.is_empty() && s.name != s.step).then(|| s.name.clone()),
-        section: (!s.section.is_empty() && s.section != "steps").then(|| s.section.clone()),
-        kind: s.kind.clone(),
-        status: s.status.clone(),
+        section: (s.section != SectionName::Steps).then_some(s.section),
+        kind: s.kind,
+        status: s.status,
         started: fmt::parse_time(&s.timestamp).map_or_else(|| "-".to_string(), fmt::clock),
         duration: if ran {
             fmt::millis(s.duration_ms)

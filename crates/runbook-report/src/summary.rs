@@ -4,7 +4,10 @@
 //! Built from one `Drill` as plain text; `markdown` and `html` escape and lay it out.
 
 use crate::fmt;
-use crate::log::{Drill, Objective};
+use runbook_record::{ObjectiveResult as Objective, RunStatus};
+
+use crate::Drill;
+use crate::drill::DrillExt;
 
 /// How the drill came out, as a reader should take it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,12 +23,12 @@ pub enum Verdict {
 
 impl Verdict {
     pub fn of(d: &Drill) -> Verdict {
-        match d.status.as_str() {
-            "succeeded" if d.dry_run => Verdict::DryRun,
-            "succeeded" => Verdict::Passed,
-            "aborted" => Verdict::Aborted,
-            "cancelled" => Verdict::Interrupted,
-            _ => Verdict::Failed,
+        match d.status {
+            RunStatus::Succeeded if d.dry_run => Verdict::DryRun,
+            RunStatus::Succeeded => Verdict::Passed,
+            RunStatus::Aborted => Verdict::Aborted,
+            RunStatus::Cancelled => Verdict::Interrupted,
+            RunStatus::Failed => Verdict::Failed,
         }
     }
 

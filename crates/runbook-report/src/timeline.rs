@@ -7,7 +7,10 @@ use time::OffsetDateTime;
 
 use crate::escape::html;
 use crate::fmt;
-use crate::log::Drill;
+use runbook_record::{SectionName, StepStatus};
+
+use crate::Drill;
+use crate::drill::DrillExt;
 use crate::steps::{status_tone, status_word};
 
 /// The time the chart spans.
@@ -163,9 +166,9 @@ pub fn svg(d: &Drill, n: usize) -> (String, Option<String>) {
         let start = span.at_text(&step.timestamp).unwrap_or(0.0);
         let stop = span.at_text(&step.ended_at).unwrap_or(start).max(start);
         let w = ((stop - start) * CHART_W).max(2.0);
-        let (mark, word) = status_word(&step.status);
+        let (mark, word) = status_word(step.status);
         let mut label = String::new();
-        if !step.section.is_empty() && step.section != "steps" {
+        if step.section != SectionName::Steps {
             label.push_str(&format!("[{}] ", step.section));
         }
         label.push_str(if step.name.is_empty() {
@@ -174,7 +177,7 @@ pub fn svg(d: &Drill, n: usize) -> (String, Option<String>) {
             &step.name
         });
         let shown = truncate(&label, MAX_LABEL);
-        let duration = if step.status == "skipped" {
+        let duration = if step.status == StepStatus::Skipped {
             "skipped".to_string()
         } else {
             fmt::millis(step.duration_ms)
@@ -183,13 +186,13 @@ pub fn svg(d: &Drill, n: usize) -> (String, Option<String>) {
             r#"<g class="row"><text class="label" x="{:.1}" y="{:.1}" text-anchor="end"><tspan class="st-{}">{}</tspan> {}</text>"#,
             LABEL_W,
             y + ROW_H / 2.0 + 4.0,
-            status_tone(&step.status),
+            status_tone(step.status),
             mark,
             html(&shown),
         ));
         s.push_str(&format!(
             r#"<rect class="bar bar-{}" data-step="{}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" rx="2"><title>{}</title></rect>"#,
-            status_tone(&step.status),
+            status_tone(step.status),
             html(&step.step),
             x(start),
             y + 5.0,
@@ -266,7 +269,7 @@ pub fn text(d: &Drill) -> String {
         let start = span.at_text(&step.timestamp).unwrap_or(0.0);
         let stop = span.at_text(&step.ended_at).unwrap_or(start).max(start);
         let (a, b) = (cell(start), cell(stop).max(cell(start) + 1).min(TEXT_W));
-        let fill = if step.status == "skipped" {
+        let fill = if step.status == StepStatus::Skipped {
             '·'
         } else {
             '█'
@@ -282,8 +285,8 @@ pub fn text(d: &Drill) -> String {
                 }
             })
             .collect();
-        let (mark, _) = status_word(&step.status);
-        let duration = if step.status == "skipped" {
+        let (mark, _) = status_word(step.status);
+        let duration = if step.status == StepStatus::Skipped {
             "skipped".to_string()
         } else {
             fmt::millis(step.duration_ms)

@@ -5,9 +5,10 @@
 //! measured (`objectives`); a log without it shows a dash, and the sparkline then draws the
 //! failover's own duration instead when that is all the logs share.
 
+use crate::Drill;
+use crate::drill::DrillExt;
 use crate::escape::html;
 use crate::fmt;
-use crate::log::Drill;
 use crate::summary::Verdict;
 
 /// One drill of a hub.

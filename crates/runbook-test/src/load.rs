@@ -232,7 +232,7 @@ fn dr_log_fields() -> &'static [String] {
     static FIELDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
     FIELDS.get_or_init(|| {
         let schema: Value =
-            serde_json::from_str(&runbook_engine::dr_log::dr_log_schema_text()).unwrap_or_default();
+            serde_json::from_str(&runbook_record::dr_log_schema_text()).unwrap_or_default();
         schema["properties"]
             .as_object()
             .map(|p| p.keys().cloned().collect())

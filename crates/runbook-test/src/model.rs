@@ -5,7 +5,7 @@
 //! parsing. `load` turns them into checked [`crate::TestFile`]s; nothing here runs anything.
 
 use indexmap::IndexMap;
-use runbook_engine::{RunStatus, StepStatus};
+use runbook_record::{RunStatus, StepStatus};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value};

@@ -10,6 +10,7 @@
 use std::time::{Duration, Instant};
 
 use iothub_arm::{ArmError, OperationPoll};
+use runbook_record::ErrorCode;
 use runbook_spec::AwaitSpec;
 use serde_json::{Map, json};
 
@@ -43,7 +44,7 @@ impl Engine {
         match tokio::time::timeout(hard_limit, self.run_await_inner(step, spec)).await {
             Ok(result) => result,
             Err(_) => Err(StepFail::new(
-                "AwaitTimeout",
+                ErrorCode::AwaitTimeout,
                 format!(
                     "no answer within the await's timeout of {}; any failover goes on in Azure: check the hub before acting",
                     spec.timeout
@@ -63,7 +64,7 @@ impl Engine {
             (None, Some(until)) => return self.run_await_until(step, spec, until).await,
             (None, None) => {
                 return Err(StepFail::new(
-                    "NothingToAwait",
+                    ErrorCode::NothingToAwait,
                     "the await names neither an operation nor a condition",
                 )
                 .final_());
@@ -76,7 +77,7 @@ impl Engine {
                 )));
             }
             return Err(StepFail::new(
-                "NoOperation",
+                ErrorCode::NoOperation,
                 format!(
                     "failover step `{operation}` did not start a failover, so there is nothing to wait for"
                 ),
@@ -147,7 +148,7 @@ impl Engine {
                         Look::Done
                     } else if active && seen_failing_over {
                         return Err(StepFail::new(
-                            "FailoverFailed",
+                            ErrorCode::FailoverFailed,
                             format!("hub {name} went back to Active in {} after failing over: the failover to {region} did not complete", hub.primary_location()),
                         )
                         .final_());
@@ -170,7 +171,7 @@ impl Engine {
             let elapsed = self.clock.runbook_time(start.elapsed());
             if elapsed >= timeout {
                 return Err(StepFail::new(
-                    "AwaitTimeout",
+                    ErrorCode::AwaitTimeout,
                     format!(
                         "the failover of {name} to {region} was still running after {} ({polls} polls); it goes on in Azure: check the hub before acting",
                         spec.timeout
@@ -292,7 +293,7 @@ impl Engine {
             let elapsed = self.clock.runbook_time(start.elapsed());
             if elapsed >= timeout {
                 return Err(StepFail::new(
-                    "AwaitTimeout",
+                    ErrorCode::AwaitTimeout,
                     format!(
                         "hub {name} did not reach {wanted} within {}: it is {} in {}",
                         spec.timeout,

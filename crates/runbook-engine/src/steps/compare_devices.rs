@@ -2,6 +2,7 @@
 //! over `max_drift` FAILS the step (the hand-written scripts logged "error" and still reported
 //! success; that is exactly what this tool exists to stop).
 
+use runbook_record::ErrorCode;
 use runbook_spec::{CompareDevicesSpec, Drift};
 use serde_json::{Map, Value, json};
 
@@ -18,7 +19,7 @@ impl Engine {
                 .and_then(Value::as_u64)
                 .ok_or_else(|| {
                     StepFail::new(
-                        "MissingSnapshot",
+                        ErrorCode::MissingSnapshot,
                         format!("snapshot `{id}` has no device count (it did not run, failed, or did not include stats)"),
                     )
                     .final_()
@@ -45,7 +46,7 @@ impl Engine {
             Ok(StepDone::ran(details, outputs))
         } else {
             Err(StepFail::new(
-                "DeviceCountMismatch",
+                ErrorCode::DeviceCountMismatch,
                 format!("device count mismatch: {before} -> {after} (drift {drift}, allowed {shown_allowed})"),
             )
             .final_()

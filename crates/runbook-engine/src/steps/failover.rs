@@ -13,6 +13,7 @@
 
 use std::time::Duration;
 
+use runbook_record::ErrorCode;
 use runbook_spec::FailoverSpec;
 use serde_json::{Map, Value, json};
 
@@ -64,7 +65,7 @@ impl Engine {
         let from = hub.primary_location().to_string();
         let Some(secondary) = hub.secondary_location().map(str::to_string) else {
             return Err(StepFail::new(
-                "NoPairedRegion",
+                ErrorCode::NoPairedRegion,
                 format!("hub {name} has no secondary region, so it cannot fail over"),
             )
             .final_());
@@ -72,7 +73,7 @@ impl Engine {
         let region = match wanted {
             Some(r) if !same_region(&r, &secondary) => {
                 return Err(StepFail::new(
-                    "RegionNotPaired",
+                    ErrorCode::RegionNotPaired,
                     format!(
                         "cannot fail {name} over to {r}: a manual failover can only go to the hub's paired region, which is {secondary} (the hub is in {from})"
                     ),
@@ -83,7 +84,7 @@ impl Engine {
         };
         if !hub.state().eq_ignore_ascii_case("Active") {
             return Err(StepFail::new(
-                "HubNotActive",
+                ErrorCode::HubNotActive,
                 format!(
                     "hub {name} is {}, not Active; ARM accepts a failover only from Active",
                     hub.state()
@@ -122,7 +123,7 @@ impl Engine {
         };
         if let Err(why) = self.emitter.emit_durable(intent).await {
             let mut f = StepFail::new(
-                "JournalUnavailable",
+                ErrorCode::JournalUnavailable,
                 format!("not failing over: the journal cannot record the failover's intent ({why}), so it could not be resumed or audited"),
             )
             .final_()
@@ -197,7 +198,7 @@ impl Engine {
                 would_refuse: false,
             })),
             (_, Some(r)) => Err(StepFail::new(
-                "FailoverCooldown",
+                ErrorCode::FailoverCooldown,
                 format!(
                     "not failing {name} over from {from} to {to}: {}. To go ahead anyway, re-run with --force-cooldown (Azure's own limit still applies)",
                     r.message
@@ -271,7 +272,7 @@ impl Engine {
             last_seen = format!("{} in {}", hub.state(), hub.primary_location());
         }
         let mut f = StepFail::new(
-            "FailoverOutcomeUnknown",
+            ErrorCode::FailoverOutcomeUnknown,
             format!(
                 "{cause}; over {RECONCILE_READS} reads the hub was last {last_seen} (it was in {from}), so no failover was observed. It was not posted again, to avoid a double failover: check the hub before re-running"
             ),

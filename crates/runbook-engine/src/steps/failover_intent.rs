@@ -9,6 +9,7 @@
 //! Anything else (another region, another state, an unreadable hub) fails the step as
 //! `FailoverOutcomeUnknown` without a POST, the hub counted as possibly changed.
 
+use runbook_record::ErrorCode;
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -48,7 +49,7 @@ impl Engine {
             Ok(h) => h,
             Err(e) => {
                 let mut f = StepFail::new(
-                    "FailoverOutcomeUnknown",
+                    ErrorCode::FailoverOutcomeUnknown,
                     format!(
                         "the interrupted run asked ARM to fail {name} over to {region} at {time} and recorded no answer; the hub cannot be read now ({e}), so the failover was not requested again: check the hub, then resume again"
                     ),
@@ -66,7 +67,7 @@ impl Engine {
         if failing_over || arrived {
             let started_at = OffsetDateTime::parse(time, &Rfc3339).map_err(|e| {
                 StepFail::new(
-                    "JournalUnreadable",
+                    ErrorCode::JournalUnavailable,
                     format!("the journal's failover intent has an unreadable time `{time}`: {e}"),
                 )
                 .final_()
@@ -112,7 +113,7 @@ impl Engine {
             return Ok(IntentOutcome::Untouched(note));
         }
         let mut f = StepFail::new(
-            "FailoverOutcomeUnknown",
+            ErrorCode::FailoverOutcomeUnknown,
             format!(
                 "the interrupted run asked ARM to fail {name} over from {from_region} to {region} at {time} and recorded no answer; the hub is now {state} in {primary}, which proves neither, so the failover was not requested again: check the hub before acting (read at {})",
                 Clock::now_text()

@@ -6,6 +6,7 @@
 
 use std::time::Instant;
 
+use runbook_record::ErrorCode;
 use runbook_spec::{HealthCheckSpec, HealthRequirement};
 use serde_json::{Map, Value, json};
 
@@ -95,7 +96,7 @@ impl Engine {
                 .is_none_or(|w| elapsed + spec.interval.as_duration() > w.as_duration());
             if waited_out {
                 return Err(StepFail::new(
-                    "EndpointsUnhealthy",
+                    ErrorCode::EndpointsUnhealthy,
                     format!(
                         "{accepted}/{total} endpoints {word}, required {requirement}: {}",
                         bad.join(", ")

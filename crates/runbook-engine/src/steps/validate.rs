@@ -1,6 +1,7 @@
 //! `validate`: reads the hub and checks each expectation; any miss fails the step and the
 //! message lists every miss, not just the first.
 
+use runbook_record::ErrorCode;
 use runbook_spec::ValidateSpec;
 
 use super::hub_reading::{hub_outputs, same_region};
@@ -64,7 +65,7 @@ impl Engine {
             ))
         } else {
             Err(StepFail::new(
-                "ExpectationNotMet",
+                ErrorCode::ExpectationNotMet,
                 format!("hub {}: {}", self.target.hub, misses.join("; ")),
             )
             .with_outputs(outputs))

@@ -1,8 +1,9 @@
 //! Statuses: of one step, and of the whole run.
 //!
-//! The runner decides a `StepStatus` for each step record and a `RunStatus` at the end; the
-//! DR log carries both, and the CLI maps the `RunStatus` (with `changed` and `cleanup_failed`)
-//! to the documented exit code.
+//! The engine's runner decides a `StepStatus` for each step record and a `RunStatus` at the
+//! end; the DR log carries both. Readers: `exit_code` maps a `RunStatus` (with
+//! `cleanup_failed`) to the documented exit code, the fleet log folds it per hub, the report
+//! and `runbook test` judge runs by them.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
