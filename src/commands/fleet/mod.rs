@@ -12,38 +12,36 @@
 //! started run now.
 
 //!
-//! `connect` (clients per subscription, the emulator), `progress` (the terminal lines),
-//! `files` (the fleet directory and file names), `resume` and `plan` live beside this file.
+//! The work is the `runbook-fleet` crate's (resolution, selection, scheduling, the fleet log and
+//! directory, the resume plan, the per-subscription clients); this module holds the arguments,
+//! the printing and the exit codes. `connect` (Azure or the in-process emulator), `progress`
+//! (the terminal lines), `resume` and `plan` live beside this file.
 
 mod connect;
-mod files;
 mod plan;
 mod progress;
 mod resume;
 
-pub use files::is_fleet_path;
 pub use plan::plan;
 pub use resume::resume;
+pub use runbook_fleet::is_fleet_path;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use runbook_engine::fleet::log::{self as fleet_log, FLEET_LOG_NAME};
-use runbook_engine::fleet::run::{FleetResult, Progress, blank_record};
-use runbook_engine::fleet::select::{limits, select};
-use runbook_engine::fleet::{
-    FleetCounts, FleetHub, FleetHubRecord, FleetLog, FleetRequest, LockSpec, fleet_exit_code,
-    resolve, run_fleet,
-};
+use runbook_engine::CancellationToken;
 use runbook_engine::prepare::PreparedFleet;
-use runbook_engine::{CancellationToken, Clock, Redactor};
+use runbook_fleet::layout::{default_dir, fresh_hubs, prepare_dir};
+use runbook_fleet::{
+    Budgets, FleetHeader, FleetLogFile, FleetRequest, LockSpec, Progress, limits, resolve,
+    run_fleet, select,
+};
 
 use crate::azure_args::TargetArgs;
 use crate::exit_code;
 use crate::hub_guard::SafetyArgs;
-use connect::{Connected, NoClients, connect};
-use files::{file_safe, log_names, prepare_dir};
+use connect::{Connected, connect};
 use progress::Printer;
 
 /// The fleet-only options of `exec`.
@@ -93,27 +91,12 @@ impl FleetArgs {
         !self.only.is_empty() || self.limit.is_some() || self.fleet_dir.is_some()
     }
 
-    /// ARM's defaults, for commands without these options (resume, plan).
-    fn arm_defaults() -> Budgets {
-        Budgets {
-            reads: (250, 25.0),
-            writes: (200, 10.0),
-        }
-    }
-
     fn budgets(&self) -> Budgets {
         Budgets {
             reads: self.arm_reads,
             writes: self.arm_writes,
         }
     }
-}
-
-/// Sizes of the client-side ARM buckets (burst, per second).
-#[derive(Debug, Clone, Copy)]
-struct Budgets {
-    reads: (u32, f64),
-    writes: (u32, f64),
 }
 
 /// `runbook exec` of a fleet runbook.
@@ -140,7 +123,7 @@ pub fn exec(
         let listed = if targets.is_selector() {
             Vec::new()
         } else {
-            match resolve(targets, &p.params.values, &NoClients).await {
+            match resolve(targets, &p.params.values, &runbook_fleet::NoClients).await {
                 Ok(h) => h,
                 Err(e) => {
                     errln!("{}: error: {e}", p.identity.path);
@@ -168,40 +151,17 @@ pub fn exec(
             errln!("error: the fleet's targets (with --target/--limit) select no hub");
             return exit_code::INVALID;
         }
-        let dir = fleet.fleet_dir.clone().unwrap_or_else(|| {
-            let stamp = Clock::now()
-                .format(time::macros::format_description!(
-                    "[year][month][day]_[hour][minute][second]"
-                ))
-                .unwrap_or_default();
-            PathBuf::from(format!(
-                "fleet_{}_{stamp}",
-                file_safe(&p.loaded.runbook.name)
-            ))
-        });
+        let dir = fleet
+            .fleet_dir
+            .clone()
+            .unwrap_or_else(|| default_dir(&p.loaded.runbook.name));
         if let Err(e) = prepare_dir(&dir) {
             errln!("error: {e}");
             return exit_code::INVALID;
         }
-        let names = log_names(&hubs);
-        let fleet_hubs: Vec<FleetHub> = hubs
-            .into_iter()
-            .zip(names)
-            .map(|(target, name)| FleetHub {
-                target,
-                log_path: dir.join(name),
-                prior: None,
-                done: None,
-            })
-            .collect();
+        let fleet_hubs = fresh_hubs(&dir, hubs);
         let (max_concurrency, max_errors) = limits(rollout, fleet_hubs.len());
-        let mut params = serde_json::Value::Object(p.params.values.clone());
-        Redactor::new(p.params.secret_values()).value(&mut params);
-        let header = Header {
-            fleet_run_id: uuid::Uuid::new_v4().to_string(),
-            started_at: Clock::now_text(),
-            params,
-        };
+        let header = FleetHeader::new(&p.params.values, p.params.secret_values());
         let req = FleetRequest {
             runbook: p.loaded.runbook.clone(),
             identity: p.identity.clone(),
@@ -222,13 +182,6 @@ pub fn exec(
     code
 }
 
-/// What the fleet log keeps across exec and resume.
-struct Header {
-    fleet_run_id: String,
-    started_at: String,
-    params: serde_json::Value,
-}
-
 /// Runs a prepared fleet, with its log before and after, and returns the exit code.
 async fn drive(
     mut req: FleetRequest,
@@ -236,7 +189,7 @@ async fn drive(
     target: &TargetArgs,
     safety: &SafetyArgs,
     dir: &Path,
-    header: Header,
+    header: FleetHeader,
 ) -> i32 {
     req.lock = match target.lock_authority() {
         Ok(Some(authority)) => Some(LockSpec {
@@ -252,40 +205,14 @@ async fn drive(
             return exit_code::INVALID;
         }
     };
-    let log_path = dir.join(FLEET_LOG_NAME);
-    let initial: Vec<FleetHubRecord> = req
-        .hubs
-        .iter()
-        .map(|h| h.done.clone().unwrap_or_else(|| blank_record(h)))
-        .collect();
-    let make_log = |hubs: Vec<FleetHubRecord>, result: Option<&FleetResult>, throttled: u64| {
-        let interrupted = result.is_some_and(|r| r.interrupted);
-        FleetLog {
-            schema_version: "1".into(),
-            fleet_run_id: header.fleet_run_id.clone(),
-            runbook: req.identity.clone(),
-            dry_run: req.dry_run,
-            started_at: header.started_at.clone(),
-            ended_at: Clock::now_text(),
-            exit_code: fleet_exit_code(&hubs, interrupted),
-            max_concurrency: req.max_concurrency,
-            max_errors: req.max_errors,
-            stopped_by_max_errors: result.is_some_and(|r| r.stopped_by_max_errors),
-            interrupted,
-            throttled_429s: throttled,
-            params: header.params.clone(),
-            counts: FleetCounts::of(&hubs),
-            hubs,
+    // Written first, so a fleet killed outright still names its hubs for `resume`.
+    let log_file = match FleetLogFile::start(dir, header, &req) {
+        Ok(f) => f,
+        Err(e) => {
+            errln!("error: {e}");
+            return exit_code::INVALID;
         }
     };
-    // Written first, so a fleet killed outright still names its hubs for `resume`.
-    if let Err(e) = fleet_log::write(&log_path, &make_log(initial, None, 0)) {
-        errln!(
-            "error: cannot write the fleet log {}: {e}",
-            log_path.display()
-        );
-        return exit_code::INVALID;
-    }
     outln!(
         "fleet: {} hubs, at most {} at once, stopping new hubs after {} failed; logs in {}",
         req.hubs.len(),
@@ -315,16 +242,13 @@ async fn drive(
     let result = run_fleet(req.clone(), clients.clone(), printer.clone(), cancel).await;
     ticker.abort();
     let throttled = clients.throttled();
-    let log = make_log(result.hubs.clone(), Some(&result), throttled);
+    let log = log_file.finished(&req, &result, throttled);
     if let Some(emu) = conn.emulator {
         emu.shutdown().await;
     }
     let mut code = log.exit_code;
-    if let Err(e) = fleet_log::write(&log_path, &log) {
-        errln!(
-            "error: cannot write the fleet log {}: {e}",
-            log_path.display()
-        );
+    if let Err(e) = log_file.write(&log) {
+        errln!("error: {e}");
         code = code.max(exit_code::DRILL_FAILED);
     }
     let c = log.counts;
@@ -342,7 +266,7 @@ async fn drive(
         c.not_started,
         c.error,
         throttled,
-        log_path.display()
+        log_file.path().display()
     );
     if log.interrupted {
         outln!(

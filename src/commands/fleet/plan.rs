@@ -4,13 +4,11 @@
 use std::sync::Arc;
 
 use iothub_arm::{ArmClient, ClientOptions, StaticTokenCredential, TokenCredential};
-use runbook_engine::fleet::resolve;
-use runbook_engine::fleet::select::{limits, select};
 use runbook_engine::prepare::PreparedFleet;
 use runbook_engine::{HubTarget, Redactor};
+use runbook_fleet::{Budgets, NoClients, limits, resolve, select};
 
-use super::FleetArgs;
-use super::connect::{NoClients, connect};
+use super::connect::connect;
 use crate::azure_args::TargetArgs;
 use crate::exit_code;
 
@@ -40,9 +38,7 @@ pub fn plan(p: &PreparedFleet, args: &crate::commands::plan::PlanArgs) -> i32 {
             cloud: args.cloud.clone(),
             arm_endpoint: args.arm_endpoint.clone(),
         };
-        let conn = connect(&target, &[], FleetArgs::arm_defaults())
-            .await
-            .map_err(|e| e.0)?;
+        let conn = connect(&target, &[], Budgets::ARM).await.map_err(|e| e.0)?;
         let hubs = resolve(targets, &p.params.values, &*conn.clients).await;
         if let Some(emu) = conn.emulator {
             emu.shutdown().await;

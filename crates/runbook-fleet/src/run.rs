@@ -14,27 +14,27 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use runbook_engine::CancellationToken;
+use runbook_engine::clock::Clock;
+use runbook_engine::confirm::{AutoApprove, Confirmer, NoConfirmer};
+use runbook_engine::cooldown::CooldownPolicy;
+use runbook_engine::dr_log::RunbookIdentity;
+use runbook_engine::emitter::Emitter;
+use runbook_engine::event::{EventSink, RunEvent};
+use runbook_engine::fleet::{FleetHubRecord, FleetHubStatus};
+use runbook_engine::hub_lock::{HubKey, HubLock, LockHolder};
+use runbook_engine::journal::JournalWriter;
+use runbook_engine::log_file::{journal_path, write_new};
+use runbook_engine::redact::Redactor;
+use runbook_engine::resume::PriorRun;
+use runbook_engine::runner::{Engine, RunRequest};
+use runbook_engine::status::StepStatus;
+use runbook_engine::target::HubTarget;
 use runbook_spec::Runbook;
 use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
-use tokio_util::sync::CancellationToken;
 
-use super::log::{FleetHubRecord, FleetHubStatus};
-use super::resolve::ClientSource;
-use crate::clock::Clock;
-use crate::confirm::{AutoApprove, Confirmer, NoConfirmer};
-use crate::cooldown::CooldownPolicy;
-use crate::dr_log::RunbookIdentity;
-use crate::emitter::Emitter;
-use crate::event::{EventSink, RunEvent};
-use crate::hub_lock::{HubKey, HubLock, LockHolder};
-use crate::journal::JournalWriter;
-use crate::log_file::{journal_path, write_new};
-use crate::redact::Redactor;
-use crate::resume::PriorRun;
-use crate::runner::{Engine, RunRequest};
-use crate::status::StepStatus;
-use crate::target::HubTarget;
+use crate::resolve::ClientSource;
 
 /// Where per-hub locks go, and the ARM endpoint that identifies the hubs.
 #[derive(Debug, Clone)]
@@ -273,13 +273,13 @@ async fn run_hub(
     let mut record = blank_record(hub);
     let error = |mut record: FleetHubRecord, why: String| {
         record.status = FleetHubStatus::Error;
-        record.exit_code = Some(crate::exit_code::INVALID);
+        record.exit_code = Some(runbook_engine::exit_code::INVALID);
         record.reason = Some(why);
         record
     };
     // Resumed hubs write beside their journal, never over a log a cancelled run wrote.
     let log_path = if hub.prior.is_some() && hub.log_path.exists() {
-        crate::log_file::resumed_log_name(&hub.log_path)
+        runbook_engine::log_file::resumed_log_name(&hub.log_path)
     } else {
         hub.log_path.clone()
     };
@@ -357,7 +357,7 @@ async fn run_hub(
     );
     let prior = hub.prior.as_ref().map(|(p, _)| p.clone());
     let outcome = engine.run(run, prior).await;
-    let mut exit = crate::exit_code::for_outcome(&outcome);
+    let mut exit = runbook_engine::exit_code::for_outcome(&outcome);
     match &outcome.log {
         Some(log) => {
             record.apply_log(log);
@@ -366,7 +366,7 @@ async fn run_hub(
                     "cannot write the DR log {}: {e}; the journal holds every event",
                     log_path.display()
                 ));
-                exit = exit.max(crate::exit_code::DRILL_FAILED);
+                exit = exit.max(runbook_engine::exit_code::DRILL_FAILED);
             }
         }
         None => {

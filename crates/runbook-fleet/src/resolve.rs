@@ -9,9 +9,10 @@ use iothub_arm::{ArmClient, IotHub};
 use runbook_spec::{Targets, TemplateText};
 use serde_json::{Map, Value};
 
-use super::glob;
-use crate::context::TemplateContext;
-use crate::target::HubTarget;
+use runbook_engine::HubTarget;
+use runbook_engine::context::TemplateContext;
+
+use crate::glob;
 
 /// Where the fleet gets a client for a subscription (shared by all its hubs, with one ARM
 /// budget per subscription).
