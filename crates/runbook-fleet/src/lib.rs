@@ -10,7 +10,9 @@
 //! ```
 //!
 //! - `resolve` turns `targets:` into hubs: the `hubs:` list rendered from the parameters, or a
-//!   selector read through ARM's list APIs (resource group glob, name glob, tags).
+//!   selector read through ARM's list APIs (resource group glob, name glob, tags); each hub
+//!   once (`duplicates`: ARM names are case-insensitive, so entries differing only in case
+//!   name one hub; the dropped ones are returned for the caller to report).
 //! - `select` orders them (`rollout.order`) and narrows them (`--target`, `--limit`); `limits`
 //!   turns the rollout's counts and percentages into numbers.
 //! - `layout` is the fleet directory: created empty, `<hub>.json` (+ journal) per hub.
@@ -25,6 +27,7 @@
 //! The fleet log's types are the engine's (`runbook_engine::fleet`).
 
 pub mod clients;
+pub mod duplicates;
 pub mod fleet_log;
 pub mod glob;
 pub mod layout;
@@ -34,9 +37,10 @@ pub mod run;
 pub mod select;
 
 pub use clients::{Budgets, Clients, NoClients};
+pub use duplicates::{Duplicate, Duplicated};
 pub use fleet_log::{FleetHeader, FleetLogError, FleetLogFile};
 pub use layout::{LayoutError, is_fleet_path};
-pub use resolve::{ClientSource, resolve};
+pub use resolve::{ClientSource, Resolved, resolve};
 pub use resume::{ResumeError, ResumePlan, plan_resume};
 pub use run::{FleetHub, FleetObserver, FleetRequest, FleetResult, LockSpec, Progress, run_fleet};
 pub use select::{limits, select};

@@ -30,12 +30,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use runbook_engine::CancellationToken;
 use runbook_engine::prepare::PreparedFleet;
+use runbook_engine::{CancellationToken, Redactor};
 use runbook_fleet::layout::{default_dir, fresh_hubs, prepare_dir};
 use runbook_fleet::{
-    Budgets, FleetHeader, FleetLogFile, FleetRequest, LockSpec, Progress, limits, resolve,
-    run_fleet, select,
+    Budgets, Duplicate, FleetHeader, FleetLogFile, FleetRequest, LockSpec, Progress, limits,
+    resolve, run_fleet, select,
 };
 
 use crate::azure_args::TargetArgs;
@@ -124,7 +124,7 @@ pub fn exec(
             Vec::new()
         } else {
             match resolve(targets, &p.params.values, &runbook_fleet::NoClients).await {
-                Ok(h) => h,
+                Ok(r) => r.hubs,
                 Err(e) => {
                     errln!("{}: error: {e}", p.identity.path);
                     return exit_code::INVALID;
@@ -139,14 +139,15 @@ pub fn exec(
             }
         };
         let resolved = match resolve(targets, &p.params.values, &*conn.clients).await {
-            Ok(h) => h,
+            Ok(r) => r,
             Err(e) => {
                 errln!("error: {e}");
                 return exit_code::INVALID;
             }
         };
+        print_duplicates(&resolved.duplicates, &p.params.secret_values());
         let rollout = p.loaded.runbook.rollout.as_ref();
-        let hubs = select(resolved, rollout, &fleet.only, fleet.limit);
+        let hubs = select(resolved.hubs, rollout, &fleet.only, fleet.limit);
         if hubs.is_empty() {
             errln!("error: the fleet's targets (with --target/--limit) select no hub");
             return exit_code::INVALID;
@@ -180,6 +181,14 @@ pub fn exec(
     });
     runtime.shutdown_background();
     code
+}
+
+/// One note per `targets:` entry left out as a repeat (a hub is drilled once).
+fn print_duplicates(duplicates: &[Duplicate], secrets: &[String]) {
+    let redactor = Redactor::new(secrets.to_vec());
+    for d in duplicates {
+        errln!("note: {}", redactor.text(&d.to_string()));
+    }
 }
 
 /// Runs a prepared fleet, with its log before and after, and returns the exit code.

@@ -46,8 +46,8 @@ pub fn plan(p: &PreparedFleet, args: &crate::commands::plan::PlanArgs) -> i32 {
         hubs.map(Some)
     });
     runtime.shutdown_background();
-    let hubs = match resolved {
-        Ok(h) => h.map(|h| select(h, p.loaded.runbook.rollout.as_ref(), &args.only, args.limit)),
+    let resolved = match resolved {
+        Ok(r) => r,
         Err(e) => {
             errln!("error: {e}");
             return exit_code::INVALID;
@@ -55,6 +55,17 @@ pub fn plan(p: &PreparedFleet, args: &crate::commands::plan::PlanArgs) -> i32 {
     };
     let redactor = Redactor::new(p.params.secret_values());
     let mut out = format!("plan for fleet {}\n", p.loaded.runbook.name);
+    let hubs = resolved.map(|r| {
+        for d in &r.duplicates {
+            out.push_str(&format!("note: {d}\n"));
+        }
+        select(
+            r.hubs,
+            p.loaded.runbook.rollout.as_ref(),
+            &args.only,
+            args.limit,
+        )
+    });
     match &hubs {
         Some(hubs) => {
             let (conc, errors) = limits(p.loaded.runbook.rollout.as_ref(), hubs.len());
