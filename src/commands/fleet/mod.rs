@@ -4,7 +4,7 @@
 //! budget, shared by that subscription's hubs; or the in-process emulator, seeded by
 //! `--scenario` or the listed hubs) -> resolve `targets:` -> order and narrow (`rollout.order`,
 //! `--target`, `--limit`) -> fleet directory with a `fleet.json` listing every hub as not
-//! started -> the engine's fleet runner (each hub its own DR log `<dir>/<hub>.json`, journal and
+//! started -> the fleet runner (each hub its own DR log `<dir>/<hub>.json`, journal and
 //! hub lock) printing a line per hub event and a periodic summary -> `fleet.json` rewritten
 //! with every hub's outcome -> the fleet's exit code. resume: `fleet.json` (or its directory)
 //! -> the same runbook (unchanged), hubs that ended carried over, interrupted hubs resumed from
