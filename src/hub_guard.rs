@@ -97,7 +97,8 @@ impl SafetyArgs {
         }
         Some(self.history_dir.clone().unwrap_or_else(|| {
             let abs = std::path::absolute(fleet_dir).unwrap_or_else(|_| fleet_dir.to_path_buf());
-            abs.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            abs.parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
         }))
     }
 }

@@ -30,7 +30,9 @@ async fn fresh_emulator() -> Emulator {
         time_scale: 0.001,
         ..EmulatorConfig::default()
     };
-    Emulator::start(scenario, config).await.expect("emulator starts")
+    Emulator::start(scenario, config)
+        .await
+        .expect("emulator starts")
 }
 
 fn connection(url: &str) -> [String; 6] {
@@ -75,7 +77,10 @@ fn stopped_at_hook(child: &mut Child) -> bool {
         if state(child.id()) == Some('T') {
             return true;
         }
-        assert!(Instant::now() < deadline, "the drill neither stopped nor ended");
+        assert!(
+            Instant::now() < deadline,
+            "the drill neither stopped nor ended"
+        );
         std::thread::sleep(Duration::from_millis(2));
     }
 }
@@ -126,7 +131,10 @@ async fn killed_at_every_event_boundary_the_resumed_drill_posts_one_failover() {
         .await
         .unwrap();
         assert!(stopped, "event {n} of {total}: the drill never reached it");
-        assert_eq!(on_disk, n, "killed after event {n}: exactly {n} events on disk");
+        assert_eq!(
+            on_disk, n,
+            "killed after event {n}: exactly {n} events on disk"
+        );
         let stderr = String::from_utf8_lossy(&resumed.stderr).into_owned();
         assert_eq!(
             posts(&emu.requests()).len(),
@@ -135,10 +143,22 @@ async fn killed_at_every_event_boundary_the_resumed_drill_posts_one_failover() {
         );
         let log: serde_json::Value = std::fs::read_to_string(dir.path().join("dr.json"))
             .map(|t| serde_json::from_str(&t).unwrap())
-            .unwrap_or_else(|_| panic!("killed after event {n}: no DR log; resume said:\n{stderr}"));
-        assert_eq!(log["changed"], true, "killed after event {n}: the log says the hub changed");
-        assert_eq!(log["status"], "succeeded", "killed after event {n}: {stderr}");
-        assert_eq!(resumed.status.code(), Some(0), "killed after event {n}: {stderr}");
+            .unwrap_or_else(|_| {
+                panic!("killed after event {n}: no DR log; resume said:\n{stderr}")
+            });
+        assert_eq!(
+            log["changed"], true,
+            "killed after event {n}: the log says the hub changed"
+        );
+        assert_eq!(
+            log["status"], "succeeded",
+            "killed after event {n}: {stderr}"
+        );
+        assert_eq!(
+            resumed.status.code(),
+            Some(0),
+            "killed after event {n}: {stderr}"
+        );
         emu.shutdown().await;
     }
 }

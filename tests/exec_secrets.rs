@@ -70,14 +70,23 @@ async fn emulator() -> Emulator {
         time_scale: 0.001,
         ..EmulatorConfig::default()
     };
-    Emulator::start(scenario, config).await.expect("emulator starts")
+    Emulator::start(scenario, config)
+        .await
+        .expect("emulator starts")
 }
 
 fn connection(url: &str) -> Vec<String> {
-    ["--arm-endpoint", url, "--auth", "emulator", "--time-scale", "0.001"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "--arm-endpoint",
+        url,
+        "--auth",
+        "emulator",
+        "--time-scale",
+        "0.001",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 fn drill(url: &str, dir: &Path, key: &str, stop_after: Option<usize>) -> std::process::Child {
@@ -86,7 +95,12 @@ fn drill(url: &str, dir: &Path, key: &str, stop_after: Option<usize>) -> std::pr
         .arg(repo(RUNBOOK))
         .args(connection(url))
         .args(["--yes", "--log", "dr.json"])
-        .args(["--set", &format!("hub={HUB}"), "--set", &format!("api_key={key}")])
+        .args([
+            "--set",
+            &format!("hub={HUB}"),
+            "--set",
+            &format!("api_key={key}"),
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if let Some(n) = stop_after {
@@ -158,7 +172,11 @@ struct Ran {
 async fn run(key: &str) -> Ran {
     let emu = emulator().await;
     let dir = tempfile::tempdir().unwrap();
-    let (url, d, k) = (emu.base_url().to_string(), dir.path().to_path_buf(), key.to_string());
+    let (url, d, k) = (
+        emu.base_url().to_string(),
+        dir.path().to_path_buf(),
+        key.to_string(),
+    );
     let out = tokio::task::spawn_blocking(move || drill(&url, &d, &k, None).wait_with_output())
         .await
         .unwrap()
@@ -207,11 +225,18 @@ async fn a_secret_equal_to_any_record_word_masks_free_text_and_leaves_the_record
             want_journal,
             "key {key:?}: the journal's events, steps, kinds and statuses are untouched"
         );
-        assert_eq!(log_shape(&r.log), want_log, "key {key:?}: the DR log's structure");
+        assert_eq!(
+            log_shape(&r.log),
+            want_log,
+            "key {key:?}: the DR log's structure"
+        );
         assert_log_matches_schema(&r.log);
         // Where the key was used, it is masked.
         let ticket = ticket_record(&r.journal);
-        assert_eq!(ticket["inputs"]["state"], "***", "key {key:?}: the rendered input");
+        assert_eq!(
+            ticket["inputs"]["state"], "***",
+            "key {key:?}: the rendered input"
+        );
         assert!(
             ticket["details"].as_str().unwrap().contains("***"),
             "key {key:?}: the ticket check's message names the masked key: {}",
@@ -219,7 +244,10 @@ async fn a_secret_equal_to_any_record_word_masks_free_text_and_leaves_the_record
         );
         // The secret hub name is nowhere: not in a file, a file name, or the output.
         let all = everything(r.dir.path(), &r.out);
-        assert!(!all.contains(HUB), "key {key:?}: the hub's name leaked:\n{all}");
+        assert!(
+            !all.contains(HUB),
+            "key {key:?}: the hub's name leaked:\n{all}"
+        );
     }
 }
 
@@ -237,18 +265,27 @@ async fn a_run_with_hostile_secrets_killed_mid_failover_resumes_intact() {
     for key in ["failover_started", "success", "a", "1", "fail", "failover"] {
         let emu = emulator().await;
         let dir = tempfile::tempdir().unwrap();
-        let (url, d, k) = (emu.base_url().to_string(), dir.path().to_path_buf(), key.to_string());
+        let (url, d, k) = (
+            emu.base_url().to_string(),
+            dir.path().to_path_buf(),
+            key.to_string(),
+        );
         let resumed = tokio::task::spawn_blocking(move || {
             let mut child = drill(&url, &d, &k, Some(stop_after));
             let deadline = Instant::now() + Duration::from_secs(60);
             loop {
                 let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id()))
                     .unwrap_or_default();
-                let state = stat.rsplit_once(')').map(|(_, s)| s.trim_start().to_string());
+                let state = stat
+                    .rsplit_once(')')
+                    .map(|(_, s)| s.trim_start().to_string());
                 if state.is_some_and(|s| s.starts_with('T')) {
                     break;
                 }
-                assert!(child.try_wait().unwrap().is_none(), "the drill ended unkilled");
+                assert!(
+                    child.try_wait().unwrap().is_none(),
+                    "the drill ended unkilled"
+                );
                 assert!(Instant::now() < deadline, "the drill never stopped");
                 std::thread::sleep(Duration::from_millis(2));
             }
@@ -258,7 +295,13 @@ async fn a_run_with_hostile_secrets_killed_mid_failover_resumes_intact() {
                 .arg("resume")
                 .arg("dr.json.jsonl")
                 .args(connection(&url))
-                .args(["--yes", "--set", &format!("hub={HUB}"), "--set", &format!("api_key={k}")])
+                .args([
+                    "--yes",
+                    "--set",
+                    &format!("hub={HUB}"),
+                    "--set",
+                    &format!("api_key={k}"),
+                ])
                 .output()
                 .unwrap()
         })
@@ -274,7 +317,11 @@ async fn a_run_with_hostile_secrets_killed_mid_failover_resumes_intact() {
         let log: Value =
             serde_json::from_str(&std::fs::read_to_string(dir.path().join("dr.json")).unwrap())
                 .unwrap();
-        assert_eq!(log_shape(&log), want, "key {key:?}: the resumed run's DR log");
+        assert_eq!(
+            log_shape(&log),
+            want,
+            "key {key:?}: the resumed run's DR log"
+        );
         emu.shutdown().await;
     }
 }
@@ -296,7 +343,13 @@ async fn a_secret_hub_stays_out_of_lock_files_log_names_and_the_busy_message() {
             .arg("exec")
             .arg(repo(RUNBOOK))
             .args(connection(&url))
-            .args(["--yes", "--set", &format!("hub={HUB}"), "--set", "api_key=k"])
+            .args([
+                "--yes",
+                "--set",
+                &format!("hub={HUB}"),
+                "--set",
+                "api_key=k",
+            ])
             .env("RUNBOOK_LOCK_DIR", &l)
             .env("RUNBOOK_CRASH_TEST_STOP_AFTER_EVENT", "1")
             .stdout(Stdio::null())
@@ -317,14 +370,17 @@ async fn a_secret_hub_stays_out_of_lock_files_log_names_and_the_busy_message() {
             .arg("exec")
             .arg(repo(RUNBOOK))
             .args(connection(&url))
-            .args(["--yes", "--set", &format!("hub={HUB}"), "--set", "api_key=k"])
+            .args([
+                "--yes",
+                "--set",
+                &format!("hub={HUB}"),
+                "--set",
+                "api_key=k",
+            ])
             .env("RUNBOOK_LOCK_DIR", &l)
             .output()
             .unwrap();
-        let names: Vec<String> = walk(&d)
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect();
+        let names: Vec<String> = walk(&d).iter().map(|p| p.display().to_string()).collect();
         let lock_text: String = walk(&l)
             .iter()
             .map(|p| std::fs::read_to_string(p).unwrap_or_default())
@@ -336,20 +392,34 @@ async fn a_secret_hub_stays_out_of_lock_files_log_names_and_the_busy_message() {
     .await
     .unwrap();
     let stderr = String::from_utf8_lossy(&second.stderr).into_owned();
-    assert_eq!(second.status.code(), Some(2), "the second drill is refused: {stderr}");
-    assert!(stderr.contains("another drill is already running"), "{stderr}");
-    assert!(!stderr.contains(HUB), "the busy message names the secret hub: {stderr}");
+    assert_eq!(
+        second.status.code(),
+        Some(2),
+        "the second drill is refused: {stderr}"
+    );
+    assert!(
+        stderr.contains("another drill is already running"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(HUB),
+        "the busy message names the secret hub: {stderr}"
+    );
     assert!(
         !lock_text.to_lowercase().contains(&HUB.to_lowercase()),
         "the lock file holds the secret hub: {lock_text}"
     );
     assert!(
-        names.iter().all(|n| !n.to_lowercase().contains(&HUB.to_lowercase())),
+        names
+            .iter()
+            .all(|n| !n.to_lowercase().contains(&HUB.to_lowercase())),
         "a file name holds the secret hub: {names:?}"
     );
     // The default DR log name stands in a hash for the hub.
     assert!(
-        names.iter().any(|n| n.contains("dr_failover_hub-") && n.ends_with(".jsonl")),
+        names
+            .iter()
+            .any(|n| n.contains("dr_failover_hub-") && n.ends_with(".jsonl")),
         "{names:?}"
     );
     emu.shutdown().await;

@@ -131,9 +131,10 @@ pub fn run(args: &ExecArgs) -> i32 {
     };
     let secrets = prepared.params.secret_values();
     let redactor = Redactor::new(secrets.clone());
-    let log_path = args.log.clone().unwrap_or_else(|| {
-        default_log_name(&prepared.target.hub, Clock::now(), &redactor)
-    });
+    let log_path = args
+        .log
+        .clone()
+        .unwrap_or_else(|| default_log_name(&prepared.target.hub, Clock::now(), &redactor));
     if log_path.exists() {
         errln!(
             "error: the DR log {} already exists; runbook never overwrites a log (choose another --log)",
@@ -262,8 +263,10 @@ fn finish(outcome: &SessionOutcome, settings: &Settings<'_>) -> i32 {
     if let Some(e) = &outcome.log_error {
         let fallback = match (&outcome.run.sink_failure, &outcome.journal_path) {
             (None, Some(journal)) => format!("the journal {} holds every event", journal.display()),
-            _ => "the journal stopped too, so the summary below is the only full account of this run"
-                .to_string(),
+            _ => {
+                "the journal stopped too, so the summary below is the only full account of this run"
+                    .to_string()
+            }
         };
         errln!(
             "error: cannot write the DR log {}: {e}; {fallback}",

@@ -91,11 +91,11 @@ impl HistoryIndex {
             for (step, mut f) in completed(&run.records) {
                 if seen.insert((run.run_id.clone(), step.clone())) {
                     f.source = source.clone();
-                    index
-                        .by_hub
-                        .entry(key.clone())
-                        .or_default()
-                        .push((run.run_id.clone(), step, f));
+                    index.by_hub.entry(key.clone()).or_default().push((
+                        run.run_id.clone(),
+                        step,
+                        f,
+                    ));
                 }
             }
         }

@@ -79,7 +79,11 @@ impl HubKey {
 
     fn hash(&self, bytes: usize) -> String {
         let digest = Sha256::digest(self.full.as_bytes());
-        digest.iter().take(bytes).map(|b| format!("{b:02x}")).collect()
+        digest
+            .iter()
+            .take(bytes)
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// The full key, as hashed into the file name.

@@ -12,7 +12,7 @@
 //! are measured from the step records (`objectives`). `plan` describes a run without calling
 //! anything. `hub_lock` keeps a second drill off a hub while one runs; `cooldown` and
 //! `failover_history` hold a failover back when Azure's failover limits would refuse it.
-//! `fleet` drills many hubs with one runbook, each as above, within a rollout's limits.
+//! `fleet` holds the fleet log's types; drilling many hubs is the `runbook-fleet` crate's.
 //! The engine never prints.
 
 pub mod clock;
@@ -49,9 +49,9 @@ pub use cooldown::CooldownPolicy;
 pub use dr_log::{DrLog, DrLogBuilder, RunbookIdentity, StepRecord};
 pub use emitter::Emitter;
 pub use event::{EventSink, RunEvent};
+pub use in_flight::ChangesInFlight;
 pub use redact::Redactor;
 pub use resume::PriorRun;
-pub use in_flight::ChangesInFlight;
 pub use runbook_record::ObjectiveResult;
 pub use runbook_record::status;
 pub use runbook_record::{ErrorCode, RunStatus, SectionName, StepError, StepKindName, StepStatus};

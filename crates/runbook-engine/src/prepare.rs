@@ -23,7 +23,7 @@ pub struct Prepared {
 }
 
 /// A fleet runbook (`targets:`) with its parameters resolved; the hubs are resolved later,
-/// through ARM (see `fleet::resolve`).
+/// through ARM (see the `runbook-fleet` crate).
 #[derive(Debug)]
 pub struct PreparedFleet {
     pub loaded: Loaded,

@@ -195,7 +195,11 @@ mod tests {
 
     #[test]
     fn a_secret_equal_to_a_status_or_kind_word_leaves_the_event_readable() {
-        let r = Redactor::new(vec!["failover".into(), "success".into(), "step_finished".into()]);
+        let r = Redactor::new(vec![
+            "failover".into(),
+            "success".into(),
+            "step_finished".into(),
+        ]);
         let event = RunEvent::RunFinished {
             time: "2026-12-03T10:11:12Z".into(),
             status: crate::status::RunStatus::Succeeded,

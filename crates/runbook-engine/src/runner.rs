@@ -21,10 +21,10 @@ use crate::clock::Clock;
 use crate::confirm::{Confirmation, Confirmer};
 use crate::context::TemplateContext;
 use crate::cooldown::{CooldownPolicy, PastFailover};
-use crate::in_flight::ChangesInFlight;
 use crate::dr_log::{DrLog, RunbookIdentity, StepError, StepRecord};
 use crate::emitter::Emitter;
 use crate::event::RunEvent;
+use crate::in_flight::ChangesInFlight;
 use crate::outcome::{Attempt, StepDone, StepFail};
 use crate::record;
 use crate::resume::PriorRun;
@@ -190,19 +190,19 @@ impl Engine {
                 started_unrecorded = self
                     .emitter
                     .emit_durable(RunEvent::RunStarted {
-                    run_id: req.run_id.clone(),
-                    time: Clock::now_text(),
-                    runbook: req.identity.clone(),
-                    dry_run: req.dry_run,
-                    target: req.target.to_value(),
-                    params,
-                    masked_params,
-                    runbook_file: std::path::absolute(&req.identity.path)
-                        .ok()
-                        .map(|p| p.display().to_string()),
-                    log_path: req.log_path.clone(),
-                    time_scale: (self.clock.scale() != 1.0).then(|| self.clock.scale()),
-                })
+                        run_id: req.run_id.clone(),
+                        time: Clock::now_text(),
+                        runbook: req.identity.clone(),
+                        dry_run: req.dry_run,
+                        target: req.target.to_value(),
+                        params,
+                        masked_params,
+                        runbook_file: std::path::absolute(&req.identity.path)
+                            .ok()
+                            .map(|p| p.display().to_string()),
+                        log_path: req.log_path.clone(),
+                        time_scale: (self.clock.scale() != 1.0).then(|| self.clock.scale()),
+                    })
                     .await
                     .err();
                 self.announce_planned_region(&req.runbook);

@@ -272,23 +272,22 @@ fn open_blocking(req: &SessionRequest, clock_scale: f64) -> Result<Opened, Sessi
     let history = match &req.history {
         HistoryPlan::None => Vec::new(),
         HistoryPlan::Known(h) => h.clone(),
-        HistoryPlan::Dir(dir) => {
-            HistoryIndex::scan(dir, history_lookback(clock_scale))
-                .for_hub(&req.run.target, &req.run.run_id)
-        }
+        HistoryPlan::Dir(dir) => HistoryIndex::scan(dir, history_lookback(clock_scale))
+            .for_hub(&req.run.target, &req.run.run_id),
     };
-    let file = match &req.journal {
-        JournalPlan::None => None,
-        JournalPlan::Create(p) => Some(journal::create_new(p).map_err(|e| {
-            SessionError(format!(
-                "error: cannot create the journal {}: {e}",
-                p.display()
-            ))
-        })?),
-        JournalPlan::Append(p) => Some(journal::prepare_for_append(p).map_err(|e| {
-            SessionError(format!("error: cannot append to {}: {e}", p.display()))
-        })?),
-    };
+    let file =
+        match &req.journal {
+            JournalPlan::None => None,
+            JournalPlan::Create(p) => Some(journal::create_new(p).map_err(|e| {
+                SessionError(format!(
+                    "error: cannot create the journal {}: {e}",
+                    p.display()
+                ))
+            })?),
+            JournalPlan::Append(p) => Some(journal::prepare_for_append(p).map_err(|e| {
+                SessionError(format!("error: cannot append to {}: {e}", p.display()))
+            })?),
+        };
     Ok((lock, history, file))
 }
 

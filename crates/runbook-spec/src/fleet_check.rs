@@ -3,8 +3,14 @@
 //! A runbook names one hub (`target`) or a fleet (`targets`), never both and never neither;
 //! `targets` is a list (`hubs`) or a selector, not both; `rollout` only goes with `targets`,
 //! and its counts and percentages must mean something (at least 1, at most 100%). Templates in
-//! `targets` may use `params.` and `run.` only, like `target`'s. Errors point at the field.
+//! `targets` may use `params.` and `run.` only, like `target`'s. A hub is listed in `hubs` once:
+//! ARM compares subscription, resource group and hub names without regard to case, so entries
+//! that differ only in case (or surrounding spaces) are one hub. Errors point at the field.
 
+use std::collections::HashMap;
+
+use crate::model::runbook::Target;
+use crate::model::template::TemplateText;
 use crate::semantic::{Ctx, check_template};
 
 pub(crate) fn check(cx: &mut Ctx) {
@@ -69,6 +75,7 @@ pub(crate) fn check(cx: &mut Ctx) {
                 check_template(cx, &format!("/targets/hubs/{i}/{k}"), text, None, true);
             }
         }
+        check_unique_hubs(cx, &t.hubs);
         if let Some(s) = &t.subscription {
             check_template(cx, "/targets/subscription", s, None, true);
         }
@@ -109,6 +116,40 @@ pub(crate) fn check(cx: &mut Ctx) {
                     None,
                 );
             }
+        }
+    }
+}
+
+/// A `hubs` entry naming a hub an earlier entry named. Literal names compare as ARM compares
+/// them (case-insensitively); a templated one compares as written, since what it renders to
+/// is known only at run time (where the fleet drops such repeats with a note).
+fn check_unique_hubs(cx: &mut Ctx, hubs: &[Target]) {
+    let fold = |t: &TemplateText| {
+        let text = t.as_str().trim();
+        if t.is_literal() {
+            text.to_lowercase()
+        } else {
+            text.to_string()
+        }
+    };
+    let mut first: HashMap<[String; 3], usize> = HashMap::new();
+    for (i, hub) in hubs.iter().enumerate() {
+        let key = [
+            fold(&hub.subscription),
+            fold(&hub.resource_group),
+            fold(&hub.hub),
+        ];
+        if let Some(j) = first.get(&key) {
+            cx.error(
+                &format!("/targets/hubs/{i}/hub"),
+                format!(
+                    "duplicate hub `{}` (first listed at targets.hubs[{j}]); ARM compares subscription, resource group and hub names without regard to case",
+                    hub.hub.as_str()
+                ),
+                Some("list each hub once: a fleet drills a hub once".to_string()),
+            );
+        } else {
+            first.insert(key, i);
         }
     }
 }

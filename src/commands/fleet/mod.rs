@@ -4,7 +4,7 @@
 //! budget, shared by that subscription's hubs; or the in-process emulator, seeded by
 //! `--scenario` or the listed hubs) -> resolve `targets:` -> order and narrow (`rollout.order`,
 //! `--target`, `--limit`) -> fleet directory with a `fleet.json` listing every hub as not
-//! started -> the engine's fleet runner (each hub its own DR log `<dir>/<hub>.json`, journal and
+//! started -> the fleet runner (each hub its own DR log `<dir>/<hub>.json`, journal and
 //! hub lock) printing a line per hub event and a periodic summary -> `fleet.json` rewritten
 //! with every hub's outcome -> the fleet's exit code. resume: `fleet.json` (or its directory)
 //! -> the same runbook (unchanged), hubs that ended carried over, interrupted hubs resumed from
@@ -12,38 +12,36 @@
 //! started run now.
 
 //!
-//! `connect` (clients per subscription, the emulator), `progress` (the terminal lines),
-//! `files` (the fleet directory and file names), `resume` and `plan` live beside this file.
+//! The work is the `runbook-fleet` crate's (resolution, selection, scheduling, the fleet log and
+//! directory, the resume plan, the per-subscription clients); this module holds the arguments,
+//! the printing and the exit codes. `connect` (Azure or the in-process emulator), `progress`
+//! (the terminal lines), `resume` and `plan` live beside this file.
 
 mod connect;
-mod files;
 mod plan;
 mod progress;
 mod resume;
 
-pub use files::is_fleet_path;
 pub use plan::plan;
 pub use resume::resume;
+pub use runbook_fleet::is_fleet_path;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use runbook_engine::fleet::log::{self as fleet_log, FLEET_LOG_NAME};
-use runbook_engine::fleet::run::{FleetResult, Progress, blank_record};
-use runbook_engine::fleet::select::{limits, select};
-use runbook_engine::fleet::{
-    FleetCounts, FleetHub, FleetHubRecord, FleetLog, FleetRequest, LockSpec, fleet_exit_code,
-    resolve, run_fleet,
-};
 use runbook_engine::prepare::PreparedFleet;
-use runbook_engine::{CancellationToken, Clock, Redactor};
+use runbook_engine::{CancellationToken, Redactor};
+use runbook_fleet::layout::{default_dir, fresh_hubs, prepare_dir};
+use runbook_fleet::{
+    Budgets, Duplicate, FleetHeader, FleetLogFile, FleetRequest, LockSpec, Progress, limits,
+    resolve, run_fleet, select,
+};
 
 use crate::azure_args::TargetArgs;
 use crate::exit_code;
 use crate::hub_guard::SafetyArgs;
-use connect::{Connected, NoClients, connect};
-use files::{file_safe, log_names, prepare_dir};
+use connect::{Connected, connect};
 use progress::Printer;
 
 /// The fleet-only options of `exec`.
@@ -93,27 +91,12 @@ impl FleetArgs {
         !self.only.is_empty() || self.limit.is_some() || self.fleet_dir.is_some()
     }
 
-    /// ARM's defaults, for commands without these options (resume, plan).
-    fn arm_defaults() -> Budgets {
-        Budgets {
-            reads: (250, 25.0),
-            writes: (200, 10.0),
-        }
-    }
-
     fn budgets(&self) -> Budgets {
         Budgets {
             reads: self.arm_reads,
             writes: self.arm_writes,
         }
     }
-}
-
-/// Sizes of the client-side ARM buckets (burst, per second).
-#[derive(Debug, Clone, Copy)]
-struct Budgets {
-    reads: (u32, f64),
-    writes: (u32, f64),
 }
 
 /// `runbook exec` of a fleet runbook.
@@ -140,8 +123,8 @@ pub fn exec(
         let listed = if targets.is_selector() {
             Vec::new()
         } else {
-            match resolve(targets, &p.params.values, &NoClients).await {
-                Ok(h) => h,
+            match resolve(targets, &p.params.values, &runbook_fleet::NoClients).await {
+                Ok(r) => r.hubs,
                 Err(e) => {
                     errln!("{}: error: {e}", p.identity.path);
                     return exit_code::INVALID;
@@ -156,52 +139,30 @@ pub fn exec(
             }
         };
         let resolved = match resolve(targets, &p.params.values, &*conn.clients).await {
-            Ok(h) => h,
+            Ok(r) => r,
             Err(e) => {
                 errln!("error: {e}");
                 return exit_code::INVALID;
             }
         };
+        print_duplicates(&resolved.duplicates, &p.params.secret_values());
         let rollout = p.loaded.runbook.rollout.as_ref();
-        let hubs = select(resolved, rollout, &fleet.only, fleet.limit);
+        let hubs = select(resolved.hubs, rollout, &fleet.only, fleet.limit);
         if hubs.is_empty() {
             errln!("error: the fleet's targets (with --target/--limit) select no hub");
             return exit_code::INVALID;
         }
-        let dir = fleet.fleet_dir.clone().unwrap_or_else(|| {
-            let stamp = Clock::now()
-                .format(time::macros::format_description!(
-                    "[year][month][day]_[hour][minute][second]"
-                ))
-                .unwrap_or_default();
-            PathBuf::from(format!(
-                "fleet_{}_{stamp}",
-                file_safe(&p.loaded.runbook.name)
-            ))
-        });
+        let dir = fleet
+            .fleet_dir
+            .clone()
+            .unwrap_or_else(|| default_dir(&p.loaded.runbook.name));
         if let Err(e) = prepare_dir(&dir) {
             errln!("error: {e}");
             return exit_code::INVALID;
         }
-        let names = log_names(&hubs);
-        let fleet_hubs: Vec<FleetHub> = hubs
-            .into_iter()
-            .zip(names)
-            .map(|(target, name)| FleetHub {
-                target,
-                log_path: dir.join(name),
-                prior: None,
-                done: None,
-            })
-            .collect();
+        let fleet_hubs = fresh_hubs(&dir, hubs);
         let (max_concurrency, max_errors) = limits(rollout, fleet_hubs.len());
-        let mut params = serde_json::Value::Object(p.params.values.clone());
-        Redactor::new(p.params.secret_values()).structured_value(&mut params);
-        let header = Header {
-            fleet_run_id: uuid::Uuid::new_v4().to_string(),
-            started_at: Clock::now_text(),
-            params,
-        };
+        let header = FleetHeader::new(&p.params.values, p.params.secret_values());
         let req = FleetRequest {
             runbook: p.loaded.runbook.clone(),
             identity: p.identity.clone(),
@@ -224,11 +185,12 @@ pub fn exec(
     code
 }
 
-/// What the fleet log keeps across exec and resume.
-struct Header {
-    fleet_run_id: String,
-    started_at: String,
-    params: serde_json::Value,
+/// One note per `targets:` entry left out as a repeat (a hub is drilled once).
+fn print_duplicates(duplicates: &[Duplicate], secrets: &[String]) {
+    let redactor = Redactor::new(secrets.to_vec());
+    for d in duplicates {
+        errln!("note: {}", redactor.text(&d.to_string()));
+    }
 }
 
 /// Runs a prepared fleet, with its log before and after, and returns the exit code.
@@ -238,7 +200,7 @@ async fn drive(
     target: &TargetArgs,
     safety: &SafetyArgs,
     dir: &Path,
-    header: Header,
+    header: FleetHeader,
 ) -> i32 {
     req.lock = match target.lock_authority() {
         Ok(Some(authority)) => Some(LockSpec {
@@ -254,41 +216,15 @@ async fn drive(
             return exit_code::INVALID;
         }
     };
+    // Written first, so a fleet killed outright still names its hubs for `resume`.
     req.history_dir = safety.fleet_history_dir(target, dir);
-    let log_path = dir.join(FLEET_LOG_NAME);
-    let initial: Vec<FleetHubRecord> = req
-        .hubs
-        .iter()
-        .map(|h| h.done.clone().unwrap_or_else(|| blank_record(h)))
-        .collect();
-    let make_log = |hubs: Vec<FleetHubRecord>, result: Option<&FleetResult>, throttled: u64| {
-        let interrupted = result.is_some_and(|r| r.interrupted);
-        FleetLog {
-            schema_version: "1".into(),
-            fleet_run_id: header.fleet_run_id.clone(),
-            runbook: req.identity.clone(),
-            dry_run: req.dry_run,
-            started_at: header.started_at.clone(),
-            ended_at: Clock::now_text(),
-            exit_code: fleet_exit_code(&hubs, interrupted),
-            max_concurrency: req.max_concurrency,
-            max_errors: req.max_errors,
-            stopped_by_max_errors: result.is_some_and(|r| r.stopped_by_max_errors),
-            interrupted,
-            throttled_429s: throttled,
-            params: header.params.clone(),
-            counts: FleetCounts::of(&hubs),
-            hubs,
+    let log_file = match FleetLogFile::start(dir, header, &req) {
+        Ok(f) => f,
+        Err(e) => {
+            errln!("error: {e}");
+            return exit_code::INVALID;
         }
     };
-    // Written first, so a fleet killed outright still names its hubs for `resume`.
-    if let Err(e) = fleet_log::write(&log_path, &make_log(initial, None, 0)) {
-        errln!(
-            "error: cannot write the fleet log {}: {e}",
-            log_path.display()
-        );
-        return exit_code::INVALID;
-    }
     outln!(
         "fleet: {} hubs, at most {} at once, stopping new hubs after {} failed; logs in {}",
         req.hubs.len(),
@@ -318,16 +254,13 @@ async fn drive(
     let result = run_fleet(req.clone(), clients.clone(), printer.clone(), cancel).await;
     ticker.abort();
     let throttled = clients.throttled();
-    let log = make_log(result.hubs.clone(), Some(&result), throttled);
+    let log = log_file.finished(&req, &result, throttled);
     if let Some(emu) = conn.emulator {
         emu.shutdown().await;
     }
     let mut code = log.exit_code;
-    if let Err(e) = fleet_log::write(&log_path, &log) {
-        errln!(
-            "error: cannot write the fleet log {}: {e}",
-            log_path.display()
-        );
+    if let Err(e) = log_file.write(&log) {
+        errln!("error: {e}");
         code = code.max(exit_code::DRILL_FAILED);
     }
     let c = log.counts;
@@ -345,7 +278,7 @@ async fn drive(
         c.not_started,
         c.error,
         throttled,
-        log_path.display()
+        log_file.path().display()
     );
     if log.interrupted {
         outln!(
@@ -355,4 +288,3 @@ async fn drive(
     }
     code
 }
-

@@ -4,13 +4,11 @@
 use std::sync::Arc;
 
 use iothub_arm::{ArmClient, ClientOptions, StaticTokenCredential, TokenCredential};
-use runbook_engine::fleet::resolve;
-use runbook_engine::fleet::select::{limits, select};
 use runbook_engine::prepare::PreparedFleet;
 use runbook_engine::{HubTarget, Redactor};
+use runbook_fleet::{Budgets, NoClients, limits, resolve, select};
 
-use super::FleetArgs;
-use super::connect::{NoClients, connect};
+use super::connect::connect;
 use crate::azure_args::TargetArgs;
 use crate::exit_code;
 
@@ -40,9 +38,7 @@ pub fn plan(p: &PreparedFleet, args: &crate::commands::plan::PlanArgs) -> i32 {
             cloud: args.cloud.clone(),
             arm_endpoint: args.arm_endpoint.clone(),
         };
-        let conn = connect(&target, &[], FleetArgs::arm_defaults())
-            .await
-            .map_err(|e| e.0)?;
+        let conn = connect(&target, &[], Budgets::ARM).await.map_err(|e| e.0)?;
         let hubs = resolve(targets, &p.params.values, &*conn.clients).await;
         if let Some(emu) = conn.emulator {
             emu.shutdown().await;
@@ -50,8 +46,8 @@ pub fn plan(p: &PreparedFleet, args: &crate::commands::plan::PlanArgs) -> i32 {
         hubs.map(Some)
     });
     runtime.shutdown_background();
-    let hubs = match resolved {
-        Ok(h) => h.map(|h| select(h, p.loaded.runbook.rollout.as_ref(), &args.only, args.limit)),
+    let resolved = match resolved {
+        Ok(r) => r,
         Err(e) => {
             errln!("error: {e}");
             return exit_code::INVALID;
@@ -59,6 +55,17 @@ pub fn plan(p: &PreparedFleet, args: &crate::commands::plan::PlanArgs) -> i32 {
     };
     let redactor = Redactor::new(p.params.secret_values());
     let mut out = format!("plan for fleet {}\n", p.loaded.runbook.name);
+    let hubs = resolved.map(|r| {
+        for d in &r.duplicates {
+            out.push_str(&format!("note: {d}\n"));
+        }
+        select(
+            r.hubs,
+            p.loaded.runbook.rollout.as_ref(),
+            &args.only,
+            args.limit,
+        )
+    });
     match &hubs {
         Some(hubs) => {
             let (conc, errors) = limits(p.loaded.runbook.rollout.as_ref(), hubs.len());

@@ -4,9 +4,9 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use runbook_engine::fleet::run::Progress;
-use runbook_engine::fleet::{FleetHubRecord, FleetHubStatus, FleetObserver};
+use runbook_engine::fleet::{FleetHubRecord, FleetHubStatus};
 use runbook_engine::{HubTarget, RunEvent};
+use runbook_fleet::{FleetObserver, Progress};
 
 /// Prints a line per hub event and, every few seconds, where the fleet stands.
 pub(super) struct Printer {

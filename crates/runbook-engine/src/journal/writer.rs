@@ -173,7 +173,9 @@ impl Drop for JournalHandle {
 /// An acknowledgement that is already a refusal.
 fn refused(why: Option<String>) -> Ack {
     let (t, r) = oneshot::channel();
-    let _ = t.send(Err(why.unwrap_or_else(|| "the journal is unavailable".into())));
+    let _ = t.send(Err(
+        why.unwrap_or_else(|| "the journal is unavailable".into())
+    ));
     r
 }
 
@@ -323,11 +325,16 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("j.jsonl");
         let service = JournalService::start().expect("writer thread");
-        let handle = service.attach(crate::journal::read::create_new(&path).expect("create"), &path);
+        let handle = service.attach(
+            crate::journal::read::create_new(&path).expect("create"),
+            &path,
+        );
         for n in 0..50 {
             assert!(handle.append(&progress(n), false).is_none());
         }
-        let ack = handle.append(&progress(50), true).expect("durable append acks");
+        let ack = handle
+            .append(&progress(50), true)
+            .expect("durable append acks");
         ack.await.expect("ack sent").expect("written and synced");
         let back = crate::journal::read(&path).expect("readable");
         assert_eq!(back.events.len(), 51);
@@ -343,7 +350,9 @@ mod tests {
         let read_only = File::open(&path).expect("open");
         let service = JournalService::start().expect("writer thread");
         let handle = service.attach(read_only, &path);
-        let ack = handle.append(&progress(1), true).expect("durable append acks");
+        let ack = handle
+            .append(&progress(1), true)
+            .expect("durable append acks");
         let err = ack.await.expect("ack sent").expect_err("the write fails");
         assert!(!err.is_empty());
         assert!(

@@ -109,7 +109,13 @@ impl Engine {
             let note = format!(
                 "the interrupted run's failover request (intent at {time}) left no trace: hub {name} is Active in {from_region}, the region it was leaving, so the failover was requested again"
             );
-            self.progress(step, note.clone(), std::time::Duration::ZERO, None, Some(state));
+            self.progress(
+                step,
+                note.clone(),
+                std::time::Duration::ZERO,
+                None,
+                Some(state),
+            );
             return Ok(IntentOutcome::Untouched(note));
         }
         let mut f = StepFail::new(

@@ -4,7 +4,7 @@
 //! through ARM's list APIs (`subscription`/`subscriptions`, `resource_group`, `tags`, `name`;
 //! resource group and name may be globs). `rollout` bounds concurrency and errors, as AWS SSM
 //! Automation's MaxConcurrency/MaxErrors do, with a count or a percentage of the hubs. The
-//! engine's fleet runner reads these; `semantic` checks them with located errors.
+//! fleet runner (`runbook-fleet`) reads these; `semantic` checks them with located errors.
 
 use indexmap::IndexMap;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};

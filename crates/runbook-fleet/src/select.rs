@@ -5,8 +5,9 @@
 
 use runbook_spec::{AmountValue, Rollout};
 
-use super::glob;
-use crate::target::HubTarget;
+use runbook_engine::HubTarget;
+
+use crate::glob;
 
 /// Default hubs at once when the runbook has no `rollout.max_concurrency`.
 pub const DEFAULT_MAX_CONCURRENCY: usize = 10;

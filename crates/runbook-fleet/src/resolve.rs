@@ -3,15 +3,19 @@
 //! lists hubs per subscription: by resource group when `resource_group` is a plain name, else
 //! the whole subscription with the resource group glob applied to each hub's id; then the name
 //! glob and the tags filter client-side. The result is sorted (subscription in the order given,
-//! then resource group and name) so a fleet runs in the same order every time.
+//! then resource group and name) so a fleet runs in the same order every time. A hub is named
+//! once: entries naming one hub (or one subscription) in another case are dropped, and said so
+//! (`duplicates`).
 
 use iothub_arm::{ArmClient, IotHub};
 use runbook_spec::{Targets, TemplateText};
 use serde_json::{Map, Value};
 
-use super::glob;
-use crate::context::TemplateContext;
-use crate::target::HubTarget;
+use runbook_engine::HubTarget;
+use runbook_engine::context::TemplateContext;
+
+use crate::duplicates::{Duplicate, unique_hubs, unique_subscriptions};
+use crate::glob;
 
 /// Where the fleet gets a client for a subscription (shared by all its hubs, with one ARM
 /// budget per subscription).
@@ -19,12 +23,20 @@ pub trait ClientSource: Send + Sync {
     fn client(&self, subscription: &str) -> Result<ArmClient, String>;
 }
 
+/// The hubs `targets` names, each once.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved {
+    pub hubs: Vec<HubTarget>,
+    /// Entries left out because an earlier one names the same hub or subscription.
+    pub duplicates: Vec<Duplicate>,
+}
+
 /// The hubs `targets` names, or why they cannot be found (a setup error, exit 2).
 pub async fn resolve(
     targets: &Targets,
     params: &Map<String, Value>,
     clients: &dyn ClientSource,
-) -> Result<Vec<HubTarget>, String> {
+) -> Result<Resolved, String> {
     let mut ctx = TemplateContext::new(params.clone(), serde_json::json!({}));
     let mut render = |t: &TemplateText, field: &str| {
         ctx.render(t)
@@ -44,18 +56,23 @@ pub async fn resolve(
                     "targets.hubs[{i}]: hub and resource_group must not be empty"
                 ));
             }
-            out.push(hub);
+            out.push((hub, format!("targets.hubs[{i}]")));
         }
-        return Ok(out);
+        let (hubs, duplicates) = unique_hubs(out);
+        return Ok(Resolved { hubs, duplicates });
     }
     let mut subscriptions = Vec::new();
     if let Some(s) = &targets.subscription {
-        subscriptions.push(render(s, "subscription")?);
+        subscriptions.push((
+            render(s, "subscription")?,
+            "targets.subscription".to_string(),
+        ));
     }
     for (i, s) in targets.subscriptions.iter().enumerate() {
-        subscriptions.push(render(s, &format!("subscriptions[{i}]"))?);
+        let field = format!("subscriptions[{i}]");
+        subscriptions.push((render(s, &field)?, format!("targets.{field}")));
     }
-    if subscriptions.iter().any(String::is_empty) {
+    if subscriptions.iter().any(|(s, _)| s.is_empty()) {
         return Err(
             "targets.subscription rendered empty: set it (e.g. --set subscription=…)".into(),
         );
@@ -68,6 +85,7 @@ pub async fn resolve(
         Some(t) => Some(render(t, "name")?),
         None => None,
     };
+    let (subscriptions, duplicates) = unique_subscriptions(subscriptions);
     let mut tags = Vec::new();
     for (k, v) in &targets.tags {
         tags.push((k.clone(), render(v, &format!("tags.{k}"))?));
@@ -101,7 +119,10 @@ pub async fn resolve(
         chosen.sort_by_key(|t| (t.resource_group.to_lowercase(), t.hub.to_lowercase()));
         out.extend(chosen);
     }
-    Ok(out)
+    Ok(Resolved {
+        hubs: out,
+        duplicates,
+    })
 }
 
 /// The resource group in a hub's id (`/subscriptions/s/resourceGroups/RG/providers/...`).

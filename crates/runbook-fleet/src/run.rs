@@ -14,30 +14,31 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use runbook_engine::CancellationToken;
+use runbook_engine::clock::Clock;
+use runbook_engine::confirm::{AutoApprove, Confirmer, NoConfirmer};
+use runbook_engine::cooldown::CooldownPolicy;
+use runbook_engine::dr_log::RunbookIdentity;
+use runbook_engine::event::{EventSink, RunEvent};
+use runbook_engine::fleet::{FleetHubRecord, FleetHubStatus};
+use runbook_engine::hub_lock::HubKey;
+use runbook_engine::log_file::journal_path;
+use runbook_engine::redact::Redactor;
+use runbook_engine::resume::PriorRun;
+use runbook_engine::runner::RunRequest;
+use runbook_engine::status::StepStatus;
+use runbook_engine::target::HubTarget;
 use runbook_spec::Runbook;
 use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
-use tokio_util::sync::CancellationToken;
 
-use super::log::{FleetHubRecord, FleetHubStatus};
-use super::resolve::ClientSource;
-use crate::clock::Clock;
-use crate::confirm::{AutoApprove, Confirmer, NoConfirmer};
-use crate::cooldown::CooldownPolicy;
-use crate::dr_log::RunbookIdentity;
-use crate::event::{EventSink, RunEvent};
-use crate::failover_history::HistoryIndex;
-use crate::hub_lock::HubKey;
-use crate::journal::JournalService;
-use crate::log_file::journal_path;
-use crate::redact::Redactor;
-use crate::resume::PriorRun;
-use crate::runner::RunRequest;
-use crate::session::{
+use crate::resolve::ClientSource;
+use runbook_engine::failover_history::HistoryIndex;
+use runbook_engine::in_flight::ChangesInFlight;
+use runbook_engine::journal::JournalService;
+use runbook_engine::session::{
     HistoryPlan, JournalPlan, LockPlan, Session, SessionDeps, SessionRequest, history_lookback,
 };
-use crate::status::StepStatus;
-use crate::target::HubTarget;
 
 /// Where per-hub locks go, and the ARM endpoint that identifies the hubs.
 #[derive(Debug, Clone)]
@@ -79,7 +80,7 @@ pub struct FleetRequest {
     /// `--history-dir`); `None` for a private emulator.
     pub history_dir: Option<PathBuf>,
     /// Shared with the CLI's signal handler: a failover request in flight on any hub.
-    pub in_flight: crate::in_flight::ChangesInFlight,
+    pub in_flight: ChangesInFlight,
 }
 
 /// Hubs done / running / failed / waiting, as progress shows them.
@@ -201,8 +202,7 @@ pub async fn run_fleet(
             tally.clone(),
         );
         tasks.spawn(async move {
-            let record =
-                run_hub(&req, &shared, index, &*clients, observer.clone(), cancel).await;
+            let record = run_hub(&req, &shared, index, &*clients, observer.clone(), cancel).await;
             let is_error = record.status.is_error();
             if is_error {
                 failed.fetch_add(1, Ordering::SeqCst);
@@ -278,7 +278,7 @@ pub fn blank_record(hub: &FleetHub) -> FleetHubRecord {
 struct FleetShared {
     journal: Option<JournalService>,
     history: Option<HistoryIndex>,
-    in_flight: crate::in_flight::ChangesInFlight,
+    in_flight: ChangesInFlight,
 }
 
 impl FleetShared {
@@ -314,13 +314,13 @@ async fn run_hub(
     let mut record = blank_record(hub);
     let error = |mut record: FleetHubRecord, why: String| {
         record.status = FleetHubStatus::Error;
-        record.exit_code = Some(crate::exit_code::INVALID);
+        record.exit_code = Some(runbook_engine::exit_code::INVALID);
         record.reason = Some(why);
         record
     };
     // Resumed hubs write beside their journal, never over a log a cancelled run wrote.
     let log_path = if hub.prior.is_some() && hub.log_path.exists() {
-        crate::log_file::resumed_log_name(&hub.log_path)
+        runbook_engine::log_file::resumed_log_name(&hub.log_path)
     } else {
         hub.log_path.clone()
     };
@@ -366,8 +366,7 @@ async fn run_hub(
         secrets: req.secrets.clone(),
     };
     // Held until the DR log is written.
-    let session = match Session::open(session, shared.journal.clone(), req.time_scale).await
-    {
+    let session = match Session::open(session, shared.journal.clone(), req.time_scale).await {
         Ok(s) => s,
         Err(e) => return error(record, e.0.trim_start_matches("error: ").to_string()),
     };
