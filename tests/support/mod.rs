@@ -276,3 +276,50 @@ pub fn exec_scenario(runbook: &str, scenario: &str) -> Exec {
     let path = repo(&format!("tests/fixtures/scenarios/{scenario}.yaml"));
     exec_emulated(runbook, &["--yes", "--scenario", path.to_str().unwrap()])
 }
+
+/// The crash-test hook of the binary: it freezes itself (SIGSTOP) right after its journal
+/// writer has put this many events on disk.
+pub const STOP_AFTER_EVENT: &str = "RUNBOOK_CRASH_TEST_STOP_AFTER_EVENT";
+
+/// Spawns `cmd` with the crash-test hook at event `n`, waits (bounded) until the process has
+/// stopped itself there, and kills it with SIGKILL. Panics if it ended without stopping.
+pub fn kill_at_event(mut cmd: Command, n: usize) {
+    let mut child = cmd
+        .env(STOP_AFTER_EVENT, n.to_string())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before its event {n}"
+        );
+        let stat =
+            std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default();
+        // The state letter follows the command name, which is in parentheses.
+        let stopped = stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('T'));
+        if stopped {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never reached event {n}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// The 1-based position of the first journal line containing `needle`.
+pub fn event_number(journal: &str, needle: &str) -> usize {
+    journal
+        .lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("no {needle} in the journal:\n{journal}"))
+        + 1
+}
