@@ -2,11 +2,13 @@
 //!
 //! request -> log number -> auth (401) -> ARM throttling (429, when on) -> fault rule (delay / status / drop) -> api-version (400)
 //! -> path -> operation (`ops`) -> response, recorded in the request log with its status.
-//! A dropped connection is recorded with status 0 and the connection is closed by the server
-//! loop (see `server`), which this module asks for through the request's `ConnHandle`.
+//! A dropped connection is recorded with status 0 and the connection is closed by `detach`,
+//! which this module asks for by marking its answer `DropConnection`. Nothing here depends on
+//! the client still being connected: `detach` runs this pipeline on a task of its own.
 
 use crate::arm_error::ArmError;
 use crate::clock::Clock;
+use crate::detach::{BODY_LIMIT, BodyUnreadable, DropConnection};
 use crate::faults::Faults;
 use crate::log::RequestLog;
 use crate::ops;
@@ -21,9 +23,6 @@ use std::sync::Arc;
 use std::time::Instant;
 use time::OffsetDateTime;
 
-/// Largest request body read (failover bodies are tiny).
-const BODY_LIMIT: usize = 1 << 20;
-
 /// Shared, read-mostly state of a running emulator.
 #[derive(Debug)]
 pub(crate) struct App {
@@ -36,10 +35,6 @@ pub(crate) struct App {
     /// ARM's request budgets, when the scenario asks for them.
     pub throttle: Option<Throttle>,
 }
-
-/// Lets a handler ask the server loop to close this request's TCP connection.
-#[derive(Debug, Clone)]
-pub(crate) struct ConnHandle(pub Arc<tokio::sync::Notify>);
 
 /// What the pipeline decided.
 pub(crate) enum Outcome {
@@ -64,7 +59,6 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
     let seq = app.log.next_seq();
     let arrived = OffsetDateTime::now_utc();
     let (parts, body) = req.into_parts();
-    let conn = parts.extensions.get::<ConnHandle>().cloned();
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
     let outcome = pipeline(&app, &parts, body).await;
@@ -89,19 +83,10 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
         }
         Outcome::Drop => {
             app.log.record(seq, arrived, &parts.method, path, query, 0);
-            match conn {
-                Some(ConnHandle(kill)) => {
-                    kill.notify_one();
-                    // The server loop drops the connection, and this future with it.
-                    std::future::pending::<Response>().await
-                }
-                None => ArmError::new(
-                    500,
-                    "InternalServerError",
-                    "connection drop requested outside the emulator server",
-                )
-                .into_response(&app.clock),
-            }
+            // `detach` closes the connection instead of sending this.
+            let mut response = Response::new(Body::empty());
+            response.extensions_mut().insert(DropConnection);
+            response
         }
     }
 }
@@ -271,9 +256,14 @@ async fn dispatch(app: &App, parts: &axum::http::request::Parts, body: Body) -> 
     if let Err(e) = check_api_version(query, &arm_path) {
         return e.into_response(&app.clock);
     }
-    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(b) => b,
-        Err(_) => {
+    let read = if parts.extensions.get::<BodyUnreadable>().is_some() {
+        None
+    } else {
+        axum::body::to_bytes(body, BODY_LIMIT).await.ok()
+    };
+    let body = match read {
+        Some(b) => b,
+        None => {
             return ArmError::new(
                 400,
                 "InvalidRequestContent",

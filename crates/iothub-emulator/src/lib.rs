@@ -16,6 +16,7 @@
 mod app;
 mod arm_error;
 mod clock;
+mod detach;
 mod duration;
 mod error;
 mod faults;

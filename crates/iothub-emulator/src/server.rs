@@ -1,12 +1,12 @@
 //! The running server: listener, per-connection tasks, and the public `Emulator` handle.
 //!
-//! Accept loop -> one task per TCP connection serving HTTP/1.1 (hyper) through the axum router.
-//! Each connection gets a `ConnHandle` in its request extensions; a fault that drops the
-//! connection notifies it and the task drops the connection mid-request, so the client sees the
-//! socket close with no answer, as with a real network failure. Shutdown is a watch channel that
-//! every task selects on.
+//! Accept loop -> one task per TCP connection serving HTTP/1.1 (hyper) -> `detach` (each request
+//! handled on its own task, so a client hanging up cancels nothing) -> the axum router.
+//! A fault that drops the connection makes `detach` notify the connection's task, which drops
+//! the connection mid-request, so the client sees the socket close with no answer, as with a
+//! real network failure. Shutdown is a watch channel that every task selects on.
 
-use crate::app::{self, App, ConnHandle};
+use crate::app::{self, App};
 use crate::clock::Clock;
 use crate::error::EmulatorError;
 use crate::faults::Faults;
@@ -22,7 +22,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tower_service::Service;
 
 /// How the emulator runs (the scenario says what it holds).
 #[derive(Debug, Clone)]
@@ -205,13 +204,10 @@ async fn serve_connection(
     mut stopped: watch::Receiver<bool>,
 ) {
     let kill = Arc::new(tokio::sync::Notify::new());
-    let handle = ConnHandle(kill.clone());
-    let service =
-        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(handle.clone());
-            let mut router = router.clone();
-            async move { router.call(req.map(axum::body::Body::new)).await }
-        });
+    let conn_kill = kill.clone();
+    let service = hyper::service::service_fn(move |req| {
+        crate::detach::serve(router.clone(), conn_kill.clone(), req)
+    });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .serve_connection(TokioIo::new(stream), service);
