@@ -172,7 +172,9 @@ impl Hub {
             return Err(refusal);
         }
         let seq = st.operations.len() as u64 + 1;
-        let ends_at = if self.seed.failover.stuck {
+        let ends_at = if self.seed.failover.stuck
+            || self.seed.failover.complete == crate::scenario::Completion::Manual
+        {
             None
         } else {
             Some(now + clock.scale(self.seed.failover.duration))
@@ -192,6 +194,19 @@ impl Hub {
 }
 
 impl Hub {
+    /// Ends the running failover now, as its `outcome` says; `None` if none is running.
+    pub fn complete_failover(&self, now: Instant) -> Option<OpStatus> {
+        let mut st = self.state.lock();
+        st.advance(&self.seed, now);
+        let op = st.operations.last_mut()?;
+        if op.status != OpStatus::InProgress {
+            return None;
+        }
+        op.ends_at = Some(now);
+        st.advance(&self.seed, now);
+        st.operations.last().map(|op| op.status)
+    }
+
     /// Azure's failover limits: a cooldown after the last failover ended, and at most so many
     /// completed failovers per direction in any rolling 24 h. The hub's scenario overrides the
     /// emulator-wide defaults; both scale with the clock.

@@ -5,25 +5,6 @@
 mod common;
 use common::*;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
-
-/// Sends `POST .../failover` on a raw socket and closes it without reading anything.
-async fn post_failover_and_hang_up(emu: &iothub_emulator::Emulator) {
-    let body = r#"{"failoverRegion":"westus"}"#;
-    let request = format!(
-        "POST {}/failover?{API} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer t\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        hub_path(SUB, RG, HUB),
-        emu.local_addr(),
-        body.len()
-    );
-    let mut socket = tokio::net::TcpStream::connect(emu.local_addr())
-        .await
-        .unwrap();
-    socket.write_all(request.as_bytes()).await.unwrap();
-    socket.flush().await.unwrap();
-    drop(socket);
-}
 
 fn failover_posts(emu: &iothub_emulator::Emulator) -> Vec<iothub_emulator::RecordedRequest> {
     emu.requests()

@@ -219,3 +219,22 @@ pub const T_STATS: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resou
 pub const T_QUOTA: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{resourceName}/quotaMetrics";
 pub const T_HEALTH: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{iotHubName}/routingEndpointsHealth";
 pub const T_FAILOVER: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{iotHubName}/failover";
+
+/// Sends `POST .../failover` on a raw socket and closes it without reading anything.
+pub async fn post_failover_and_hang_up(emu: &Emulator) {
+    let body = r#"{"failoverRegion":"westus"}"#;
+    let request = format!(
+        "POST {}/failover?{API} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer t\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        hub_path(SUB, RG, HUB),
+        emu.local_addr(),
+        body.len()
+    );
+    let mut socket = tokio::net::TcpStream::connect(emu.local_addr())
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut socket, request.as_bytes()).await.unwrap();
+    tokio::io::AsyncWriteExt::flush(&mut socket).await.unwrap();
+    drop(socket);
+}
+
