@@ -308,4 +308,3 @@ async fn dispatch(app: &App, parts: &axum::http::request::Parts, body: Body) -> 
         Err(e) => e.into_response(&app.clock),
     }
 }
-

@@ -10,6 +10,8 @@
 //! Test controls (`control`): fault rules that hold a request until released (`holds`), and
 //! failovers that complete only when told (`failover.complete: manual`).
 //!
+//! Test support: the `testing` cargo feature exposes `testing` (start, bounded polls, log counts).
+//!
 //! Fleet scale: `generate` makes N hubs from a template; `throttle` enforces ARM's
 //! per-subscription read/write budgets (429 + `Retry-After`).
 //!
@@ -20,10 +22,10 @@
 mod app;
 mod arm_error;
 mod clock;
+mod control;
 mod detach;
 mod duration;
 mod error;
-mod control;
 mod fault_rule;
 mod faults;
 mod generate;
@@ -36,6 +38,8 @@ mod route;
 mod scenario;
 mod server;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod throttle;
 mod wire;
 
@@ -45,10 +49,10 @@ pub use holds::HeldRequest;
 pub use log::RecordedRequest;
 pub use ordered::OrderedMap;
 pub use scenario::{
-    AfterEffects, BucketSpec, Completion, DEFAULT_HUB, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, Devices,
-    DevicesPatch, EndpointHealth, EventHubSeed, FailoverSeed, FaultRule, Generate, HoldStage, HubSeed,
-    IpFilterRuleSeed, NetworkRuleSetSeed, OperationErrorSeed, Outcome, ResourceGroupSeed, Scenario,
-    SkuSeed, Throttling,
+    AfterEffects, BucketSpec, Completion, DEFAULT_HUB, DEFAULT_RESOURCE_GROUP,
+    DEFAULT_SUBSCRIPTION, Devices, DevicesPatch, EndpointHealth, EventHubSeed, FailoverSeed,
+    FaultRule, Generate, HoldStage, HubSeed, IpFilterRuleSeed, NetworkRuleSetSeed,
+    OperationErrorSeed, Outcome, ResourceGroupSeed, Scenario, SkuSeed, Throttling,
 };
 pub use server::{Emulator, EmulatorConfig};
 /// The only api-version served.

@@ -6,11 +6,8 @@ mod common;
 use common::*;
 use std::time::Duration;
 
-fn failover_posts(emu: &iothub_emulator::Emulator) -> Vec<iothub_emulator::RecordedRequest> {
-    emu.requests()
-        .into_iter()
-        .filter(|r| r.method == "POST" && r.path.ends_with("/failover"))
-        .collect()
+fn posts(emu: &iothub_emulator::Emulator) -> Vec<iothub_emulator::RecordedRequest> {
+    requests_matching(emu, "POST", "/failover")
 }
 
 #[tokio::test]
@@ -28,9 +25,12 @@ async fn a_failover_posted_by_a_client_that_hung_up_still_happens() {
         (hub["location"] == "westus" && hub["properties"]["state"] == "Active").then_some(())
     })
     .await;
-    let posts = failover_posts(&emu);
+    let posts = posts(&emu);
     assert_eq!(posts.len(), 1, "{posts:?}");
-    assert_eq!(posts[0].status, 202, "the status it answered, though unread");
+    assert_eq!(
+        posts[0].status, 202,
+        "the status it answered, though unread"
+    );
 }
 
 #[tokio::test]
@@ -42,10 +42,14 @@ async fn a_client_that_hangs_up_during_a_refused_request_leaves_the_hub_alone() 
     )
     .await;
     post_failover_and_hang_up(&emu).await;
-    let posts = until(Duration::from_secs(30), "the POST to be answered", || async {
-        let posts = failover_posts(&emu);
-        (!posts.is_empty()).then_some(posts)
-    })
+    let posts = until(
+        Duration::from_secs(30),
+        "the POST to be answered",
+        || async {
+            let posts = posts(&emu);
+            (!posts.is_empty()).then_some(posts)
+        },
+    )
     .await;
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].status, 503);

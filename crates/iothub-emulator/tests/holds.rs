@@ -92,10 +92,8 @@ async fn hold_after_lets_the_failover_start_and_keeps_its_answer() {
     let answer = answer.await.unwrap();
     assert_eq!(answer.status, 202);
     assert!(answer.header("azure-asyncoperation").is_some());
-    let posts: Vec<u16> = emu
-        .requests()
+    let posts: Vec<u16> = requests_matching(&emu, "POST", "/failover")
         .iter()
-        .filter(|r| r.method == "POST")
         .map(|r| r.status)
         .collect();
     assert_eq!(posts, vec![202]);
@@ -165,15 +163,10 @@ async fn a_held_failover_whose_client_hung_up_takes_effect_when_released() {
     })
     .await;
     assert_eq!(state, "FailingOver");
-    let posts: Vec<u16> = until(WAIT, "the POST to be logged", || async {
-        let posts: Vec<u16> = emu
-            .requests()
-            .iter()
-            .filter(|r| r.method == "POST")
-            .map(|r| r.status)
-            .collect();
-        (!posts.is_empty()).then_some(posts)
-    })
-    .await;
-    assert_eq!(posts, vec![202]);
+    eventually(WAIT, || async { failover_posts(&emu) == 1 })
+        .await
+        .expect("the POST is logged");
+    let posts = requests_matching(&emu, "POST", "/failover");
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0].status, 202);
 }

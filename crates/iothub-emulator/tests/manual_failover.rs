@@ -23,10 +23,9 @@ async fn complete(emu: &Emulator, hub: &str) -> (u16, Value) {
 #[tokio::test]
 async fn a_manual_failover_waits_for_the_word_then_succeeds() {
     // duration 0s: an automatic failover would be over by the first poll.
-    let emu = start_yaml(
-        "hubs: [{ name: myIoTHub, failover: { complete: manual, duration: 0s } }]\n",
-    )
-    .await;
+    let emu =
+        start_yaml("hubs: [{ name: myIoTHub, failover: { complete: manual, duration: 0s } }]\n")
+            .await;
     let accepted = failover(&emu, "westus").await;
     assert_eq!(accepted.status, 202);
     let async_url = accepted.header("azure-asyncoperation").unwrap();
@@ -71,7 +70,10 @@ async fn a_manual_failover_with_outcome_failed_fails_when_completed_from_the_lib
     let hub = get(&default_hub_url(&emu, "")).await.body;
     assert_eq!(hub["location"], "westus2");
     let stats = get(&default_hub_url(&emu, "/IotHubStats")).await.body;
-    assert_eq!(stats["enabledDeviceCount"], 7, "after-effects applied on completion");
+    assert_eq!(
+        stats["enabledDeviceCount"], 7,
+        "after-effects applied on completion"
+    );
 }
 
 #[tokio::test]

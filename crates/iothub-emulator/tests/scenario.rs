@@ -184,7 +184,10 @@ fn hold_and_manual_completion_parse_and_are_checked_where_they_are() {
     }
     for (yaml, line_col) in [
         ("faults:\n  - { path: x, hold: sideways }", "s.yaml:2:"),
-        ("hubs:\n  - name: myIoTHub\n    failover: { complete: later }", "s.yaml:3:"),
+        (
+            "hubs:\n  - name: myIoTHub\n    failover: { complete: later }",
+            "s.yaml:3:",
+        ),
     ] {
         let err = Scenario::from_yaml(yaml, "s.yaml").unwrap_err();
         assert!(matches!(err, ScenarioError::Parse { .. }), "{err}");
