@@ -333,12 +333,7 @@ impl HubState {
         self.state = "Active".to_owned();
         if let Some(after) = &seed.failover.after {
             if let Some(d) = after.devices {
-                if let Some(e) = d.enabled {
-                    self.devices.enabled = e;
-                }
-                if let Some(x) = d.disabled {
-                    self.devices.disabled = x;
-                }
+                self.devices = d.apply(self.devices);
             }
             for (name, health) in after.endpoints.iter() {
                 self.endpoints.set(name, *health);
@@ -364,10 +359,7 @@ impl HubState {
             Some(q) => q.clone(),
             None => OrderedMap::from([
                 ("TotalMessages", [1200, 400_000]),
-                (
-                    "TotalDeviceCount",
-                    [self.devices.enabled + self.devices.disabled, 500_000],
-                ),
+                ("TotalDeviceCount", [self.devices.total(), 500_000]),
             ]),
         }
     }

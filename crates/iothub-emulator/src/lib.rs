@@ -24,6 +24,7 @@ mod arm_error;
 mod clock;
 mod control;
 mod detach;
+mod devices;
 mod duration;
 mod error;
 mod fault_rule;
@@ -51,7 +52,7 @@ pub use ordered::OrderedMap;
 pub use scenario::{
     AfterEffects, BucketSpec, Completion, DEFAULT_HUB, DEFAULT_RESOURCE_GROUP,
     DEFAULT_SUBSCRIPTION, Devices, DevicesPatch, EndpointHealth, EventHubSeed, FailoverSeed,
-    FaultRule, Generate, HoldStage, HubSeed, IpFilterRuleSeed, NetworkRuleSetSeed,
+    FaultRule, Generate, HoldStage, HubSeed, IpFilterRuleSeed, MAX_DEVICES, NetworkRuleSetSeed,
     OperationErrorSeed, Outcome, ResourceGroupSeed, Scenario, SkuSeed, Throttling,
 };
 pub use server::{Emulator, EmulatorConfig};

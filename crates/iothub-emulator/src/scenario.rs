@@ -4,6 +4,7 @@
 //! `Scenario` -> `validate` (cross-field rules). The server turns a validated scenario into its
 //! hub store and fault list; nothing here knows about HTTP.
 
+pub use crate::devices::{Devices, DevicesPatch, MAX_DEVICES};
 use crate::duration;
 use crate::error::ScenarioError;
 pub use crate::fault_rule::{FaultRule, HoldStage};
@@ -101,35 +102,6 @@ impl Default for Throttling {
 pub struct ResourceGroupSeed {
     pub subscription: String,
     pub name: String,
-}
-
-/// Registry device counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Devices {
-    #[serde(default)]
-    pub enabled: u64,
-    #[serde(default)]
-    pub disabled: u64,
-}
-
-impl Default for Devices {
-    fn default() -> Self {
-        Devices {
-            enabled: 1180,
-            disabled: 20,
-        }
-    }
-}
-
-/// Partial device counts, for failover after-effects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DevicesPatch {
-    #[serde(default)]
-    pub enabled: Option<u64>,
-    #[serde(default)]
-    pub disabled: Option<u64>,
 }
 
 /// Routing endpoint health, as `routingEndpointsHealth` reports it.
@@ -590,6 +562,11 @@ impl Scenario {
             let primary = hub.primary.as_deref().unwrap_or(&hub.location);
             if crate::hub::same_region(primary, &hub.secondary) {
                 return Err(invalid(at, "secondary must differ from the primary region"));
+            }
+            if let Some((field, message)) =
+                crate::devices::problem(&hub.devices, hub.failover.after.as_ref())
+            {
+                return Err(invalid(format!("{at}.{field}"), &message));
             }
             if hub.failover.stuck && hub.failover.complete == Completion::Manual {
                 return Err(invalid(

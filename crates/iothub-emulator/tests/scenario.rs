@@ -194,3 +194,36 @@ fn hold_and_manual_completion_parse_and_are_checked_where_they_are() {
         assert!(err.to_string().starts_with(line_col), "{err}");
     }
 }
+
+#[test]
+fn device_counts_are_bounded_with_an_error_naming_the_field() {
+    let at_bound = "hubs: [{ name: myIoTHub, devices: { enabled: 999999000, disabled: 1000 } }]";
+    assert!(Scenario::from_yaml(at_bound, "s.yaml").is_ok());
+    for (yaml, expected) in [
+        (
+            "hubs: [{ name: myIoTHub, devices: { enabled: 18446744073709551615, disabled: 1 } }]",
+            "s.yaml: hubs[0].devices: enabled (18446744073709551615) + disabled (1) = more than 2^64 is more than the 1000000000 devices a hub may have",
+        ),
+        (
+            "hubs: [{ name: myIoTHub, devices: { enabled: 1000000001 } }]",
+            "s.yaml: hubs[0].devices: enabled (1000000001) + disabled (0) = 1000000001 is more than the 1000000000 devices a hub may have",
+        ),
+        (
+            // The patch keeps the 20 disabled devices of the default counts.
+            "hubs: [{ name: myIoTHub, failover: { after: { devices: { enabled: 999999999 } } } }]",
+            "s.yaml: hubs[0].failover.after.devices: enabled (999999999) + disabled (20) = 1000000019 is more than the 1000000000 devices a hub may have",
+        ),
+        (
+            "generate: { count: 2, devices: { enabled: 600000000, disabled: 600000000 } }",
+            "s.yaml: generate.devices: enabled (600000000) + disabled (600000000) = 1200000000 is more than the 1000000000 devices a hub may have",
+        ),
+        (
+            "generate: { count: 1, failover: { after: { devices: { disabled: 18446744073709551615 } } } }",
+            "s.yaml: generate.failover.after.devices: enabled (1180) + disabled (18446744073709551615) = more than 2^64 is more than the 1000000000 devices a hub may have",
+        ),
+    ] {
+        let err = Scenario::from_yaml(yaml, "s.yaml").unwrap_err().to_string();
+        assert_eq!(err, expected, "{yaml}");
+    }
+    assert_eq!(iothub_emulator::MAX_DEVICES, 1_000_000_000);
+}
