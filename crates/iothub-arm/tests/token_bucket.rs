@@ -1,6 +1,7 @@
 //! The client-side ARM budget against the emulator's own: many concurrent GETs on one
 //! subscription with ARM's default buckets on both sides get no 429, and take as long (in
-//! emulated time) as the budget's bound.
+//! emulated time) at least as long as the budget's bound (no upper bound: a busy machine may
+//! take longer for reasons of its own).
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -9,7 +10,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use iothub_arm::{ArmBudget, ArmClient, ClientOptions, StaticTokenCredential};
-use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+use iothub_emulator::{Scenario, testing};
 
 /// Slow enough that the refill, not the machine, sets the pace (250 reads a real second).
 const SCALE: f64 = 0.1;
@@ -18,15 +19,7 @@ const SCALE: f64 = 0.1;
 async fn concurrent_gets_within_the_budget_get_no_429() {
     let scenario =
         Scenario::from_yaml("generate: { count: 50 }\nthrottling: {}", "throttled.yaml").unwrap();
-    let emu = Emulator::start(
-        scenario,
-        EmulatorConfig {
-            time_scale: SCALE,
-            ..EmulatorConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let emu = testing::start(scenario, SCALE).await.unwrap();
     let endpoint = url::Url::parse(emu.base_url()).unwrap();
     let options = ClientOptions::for_emulator(endpoint, SCALE);
     let budget: Arc<ArmBudget> = options.budget.clone().unwrap();
@@ -74,10 +67,6 @@ async fn concurrent_gets_within_the_budget_get_no_429() {
         elapsed >= bound.mul_f64(0.95),
         "{elapsed:?} < bound {bound:?}"
     );
-    assert!(
-        elapsed <= bound.mul_f64(1.5) + Duration::from_millis(300),
-        "{elapsed:?} vs bound {bound:?}"
-    );
 }
 
 #[tokio::test]
@@ -88,15 +77,7 @@ async fn a_429_that_comes_anyway_is_honoured_and_counted() {
         "small.yaml",
     )
     .unwrap();
-    let emu = Emulator::start(
-        scenario,
-        EmulatorConfig {
-            time_scale: SCALE,
-            ..EmulatorConfig::default()
-        },
-    )
-    .await
-    .unwrap();
+    let emu = testing::start(scenario, SCALE).await.unwrap();
     let options = ClientOptions::for_emulator(url::Url::parse(emu.base_url()).unwrap(), SCALE);
     let budget = options.budget.clone().unwrap();
     let client = ArmClient::new(

@@ -1,13 +1,18 @@
 //! The request pipeline every ARM request goes through.
 //!
-//! request -> log number -> auth (401) -> ARM throttling (429, when on) -> fault rule (delay / status / drop) -> api-version (400)
-//! -> path -> operation (`ops`) -> response, recorded in the request log with its status.
-//! A dropped connection is recorded with status 0 and the connection is closed by the server
-//! loop (see `server`), which this module asks for through the request's `ConnHandle`.
+//! request -> log number -> auth (401) -> ARM throttling (429, when on) -> fault rule (delay,
+//! hold before, status / drop) -> api-version (400) -> path -> operation (`ops`) -> (hold after)
+//! -> response, recorded in the request log with its status.
+//! A dropped connection is recorded with status 0 and the connection is closed by `detach`,
+//! which this module asks for by marking its answer `DropConnection`. Nothing here depends on
+//! the client still being connected: `detach` runs this pipeline on a task of its own.
 
 use crate::arm_error::ArmError;
 use crate::clock::Clock;
+use crate::detach::{BODY_LIMIT, BodyUnreadable, DropConnection};
+use crate::fault_rule::HoldStage;
 use crate::faults::Faults;
+use crate::holds::Holds;
 use crate::log::RequestLog;
 use crate::ops;
 use crate::route::{self, ArmPath};
@@ -16,13 +21,10 @@ use crate::throttle::{Admission, Budget, Throttle};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use std::sync::Arc;
 use std::time::Instant;
 use time::OffsetDateTime;
-
-/// Largest request body read (failover bodies are tiny).
-const BODY_LIMIT: usize = 1 << 20;
 
 /// Shared, read-mostly state of a running emulator.
 #[derive(Debug)]
@@ -35,11 +37,9 @@ pub(crate) struct App {
     pub base_url: String,
     /// ARM's request budgets, when the scenario asks for them.
     pub throttle: Option<Throttle>,
+    /// Requests a `hold` fault parked until a test releases them.
+    pub holds: Holds,
 }
-
-/// Lets a handler ask the server loop to close this request's TCP connection.
-#[derive(Debug, Clone)]
-pub(crate) struct ConnHandle(pub Arc<tokio::sync::Notify>);
 
 /// What the pipeline decided.
 pub(crate) enum Outcome {
@@ -64,7 +64,6 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
     let seq = app.log.next_seq();
     let arrived = OffsetDateTime::now_utc();
     let (parts, body) = req.into_parts();
-    let conn = parts.extensions.get::<ConnHandle>().cloned();
     let path = parts.uri.path();
     let query = parts.uri.query().unwrap_or("");
     let outcome = pipeline(&app, &parts, body).await;
@@ -89,19 +88,10 @@ pub(crate) async fn handle(State(app): State<Arc<App>>, req: Request) -> Respons
         }
         Outcome::Drop => {
             app.log.record(seq, arrived, &parts.method, path, query, 0);
-            match conn {
-                Some(ConnHandle(kill)) => {
-                    kill.notify_one();
-                    // The server loop drops the connection, and this future with it.
-                    std::future::pending::<Response>().await
-                }
-                None => ArmError::new(
-                    500,
-                    "InternalServerError",
-                    "connection drop requested outside the emulator server",
-                )
-                .into_response(&app.clock),
-            }
+            // `detach` closes the connection instead of sending this.
+            let mut response = Response::new(Body::empty());
+            response.extensions_mut().insert(DropConnection);
+            response
         }
     }
 }
@@ -156,32 +146,44 @@ async fn pipeline(app: &App, parts: &axum::http::request::Parts, body: Body) -> 
 /// Faults, then the operation: everything after auth and ARM's throttling.
 async fn after_throttle(app: &App, parts: &axum::http::request::Parts, body: Body) -> Outcome {
     let path = parts.uri.path();
-    if let Some(rule) = app.faults.take(parts.method.as_str(), path) {
-        if let Some(delay) = rule.delay {
-            tokio::time::sleep(app.clock.scale(delay)).await;
-        }
-        if let Some(status) = rule.status {
-            let mut e = ArmError::new(
-                status,
-                rule.code
-                    .clone()
-                    .unwrap_or_else(|| ArmError::default_code(status)),
-                rule.message.clone().unwrap_or_else(|| {
-                    format!("Injected fault: {} {path} answered {status}.", parts.method)
-                }),
-            );
-            e.retry_after = rule.retry_after;
-            return Outcome::Respond(e.into_response(&app.clock));
-        }
-        if rule.drop_connection {
-            if rule.after_effect {
-                // The request takes effect (e.g. the failover starts); only the answer is lost.
-                let _ = dispatch(app, parts, body).await;
-            }
-            return Outcome::Drop;
-        }
+    let Some(rule) = app.faults.take(parts.method.as_str(), path) else {
+        return Outcome::Respond(dispatch(app, parts, body).await);
+    };
+    if let Some(delay) = rule.delay {
+        tokio::time::sleep(app.clock.scale(delay)).await;
     }
-    Outcome::Respond(dispatch(app, parts, body).await)
+    let hold = |stage| app.holds.wait(parts.method.as_str(), path, stage);
+    if rule.hold == Some(HoldStage::Before) {
+        hold(HoldStage::Before).await;
+    }
+    if let Some(status) = rule.status {
+        let mut e = ArmError::new(
+            status,
+            rule.code
+                .clone()
+                .unwrap_or_else(|| ArmError::default_code(status)),
+            rule.message.clone().unwrap_or_else(|| {
+                format!("Injected fault: {} {path} answered {status}.", parts.method)
+            }),
+        );
+        e.retry_after = rule.retry_after;
+        return Outcome::Respond(e.into_response(&app.clock));
+    }
+    if rule.drop_connection {
+        if rule.after_effect {
+            // The request takes effect (e.g. the failover starts); only the answer is lost.
+            let _ = dispatch(app, parts, body).await;
+            if rule.hold == Some(HoldStage::After) {
+                hold(HoldStage::After).await;
+            }
+        }
+        return Outcome::Drop;
+    }
+    let response = dispatch(app, parts, body).await;
+    if rule.hold == Some(HoldStage::After) {
+        hold(HoldStage::After).await;
+    }
+    Outcome::Respond(response)
 }
 
 /// No `Authorization: Bearer <token>`: 401 with a `WWW-Authenticate: Bearer` challenge.
@@ -271,9 +273,14 @@ async fn dispatch(app: &App, parts: &axum::http::request::Parts, body: Body) -> 
     if let Err(e) = check_api_version(query, &arm_path) {
         return e.into_response(&app.clock);
     }
-    let body = match axum::body::to_bytes(body, BODY_LIMIT).await {
-        Ok(b) => b,
-        Err(_) => {
+    let read = if parts.extensions.get::<BodyUnreadable>().is_some() {
+        None
+    } else {
+        axum::body::to_bytes(body, BODY_LIMIT).await.ok()
+    };
+    let body = match read {
+        Some(b) => b,
+        None => {
             return ArmError::new(
                 400,
                 "InvalidRequestContent",
@@ -300,9 +307,4 @@ async fn dispatch(app: &App, parts: &axum::http::request::Parts, body: Body) -> 
         Ok(response) => response,
         Err(e) => e.into_response(&app.clock),
     }
-}
-
-/// `GET /_emulator/requests`.
-pub(crate) async fn requests(State(app): State<Arc<App>>) -> Response {
-    axum::Json(app.log.snapshot()).into_response()
 }

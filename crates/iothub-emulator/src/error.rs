@@ -1,4 +1,5 @@
-//! Errors of the library API: scenario loading (with origin:line:col) and server start-up.
+//! Errors of the library API: scenario loading (with origin:line:col), server start-up, and
+//! test-control requests.
 //!
 //! Request-level failures are not Rust errors: they are ARM error responses built in `arm_error`.
 
@@ -45,4 +46,18 @@ pub enum EmulatorError {
     /// The scenario is unusable (e.g. two hubs with the same coordinates).
     #[error("invalid scenario: {0}")]
     Scenario(String),
+}
+
+/// A control request (`complete_failover`) that cannot be carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ControlError {
+    /// No hub has this name.
+    #[error("no hub named {0:?}")]
+    NoSuchHub(String),
+    /// Several hubs (in different resource groups or subscriptions) have this name.
+    #[error("{count} hubs are named {name:?}; complete-failover needs a unique name")]
+    AmbiguousHub { name: String, count: usize },
+    /// The hub has no failover in progress.
+    #[error("hub {0:?} has no failover in progress")]
+    NoFailoverInProgress(String),
 }

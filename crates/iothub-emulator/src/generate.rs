@@ -76,6 +76,9 @@ impl Generate {
         if self.count == 0 || self.count > MAX_GENERATED {
             return Some(("count", format!("must be 1..={MAX_GENERATED}")));
         }
+        if let Some(found) = crate::devices::problem(&self.devices, self.failover.after.as_ref()) {
+            return Some(found);
+        }
         if self.failing_every == Some(0) {
             return Some(("failing_every", "must be at least 1".into()));
         }

@@ -172,7 +172,9 @@ impl Hub {
             return Err(refusal);
         }
         let seq = st.operations.len() as u64 + 1;
-        let ends_at = if self.seed.failover.stuck {
+        let ends_at = if self.seed.failover.stuck
+            || self.seed.failover.complete == crate::scenario::Completion::Manual
+        {
             None
         } else {
             Some(now + clock.scale(self.seed.failover.duration))
@@ -192,6 +194,19 @@ impl Hub {
 }
 
 impl Hub {
+    /// Ends the running failover now, as its `outcome` says; `None` if none is running.
+    pub fn complete_failover(&self, now: Instant) -> Option<OpStatus> {
+        let mut st = self.state.lock();
+        st.advance(&self.seed, now);
+        let op = st.operations.last_mut()?;
+        if op.status != OpStatus::InProgress {
+            return None;
+        }
+        op.ends_at = Some(now);
+        st.advance(&self.seed, now);
+        st.operations.last().map(|op| op.status)
+    }
+
     /// Azure's failover limits: a cooldown after the last failover ended, and at most so many
     /// completed failovers per direction in any rolling 24 h. The hub's scenario overrides the
     /// emulator-wide defaults; both scale with the clock.
@@ -318,12 +333,7 @@ impl HubState {
         self.state = "Active".to_owned();
         if let Some(after) = &seed.failover.after {
             if let Some(d) = after.devices {
-                if let Some(e) = d.enabled {
-                    self.devices.enabled = e;
-                }
-                if let Some(x) = d.disabled {
-                    self.devices.disabled = x;
-                }
+                self.devices = d.apply(self.devices);
             }
             for (name, health) in after.endpoints.iter() {
                 self.endpoints.set(name, *health);
@@ -349,10 +359,7 @@ impl HubState {
             Some(q) => q.clone(),
             None => OrderedMap::from([
                 ("TotalMessages", [1200, 400_000]),
-                (
-                    "TotalDeviceCount",
-                    [self.devices.enabled + self.devices.disabled, 500_000],
-                ),
+                ("TotalDeviceCount", [self.devices.total(), 500_000]),
             ]),
         }
     }

@@ -5,6 +5,12 @@
 //! resource group and subscription (paged, absolute `nextLink`), `IotHubStats`, `quotaMetrics`,
 //! `routingEndpointsHealth`, and the manual failover long-running operation with its
 //! `Azure-AsyncOperation` and `Location` URLs. `GET /_emulator/requests` lists what it received.
+//! Like ARM, a request that reached it takes effect even if the client hangs up (`detach`).
+//!
+//! Test controls (`control`): fault rules that hold a request until released (`holds`), and
+//! failovers that complete only when told (`failover.complete: manual`).
+//!
+//! Test support: the `testing` cargo feature exposes `testing` (start, bounded polls, log counts).
 //!
 //! Fleet scale: `generate` makes N hubs from a template; `throttle` enforces ARM's
 //! per-subscription read/write budgets (429 + `Retry-After`).
@@ -16,10 +22,15 @@
 mod app;
 mod arm_error;
 mod clock;
+mod control;
+mod detach;
+mod devices;
 mod duration;
 mod error;
+mod fault_rule;
 mod faults;
 mod generate;
+mod holds;
 mod hub;
 mod log;
 mod ops;
@@ -28,18 +39,21 @@ mod route;
 mod scenario;
 mod server;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod throttle;
 mod wire;
 
 pub use duration::parse_duration;
-pub use error::{EmulatorError, ScenarioError};
+pub use error::{ControlError, EmulatorError, ScenarioError};
+pub use holds::HeldRequest;
 pub use log::RecordedRequest;
 pub use ordered::OrderedMap;
 pub use scenario::{
-    AfterEffects, BucketSpec, DEFAULT_HUB, DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, Devices,
-    DevicesPatch, EndpointHealth, EventHubSeed, FailoverSeed, FaultRule, Generate, HubSeed,
-    IpFilterRuleSeed, NetworkRuleSetSeed, OperationErrorSeed, Outcome, ResourceGroupSeed, Scenario,
-    SkuSeed, Throttling,
+    AfterEffects, BucketSpec, Completion, DEFAULT_HUB, DEFAULT_RESOURCE_GROUP,
+    DEFAULT_SUBSCRIPTION, Devices, DevicesPatch, EndpointHealth, EventHubSeed, FailoverSeed,
+    FaultRule, Generate, HoldStage, HubSeed, IpFilterRuleSeed, MAX_DEVICES, NetworkRuleSetSeed,
+    OperationErrorSeed, Outcome, ResourceGroupSeed, Scenario, SkuSeed, Throttling,
 };
 pub use server::{Emulator, EmulatorConfig};
 /// The only api-version served.

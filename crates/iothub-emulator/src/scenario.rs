@@ -4,8 +4,10 @@
 //! `Scenario` -> `validate` (cross-field rules). The server turns a validated scenario into its
 //! hub store and fault list; nothing here knows about HTTP.
 
+pub use crate::devices::{Devices, DevicesPatch, MAX_DEVICES};
 use crate::duration;
 use crate::error::ScenarioError;
+pub use crate::fault_rule::{FaultRule, HoldStage};
 pub use crate::generate::Generate;
 use crate::ordered::OrderedMap;
 use serde::Deserialize;
@@ -102,35 +104,6 @@ pub struct ResourceGroupSeed {
     pub name: String,
 }
 
-/// Registry device counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Devices {
-    #[serde(default)]
-    pub enabled: u64,
-    #[serde(default)]
-    pub disabled: u64,
-}
-
-impl Default for Devices {
-    fn default() -> Self {
-        Devices {
-            enabled: 1180,
-            disabled: 20,
-        }
-    }
-}
-
-/// Partial device counts, for failover after-effects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DevicesPatch {
-    #[serde(default)]
-    pub enabled: Option<u64>,
-    #[serde(default)]
-    pub disabled: Option<u64>,
-}
-
 /// Routing endpoint health, as `routingEndpointsHealth` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -192,6 +165,18 @@ pub struct AfterEffects {
     pub quotas: OrderedMap<[u64; 2]>,
 }
 
+/// When a started failover completes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Completion {
+    /// After `duration` (scaled).
+    #[default]
+    Auto,
+    /// When told (`Emulator::complete_failover`, `POST /_emulator/hubs/{name}/complete-failover`);
+    /// until then the operation is `InProgress` and the hub `FailingOver`. `duration` is unused.
+    Manual,
+}
+
 /// How this hub's manual failover behaves.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -212,6 +197,9 @@ pub struct FailoverSeed {
     /// The operation never completes: the hub stays `FailingOver`, the status `InProgress`.
     #[serde(default)]
     pub stuck: bool,
+    /// `manual`: the operation completes only when a test says so (see `Completion`).
+    #[serde(default)]
+    pub complete: Completion,
     /// `Retry-After` of the 202 and of in-progress polls (scaled for `retry-after-ms`).
     #[serde(
         default = "default_retry_after",
@@ -244,6 +232,7 @@ impl Default for FailoverSeed {
             error: None,
             after: None,
             stuck: false,
+            complete: Completion::Auto,
             retry_after: default_retry_after(),
             cooldown: None,
             per_direction_per_day: None,
@@ -456,42 +445,6 @@ impl HubSeed {
     }
 }
 
-/// A fault: requests matching `method` and `path` get `status`, `delay`, or a dropped connection.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FaultRule {
-    /// HTTP method (case-insensitive); absent: any.
-    #[serde(default)]
-    pub method: Option<String>,
-    /// Substring of the request path (case-insensitive); absent: any ARM path.
-    #[serde(default)]
-    pub path: Option<String>,
-    /// Answer with this status and an ARM error body instead of the real answer.
-    #[serde(default)]
-    pub status: Option<u16>,
-    /// `Retry-After` sent with `status` (whole seconds; also `retry-after-ms` when scaled).
-    #[serde(default, deserialize_with = "duration::deserialize_opt")]
-    pub retry_after: Option<Duration>,
-    /// Wait this long (scaled) before answering.
-    #[serde(default, deserialize_with = "duration::deserialize_opt")]
-    pub delay: Option<Duration>,
-    /// How many requests the rule applies to; absent: all.
-    #[serde(default)]
-    pub times: Option<u32>,
-    /// Close the TCP connection without answering.
-    #[serde(default)]
-    pub drop_connection: bool,
-    /// With `drop_connection`: handle the request first (e.g. really start the failover), then drop.
-    #[serde(default)]
-    pub after_effect: bool,
-    /// Error code of the `status` answer (default from the status, e.g. `TooManyRequests`).
-    #[serde(default)]
-    pub code: Option<String>,
-    /// Error message of the `status` answer.
-    #[serde(default)]
-    pub message: Option<String>,
-}
-
 impl Scenario {
     /// Parses a scenario YAML; `origin` names it in errors (usually the file path).
     pub fn from_yaml(text: &str, origin: &str) -> Result<Scenario, ScenarioError> {
@@ -610,6 +563,17 @@ impl Scenario {
             if crate::hub::same_region(primary, &hub.secondary) {
                 return Err(invalid(at, "secondary must differ from the primary region"));
             }
+            if let Some((field, message)) =
+                crate::devices::problem(&hub.devices, hub.failover.after.as_ref())
+            {
+                return Err(invalid(format!("{at}.{field}"), &message));
+            }
+            if hub.failover.stuck && hub.failover.complete == Completion::Manual {
+                return Err(invalid(
+                    format!("{at}.failover.complete"),
+                    "manual completion and stuck: true exclude each other",
+                ));
+            }
             if hub.failover.error.is_some() && hub.failover.outcome != Outcome::Failed {
                 return Err(invalid(
                     format!("{at}.failover.error"),
@@ -626,32 +590,8 @@ impl Scenario {
             }
         }
         for (i, fault) in self.faults.iter().enumerate() {
-            let at = format!("faults[{i}]");
-            if fault.status.is_none() && fault.delay.is_none() && !fault.drop_connection {
-                return Err(invalid(
-                    at,
-                    "a fault needs status, delay or drop_connection",
-                ));
-            }
-            if let Some(status) = fault.status
-                && !(400..=599).contains(&status)
-            {
-                return Err(invalid(at, "status must be 400..=599"));
-            }
-            if fault.drop_connection && fault.status.is_some() {
-                return Err(invalid(at, "drop_connection and status exclude each other"));
-            }
-            if fault.after_effect && !fault.drop_connection {
-                return Err(invalid(
-                    at,
-                    "after_effect only applies with drop_connection: true",
-                ));
-            }
-            if fault.retry_after.is_some() && fault.status.is_none() {
-                return Err(invalid(at, "retry_after only applies with status"));
-            }
-            if fault.times == Some(0) {
-                return Err(invalid(at, "times must be at least 1 (omit it for always)"));
+            if let Some(message) = fault.problem() {
+                return Err(invalid(format!("faults[{i}]"), message));
             }
         }
         Ok(())

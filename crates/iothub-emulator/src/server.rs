@@ -1,20 +1,22 @@
 //! The running server: listener, per-connection tasks, and the public `Emulator` handle.
 //!
-//! Accept loop -> one task per TCP connection serving HTTP/1.1 (hyper) through the axum router.
-//! Each connection gets a `ConnHandle` in its request extensions; a fault that drops the
-//! connection notifies it and the task drops the connection mid-request, so the client sees the
-//! socket close with no answer, as with a real network failure. Shutdown is a watch channel that
-//! every task selects on.
+//! Accept loop -> one task per TCP connection serving HTTP/1.1 (hyper) -> `detach` (each request
+//! handled on its own task, so a client hanging up cancels nothing) -> the axum router.
+//! A fault that drops the connection makes `detach` notify the connection's task, which drops
+//! the connection mid-request, so the client sees the socket close with no answer, as with a
+//! real network failure. Shutdown is a watch channel that every task selects on.
 
-use crate::app::{self, App, ConnHandle};
+use crate::app::{self, App};
 use crate::clock::Clock;
-use crate::error::EmulatorError;
+use crate::control;
+use crate::error::{ControlError, EmulatorError};
 use crate::faults::Faults;
+use crate::holds::{HeldRequest, Holds};
 use crate::log::{RecordedRequest, RequestLog};
 use crate::scenario::Scenario;
 use crate::store::Store;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use hyper_util::rt::TokioIo;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
@@ -22,7 +24,6 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tower_service::Service;
 
 /// How the emulator runs (the scenario says what it holds).
 #[derive(Debug, Clone)]
@@ -121,9 +122,17 @@ impl Emulator {
                 .throttling
                 .as_ref()
                 .map(|t| crate::throttle::Throttle::new(t, config.time_scale)),
+            holds: Holds::default(),
         });
         let router = Router::new()
-            .route("/_emulator/requests", get(app::requests))
+            .route("/_emulator/requests", get(control::requests))
+            .route("/_emulator/holds", get(control::holds))
+            .route("/_emulator/holds/release-all", post(control::release_all))
+            .route("/_emulator/holds/{id}/release", post(control::release))
+            .route(
+                "/_emulator/hubs/{name}/complete-failover",
+                post(control::complete),
+            )
             .fallback(app::handle)
             .with_state(app.clone());
         let (stop, stopped) = watch::channel(false);
@@ -167,8 +176,37 @@ impl Emulator {
             .collect()
     }
 
-    /// Stops accepting, closes every connection, and waits for the server to end.
+    /// The requests held by a `hold` fault now, oldest first (as `GET /_emulator/holds`).
+    pub fn holds(&self) -> Vec<HeldRequest> {
+        self.app.holds.list()
+    }
+
+    /// Releases the held request `id`; false if no request with that id is held.
+    pub fn release(&self, id: u64) -> bool {
+        self.app.holds.release(id)
+    }
+
+    /// Releases every held request; returns how many.
+    pub fn release_all(&self) -> usize {
+        self.app.holds.release_all()
+    }
+
+    /// The oldest held request as soon as one is held (at once if one already is); `None` if
+    /// none is within `timeout`. Woken by each new hold, it does not poll.
+    pub async fn wait_for_hold(&self, timeout: Duration) -> Option<HeldRequest> {
+        self.app.holds.wait_for_hold(timeout).await
+    }
+
+    /// Ends the running failover of hub `name` (a `complete: manual` one, or any other) now, as
+    /// its `outcome` says; returns the operation's final status, `Succeeded` or `Failed`.
+    pub fn complete_failover(&self, name: &str) -> Result<&'static str, ControlError> {
+        control::complete_failover(&self.app, name)
+    }
+
+    /// Stops accepting, closes every connection, and waits for the server to end. Held
+    /// requests are released.
     pub async fn shutdown(mut self) {
+        self.app.holds.close();
         let _ = self.stop.send(true);
         if let Some(accept) = self.accept.take() {
             let _ = accept.await;
@@ -178,6 +216,7 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
+        self.app.holds.close();
         let _ = self.stop.send(true);
     }
 }
@@ -205,13 +244,10 @@ async fn serve_connection(
     mut stopped: watch::Receiver<bool>,
 ) {
     let kill = Arc::new(tokio::sync::Notify::new());
-    let handle = ConnHandle(kill.clone());
-    let service =
-        hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(handle.clone());
-            let mut router = router.clone();
-            async move { router.call(req.map(axum::body::Body::new)).await }
-        });
+    let conn_kill = kill.clone();
+    let service = hyper::service::service_fn(move |req| {
+        crate::detach::serve(router.clone(), conn_kill.clone(), req)
+    });
     let conn = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
         .serve_connection(TokioIo::new(stream), service);

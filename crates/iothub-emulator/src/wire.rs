@@ -382,7 +382,7 @@ pub fn render_hub(hub: &Hub, st: &HubState) -> (Vec<u8>, String) {
 /// `RegistryStatistics` of a hub.
 pub fn stats(st: &HubState) -> RegistryStatistics {
     RegistryStatistics {
-        total_device_count: st.devices.enabled + st.devices.disabled,
+        total_device_count: st.devices.total(),
         enabled_device_count: st.devices.enabled,
         disabled_device_count: st.devices.disabled,
     }

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+use iothub_emulator::{Emulator, Scenario};
 use serde_json::json;
 
 const GENERATED: &str = r#"
@@ -110,16 +110,9 @@ async fn throttled(reads_burst: u32, per_second: f64, time_scale: f64) -> Emulat
     let yaml = format!(
         "generate: {{ count: 2 }}\nthrottling: {{ reads: {{ burst: {reads_burst}, per_second: {per_second} }}, writes: null }}"
     );
-    let scenario = Scenario::from_yaml(&yaml, "t.yaml").unwrap();
-    Emulator::start(
-        scenario,
-        EmulatorConfig {
-            time_scale,
-            ..EmulatorConfig::default()
-        },
-    )
-    .await
-    .unwrap()
+    iothub_emulator::testing::start_yaml(&yaml, time_scale)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -154,17 +147,26 @@ async fn reads_beyond_the_burst_get_429_with_retry_after_and_remaining_headers()
 
 #[tokio::test]
 async fn the_bucket_refills_in_emulated_time() {
-    // 2 tokens an emulated second at 0.01: one every 5 ms of real time, and the bucket holds
-    // one: the second GET right after the first finds it empty.
-    let emu = throttled(1, 2.0, 0.01).await;
+    // One token every 10 emulated minutes, the bucket holds one: at 0.001 a token comes back
+    // every 600 ms of real time (in real time it would take 10 minutes). GETs until one finds
+    // the bucket empty, so a slow machine only takes more of them, never fails the test.
+    let emu = throttled(1, 1.0 / 600.0, 0.001).await;
     let url = format!("{}{}?{API}", emu.base_url(), hub_path(SUB, RG, "hub-0001"));
-    assert_eq!(get(&url).await.status, 200);
-    let first_429 = get(&url).await;
-    assert_eq!(first_429.status, 429);
-    let ms: f64 = first_429.header("retry-after-ms").unwrap().parse().unwrap();
-    assert!(ms > 0.0 && ms <= 5.5, "scaled wait {ms} ms");
+    let empty = until(
+        std::time::Duration::from_secs(30),
+        "a GET that finds the bucket empty",
+        || async {
+            let a = get(&url).await;
+            (a.status == 429).then_some(a)
+        },
+    )
+    .await;
+    let ms: f64 = empty.header("retry-after-ms").unwrap().parse().unwrap();
+    assert!(ms > 0.0 && ms <= 600.5, "scaled wait {ms} ms");
+    let secs: u64 = empty.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=600).contains(&secs), "Retry-After {secs} (emulated s)");
     until(
-        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(30),
         "a refilled token",
         || async { (get(&url).await.status == 200).then_some(()) },
     )

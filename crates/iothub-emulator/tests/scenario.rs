@@ -113,7 +113,7 @@ fn wrong_values_are_errors() {
         ("hubs: [{ name: a, failover: { duration: soon } }]", "soon"),
         (
             "faults: [{ path: x, times: 2 }]",
-            "status, delay or drop_connection",
+            "status, delay, drop_connection or hold",
         ),
         ("faults: [{ path: x, status: 200 }]", "400..=599"),
         (
@@ -147,4 +147,83 @@ fn load_reads_a_file_and_names_it() {
     let missing = Scenario::load(&dir.path().join("nope.yaml")).unwrap_err();
     assert!(matches!(missing, ScenarioError::Io { .. }));
     assert!(missing.to_string().contains("nope.yaml"));
+}
+
+#[test]
+fn hold_and_manual_completion_parse_and_are_checked_where_they_are() {
+    let s = Scenario::from_yaml(
+        "hubs: [{ name: myIoTHub, failover: { complete: manual } }]\n\
+         faults:\n  - { method: POST, path: failover, hold: before, status: 503 }\n  \
+         - { path: failover, hold: after, drop_connection: true, after_effect: true }\n  \
+         - { path: x, hold: after, delay: 1s }\n",
+        "ok.yaml",
+    )
+    .unwrap();
+    assert_eq!(
+        s.hubs[0].failover.complete,
+        iothub_emulator::Completion::Manual
+    );
+    assert_eq!(s.faults[0].hold, Some(iothub_emulator::HoldStage::Before));
+    assert_eq!(s.faults[1].hold, Some(iothub_emulator::HoldStage::After));
+    for (yaml, expected) in [
+        (
+            "faults: [{ path: x, hold: after, status: 503 }]",
+            "s.yaml: faults[0]: hold: after needs a request that takes effect; with status nothing does (use hold: before)",
+        ),
+        (
+            "faults: [{ path: x, delay: 1s }, { path: x, hold: after, drop_connection: true }]",
+            "s.yaml: faults[1]: hold: after with drop_connection needs after_effect: true (otherwise use hold: before)",
+        ),
+        (
+            "hubs: [{ name: myIoTHub }, { name: hub-b, failover: { complete: manual, stuck: true } }]",
+            "s.yaml: hubs[1].failover.complete: manual completion and stuck: true exclude each other",
+        ),
+    ] {
+        let err = Scenario::from_yaml(yaml, "s.yaml").unwrap_err().to_string();
+        assert_eq!(err, expected, "{yaml}");
+    }
+    for (yaml, line_col) in [
+        ("faults:\n  - { path: x, hold: sideways }", "s.yaml:2:"),
+        (
+            "hubs:\n  - name: myIoTHub\n    failover: { complete: later }",
+            "s.yaml:3:",
+        ),
+    ] {
+        let err = Scenario::from_yaml(yaml, "s.yaml").unwrap_err();
+        assert!(matches!(err, ScenarioError::Parse { .. }), "{err}");
+        assert!(err.to_string().starts_with(line_col), "{err}");
+    }
+}
+
+#[test]
+fn device_counts_are_bounded_with_an_error_naming_the_field() {
+    let at_bound = "hubs: [{ name: myIoTHub, devices: { enabled: 999999000, disabled: 1000 } }]";
+    assert!(Scenario::from_yaml(at_bound, "s.yaml").is_ok());
+    for (yaml, expected) in [
+        (
+            "hubs: [{ name: myIoTHub, devices: { enabled: 18446744073709551615, disabled: 1 } }]",
+            "s.yaml: hubs[0].devices: enabled (18446744073709551615) + disabled (1) = more than 2^64 is more than the 1000000000 devices a hub may have",
+        ),
+        (
+            "hubs: [{ name: myIoTHub, devices: { enabled: 1000000001 } }]",
+            "s.yaml: hubs[0].devices: enabled (1000000001) + disabled (0) = 1000000001 is more than the 1000000000 devices a hub may have",
+        ),
+        (
+            // The patch keeps the 20 disabled devices of the default counts.
+            "hubs: [{ name: myIoTHub, failover: { after: { devices: { enabled: 999999999 } } } }]",
+            "s.yaml: hubs[0].failover.after.devices: enabled (999999999) + disabled (20) = 1000000019 is more than the 1000000000 devices a hub may have",
+        ),
+        (
+            "generate: { count: 2, devices: { enabled: 600000000, disabled: 600000000 } }",
+            "s.yaml: generate.devices: enabled (600000000) + disabled (600000000) = 1200000000 is more than the 1000000000 devices a hub may have",
+        ),
+        (
+            "generate: { count: 1, failover: { after: { devices: { disabled: 18446744073709551615 } } } }",
+            "s.yaml: generate.failover.after.devices: enabled (1180) + disabled (18446744073709551615) = more than 2^64 is more than the 1000000000 devices a hub may have",
+        ),
+    ] {
+        let err = Scenario::from_yaml(yaml, "s.yaml").unwrap_err().to_string();
+        assert_eq!(err, expected, "{yaml}");
+    }
+    assert_eq!(iothub_emulator::MAX_DEVICES, 1_000_000_000);
 }

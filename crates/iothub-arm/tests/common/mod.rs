@@ -1,11 +1,11 @@
-//! Shared setup for the emulator-backed tests: start the real emulator on 127.0.0.1,
-//! build a real client pointed at it, read what the emulator recorded.
+//! Shared setup for the emulator-backed tests: start the real emulator on 127.0.0.1 (through
+//! `iothub_emulator::testing`), build a real client pointed at it, read what it recorded.
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::{sync::Arc, time::Duration};
 
 use iothub_arm::{ArmClient, ClientOptions, RetryOptions, StaticTokenCredential};
-use iothub_emulator::{Emulator, EmulatorConfig, RecordedRequest, Scenario};
+use iothub_emulator::{Emulator, RecordedRequest, Scenario, testing};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 pub const SUB: &str = iothub_emulator::DEFAULT_SUBSCRIPTION;
@@ -16,19 +16,15 @@ pub const HUB: &str = iothub_emulator::DEFAULT_HUB;
 pub const TIME_SCALE: f64 = 0.05;
 
 pub async fn emulator(scenario: Scenario) -> Emulator {
-    Emulator::start(
-        scenario,
-        EmulatorConfig {
-            time_scale: TIME_SCALE,
-            ..EmulatorConfig::default()
-        },
-    )
-    .await
-    .expect("emulator starts")
+    testing::start(scenario, TIME_SCALE)
+        .await
+        .expect("emulator starts")
 }
 
 pub async fn emulator_yaml(yaml: &str) -> Emulator {
-    emulator(Scenario::from_yaml(yaml, "test scenario").expect("scenario parses")).await
+    testing::start_yaml(yaml, TIME_SCALE)
+        .await
+        .expect("emulator starts")
 }
 
 /// Retries with a tiny backoff, so any wait the tests observe comes from the server.
@@ -56,10 +52,7 @@ pub fn client(emu: &Emulator) -> ArmClient {
 
 /// Recorded requests whose method matches and whose path contains `needle`.
 pub fn recorded(emu: &Emulator, method: &str, needle: &str) -> Vec<RecordedRequest> {
-    emu.requests()
-        .into_iter()
-        .filter(|r| r.method.eq_ignore_ascii_case(method) && r.path.contains(needle))
-        .collect()
+    testing::requests_matching(emu, method, needle)
 }
 
 pub fn arrival(r: &RecordedRequest) -> OffsetDateTime {

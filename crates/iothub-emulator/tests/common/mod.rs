@@ -1,10 +1,12 @@
-//! Shared test helpers: start an emulator, talk to it over real HTTP on 127.0.0.1, locate the
-//! official fixtures, and validate bodies against the spec's response schemas.
-#![allow(dead_code, clippy::unwrap_used)]
+//! Shared test helpers of this crate's suites: talk to the emulator over real HTTP on 127.0.0.1,
+//! locate the official fixtures, and validate bodies against the spec's response schemas.
+//! Starting it and bounded polls come from the crate's `testing` feature.
+#![allow(dead_code, unused_imports, clippy::unwrap_used)]
 
-use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+pub use iothub_emulator::testing::{count_requests, eventually, failover_posts, requests_matching};
+use iothub_emulator::{Emulator, EmulatorConfig, Scenario, testing};
 use serde_json::Value;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const API: &str = "api-version=2023-06-30";
 pub const SUB: &str = "00000000-0000-0000-0000-000000000000";
@@ -20,22 +22,27 @@ pub fn fixture(name: &str) -> Value {
     serde_json::from_str(&text).expect("fixture is JSON")
 }
 
-/// Test config: 1000x faster than real time, no cooldown.
+/// Emulated time runs 1000x faster than real time in these tests.
+pub const TIME_SCALE: f64 = 0.001;
+
+/// Test config: `TIME_SCALE`, no cooldown (for tests that change other settings).
 pub fn fast() -> EmulatorConfig {
     EmulatorConfig {
-        time_scale: 0.001,
+        time_scale: TIME_SCALE,
         ..EmulatorConfig::default()
     }
 }
 
 pub async fn start(scenario: Scenario) -> Emulator {
-    Emulator::start(scenario, fast())
+    testing::start(scenario, TIME_SCALE)
         .await
         .expect("emulator starts")
 }
 
 pub async fn start_yaml(yaml: &str) -> Emulator {
-    start(Scenario::from_yaml(yaml, "test.yaml").expect("scenario parses")).await
+    testing::start_yaml(yaml, TIME_SCALE)
+        .await
+        .expect("emulator starts")
 }
 
 pub fn client() -> reqwest::Client {
@@ -118,21 +125,15 @@ pub async fn failover(emu: &Emulator, region: &str) -> Answer {
     .await
 }
 
-/// Polls `check` until it returns `Some`, or fails the test after `limit`.
-pub async fn until<T, F, Fut>(limit: Duration, what: &str, mut check: F) -> T
+/// `eventually`, failing the test with `what` if `check` never returns `Some` within `limit`.
+pub async fn until<T, F, Fut>(limit: Duration, what: &str, check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
 {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::task::yield_now().await;
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
+    eventually(limit, check)
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {what}: {e}"))
 }
 
 /// Polls the async-operation URL until the status is terminal; returns the final body.
@@ -219,3 +220,23 @@ pub const T_STATS: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resou
 pub const T_QUOTA: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{resourceName}/quotaMetrics";
 pub const T_HEALTH: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{iotHubName}/routingEndpointsHealth";
 pub const T_FAILOVER: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Devices/IotHubs/{iotHubName}/failover";
+
+/// Sends `POST .../failover` on a raw socket and closes it without reading anything.
+pub async fn post_failover_and_hang_up(emu: &Emulator) {
+    let body = r#"{"failoverRegion":"westus"}"#;
+    let request = format!(
+        "POST {}/failover?{API} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer t\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        hub_path(SUB, RG, HUB),
+        emu.local_addr(),
+        body.len()
+    );
+    let mut socket = tokio::net::TcpStream::connect(emu.local_addr())
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::write_all(&mut socket, request.as_bytes())
+        .await
+        .unwrap();
+    tokio::io::AsyncWriteExt::flush(&mut socket).await.unwrap();
+    drop(socket);
+}

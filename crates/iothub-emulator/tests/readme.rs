@@ -1,0 +1,86 @@
+//! The README's examples are valid as written: every YAML block is a scenario that loads, and
+//! the Rust example below is the README's, verbatim (checked), run as a test.
+#![allow(clippy::unwrap_used)]
+
+use iothub_emulator::Scenario;
+
+const README: &str = include_str!("../README.md");
+const THIS_FILE: &str = include_str!("readme.rs");
+
+/// The fenced blocks of `lang` in the README, in order.
+fn blocks(lang: &str) -> Vec<String> {
+    let open = format!("```{lang}\n");
+    let mut out = Vec::new();
+    let mut rest = README;
+    while let Some(start) = rest.find(&open) {
+        let body = &rest[start + open.len()..];
+        let end = body.find("```\n").unwrap();
+        out.push(body[..end].to_owned());
+        rest = &body[end..];
+    }
+    out
+}
+
+#[test]
+fn every_yaml_example_is_a_scenario_that_loads() {
+    let yaml = blocks("yaml");
+    assert!(yaml.len() >= 4, "{} YAML blocks", yaml.len());
+    for (i, text) in yaml.iter().enumerate() {
+        if let Err(e) = Scenario::from_yaml(text, &format!("README yaml block {i}")) {
+            panic!("{e}\n{text}");
+        }
+    }
+}
+
+#[test]
+fn the_rust_example_is_this_test() {
+    let start = THIS_FILE.find("// README example start\n").unwrap();
+    let end = THIS_FILE.find("// README example end\n").unwrap();
+    let example = &THIS_FILE[start + "// README example start\n".len()..end];
+    assert!(
+        blocks("rust").iter().any(|b| b == example),
+        "the README's Rust example differs from tests/readme.rs"
+    );
+}
+
+// README example start
+use iothub_emulator::testing::{eventually, failover_posts, start_yaml};
+use std::time::Duration;
+
+#[tokio::test]
+async fn a_held_failover_is_released_then_completed() {
+    let emu = start_yaml(
+        "hubs: [{ name: myIoTHub, failover: { complete: manual } }]\n\
+         faults: [{ method: POST, path: failover, hold: before }]\n",
+        0.001,
+    )
+    .await
+    .unwrap();
+    // Any ARM client will do; here a bare POST of the failover.
+    let url = format!(
+        "{}/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup\
+         /providers/Microsoft.Devices/IotHubs/myIoTHub/failover?api-version=2023-06-30",
+        emu.base_url()
+    );
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let post = tokio::spawn(
+        client
+            .post(url)
+            .bearer_auth("token")
+            .json(&serde_json::json!({ "failoverRegion": "westus" }))
+            .send(),
+    );
+    // The POST reached the emulator and waits there, before its effect: the moment to kill
+    // the client, for instance. Nothing has changed yet.
+    let held = emu.wait_for_hold(Duration::from_secs(30)).await.unwrap();
+    assert_eq!(held.method, "POST");
+    assert!(emu.release(held.id));
+    assert_eq!(post.await.unwrap().unwrap().status(), 202);
+    assert_eq!(failover_posts(&emu), 1);
+    // The failover stays InProgress until the test ends it; then it succeeds.
+    assert_eq!(emu.complete_failover("myIoTHub"), Ok("Succeeded"));
+    eventually(Duration::from_secs(30), || async { emu.holds().is_empty() })
+        .await
+        .unwrap();
+}
+// README example end
