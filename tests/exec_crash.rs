@@ -162,3 +162,161 @@ async fn killed_at_every_event_boundary_the_resumed_drill_posts_one_failover() {
         emu.shutdown().await;
     }
 }
+
+/// A scenario whose failover POST is held at the emulator before it takes effect, and whose
+/// failover then runs until the test completes it.
+fn held_post_scenario() -> Scenario {
+    Scenario::from_yaml(
+        "hubs:\n  - { name: myIoTHub, failover: { complete: manual } }\nfaults:\n  - { method: POST, path: failover, hold: before, times: 1 }\n",
+        "held-post.yaml",
+    )
+    .expect("scenario loads")
+}
+
+fn signal(pid: u32, sig: &str) {
+    let ok = std::process::Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig} failed");
+}
+
+/// Issue 18 item 1: the drill is frozen (SIGSTOP) while ARM takes its failover POST and
+/// answers it, then killed (SIGKILL); the resume finds out from the hub what became of the
+/// request. `while_failing_over`: resumed before the failover ends, or after.
+async fn crash_while_arm_answers_the_post(runbook: &str, sets: &[&str], while_failing_over: bool) {
+    let config = EmulatorConfig {
+        time_scale: 0.001,
+        ..EmulatorConfig::default()
+    };
+    let emu = Emulator::start(held_post_scenario(), config).await.unwrap();
+    let url = emu.base_url().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = command(dir.path());
+    cmd.arg("exec")
+        .arg(repo(runbook))
+        .args(connection(&url))
+        .args(["--yes", "--log", "dr.json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    for s in sets {
+        cmd.args(["--set", s]);
+    }
+    let mut child = cmd.spawn().unwrap();
+    // The POST reached ARM: freeze the drill, let ARM carry it out and answer, then kill.
+    let held = emu
+        .wait_for_hold(Duration::from_secs(60))
+        .await
+        .expect("the failover POST reached the emulator");
+    signal(child.id(), "-STOP");
+    assert!(emu.release(held.id));
+    iothub_emulator::testing::eventually(Duration::from_secs(30), || {
+        let answered = emu
+            .requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path.ends_with("/failover") && r.status == 202);
+        async move { answered }
+    })
+    .await
+    .expect("ARM answered the POST");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let journal = std::fs::read_to_string(dir.path().join("dr.json.jsonl")).unwrap();
+    assert!(
+        journal.contains("\"event\":\"failover_intent\""),
+        "{journal}"
+    );
+    assert!(
+        !journal.contains("\"event\":\"failover_started\""),
+        "{journal}"
+    );
+
+    if !while_failing_over {
+        emu.complete_failover("myIoTHub").unwrap();
+    }
+    let mut resume = command(dir.path());
+    resume
+        .arg("resume")
+        .arg("dr.json.jsonl")
+        .args(connection(&url))
+        .arg("--yes")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for s in sets.iter().filter(|s| s.starts_with("token=")) {
+        resume.args(["--set", s]);
+    }
+    let resumed = resume.spawn().unwrap();
+    if while_failing_over {
+        // The resume has found the failover under way when it journals it as started.
+        let d = dir.path().to_path_buf();
+        iothub_emulator::testing::eventually(Duration::from_secs(60), || {
+            let text = std::fs::read_to_string(d.join("dr.json.jsonl")).unwrap_or_default();
+            async move { text.contains("\"event\":\"failover_started\"") }
+        })
+        .await
+        .expect("the resume found the failover under way");
+        emu.complete_failover("myIoTHub").unwrap();
+    }
+    let out = tokio::task::spawn_blocking(move || resumed.wait_with_output().unwrap())
+        .await
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        posts(&emu.requests()).len(),
+        1,
+        "one failover POST, never a second: {stdout}\n{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("dr.json")).unwrap())
+            .unwrap();
+    assert_eq!(log["changed"], true, "the DR log says the hub changed");
+    assert_eq!(log["status"], "succeeded");
+    let step = log["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "failover")
+        .unwrap();
+    assert!(
+        step["details"]
+            .as_str()
+            .unwrap()
+            .contains("recorded no answer"),
+        "the failover step says what was found: {}",
+        step["details"]
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frozen_during_the_post_explicit_region_resumed_while_failing_over() {
+    crash_while_arm_answers_the_post("runbooks/drill.yaml", &[], true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frozen_during_the_post_explicit_region_resumed_after_the_failover() {
+    crash_while_arm_answers_the_post("runbooks/drill.yaml", &[], false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frozen_during_the_post_paired_region_resumed_while_failing_over() {
+    crash_while_arm_answers_the_post(
+        "tests/fixtures/exec/resume-note.yaml",
+        &["token=t0ken-value"],
+        true,
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn frozen_during_the_post_paired_region_resumed_after_the_failover() {
+    crash_while_arm_answers_the_post(
+        "tests/fixtures/exec/resume-note.yaml",
+        &["token=t0ken-value"],
+        false,
+    )
+    .await;
+}
