@@ -10,6 +10,7 @@ mod commands;
 mod confirm_prompt;
 mod hub_guard;
 mod interrupt;
+mod output_paths;
 
 /// The documented exit codes, shared with the engine.
 use runbook_engine::exit_code;

@@ -132,11 +132,10 @@ pub fn run(args: &ExecArgs) -> i32 {
         .log
         .clone()
         .unwrap_or_else(|| default_log_name(&prepared.target.hub, Clock::now()));
-    if log_path.exists() {
-        errln!(
-            "error: the DR log {} already exists; runbook never overwrites a log (choose another --log)",
-            log_path.display()
-        );
+    if let Err(text) =
+        crate::output_paths::check_exec(&log_path, args.junit.as_deref(), args.report.as_deref())
+    {
+        errln!("error: {text}");
         return exit_code::INVALID;
     }
     // Held until this function returns, after the DR log is written.

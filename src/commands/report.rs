@@ -4,7 +4,8 @@
 //! Each LOG is read (one DR log, or a JSON array of them), all of them rendered into one
 //! report by `runbook_report`, and the report written to FILE or printed. The format is
 //! `--format`, else FILE's extension, else Markdown. A log that cannot be read is an error
-//! (exit 2) and nothing is written; the drills' own verdicts do not change the exit code.
+//! (exit 2) and nothing is written; so is an -o FILE that holds a run's record (a DR log,
+//! journal or fleet log). The drills' own verdicts do not change the exit code.
 //! `exec --report` renders through `write` below, from the log it just wrote.
 
 use std::io::Write;
@@ -57,6 +58,13 @@ pub fn run(args: &ReportArgs) -> i32 {
         },
         (None, None) => Format::Markdown,
     };
+    // `runbook report dr.json -o dr.json` would replace the very log it reports on.
+    if let Some(path) = &args.output
+        && let Err(text) = crate::output_paths::check_not_a_record("-o", path)
+    {
+        errln!("error: {text}");
+        return exit_code::INVALID;
+    }
     let mut drills: Vec<Drill> = Vec::new();
     let mut failed = false;
     for path in &args.logs {

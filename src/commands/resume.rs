@@ -174,6 +174,15 @@ pub fn run(args: &ResumeArgs) -> i32 {
     if log_path.exists() {
         log_path = resumed_log_name(&log_path);
     }
+    if let Err(text) = crate::output_paths::check_side_outputs(
+        &log_path,
+        &args.journal,
+        args.junit.as_deref(),
+        args.report.as_deref(),
+    ) {
+        errln!("error: {text}");
+        return exit_code::INVALID;
+    }
     // Before the journal is touched: a resume racing the run it resumes must not append to it.
     let _hub_lock = match args
         .safety

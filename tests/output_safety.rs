@@ -1,0 +1,255 @@
+//! What a run writes besides its record, and what it prints, through the real binary: side
+//! outputs (`--junit`, `--report`) never replace the run's DR log or journal, nor any other
+//! run's; a `--log` that is a symlink is refused before anything runs; a DR log that could not
+//! be written never reads as a success; ARM text reaches the terminal with its control
+//! characters escaped; `runbook report` over a fleet directory passes over `fleet.json`; and
+//! CI never writes goldens.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::Path;
+use std::process::Output;
+
+use support::*;
+
+/// What one command left: exit code and both streams.
+struct Ran {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Ran {
+    fn from(out: Output) -> Ran {
+        Ran {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn show(&self) -> String {
+        format!("stdout:\n{}\nstderr:\n{}", self.stdout, self.stderr)
+    }
+}
+
+/// `runbook ARGS...` in `dir`.
+fn runbook(dir: &Path, args: &[&str]) -> Ran {
+    Ran::from(command(dir).args(args).output().unwrap())
+}
+
+/// `runbook exec runbooks/verify.yaml --emulator --yes ARGS...` in `dir`: a quick read-only
+/// drill that succeeds.
+fn verify_in(dir: &Path, args: &[&str]) -> Ran {
+    let file = repo("runbooks/verify.yaml");
+    let mut all = vec![
+        "exec",
+        file.to_str().unwrap(),
+        "--emulator",
+        "--time-scale",
+        SCALE,
+        "--yes",
+    ];
+    all.extend_from_slice(args);
+    runbook(dir, &all)
+}
+
+/// Asserts a refusal came up front: exit 2, the message on stderr, and no run (no journal,
+/// no step line).
+fn assert_refused_before_running(r: &Ran, dir: &Path, needle: &str) {
+    assert_eq!(r.code, 2, "{}", r.show());
+    assert!(
+        r.stderr.contains(needle),
+        "expected {needle:?}; {}",
+        r.show()
+    );
+    assert!(
+        !r.stdout.contains('✓'),
+        "a step ran before the refusal; {}",
+        r.show()
+    );
+    let journals: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".jsonl"))
+        .collect();
+    assert!(journals.is_empty(), "a journal was created: {journals:?}");
+}
+
+// ---- 1. side outputs never overwrite a run's record -------------------------------------
+
+#[test]
+fn junit_naming_the_log_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = verify_in(dir.path(), &["--log", "v.json", "--junit", "v.json"]);
+    assert_refused_before_running(&r, dir.path(), "--junit v.json");
+    assert!(r.stderr.contains("DR log"), "{}", r.show());
+    assert!(!dir.path().join("v.json").exists());
+}
+
+#[test]
+fn junit_naming_the_journal_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = verify_in(dir.path(), &["--log", "b.json", "--junit", "b.json.jsonl"]);
+    assert_refused_before_running(&r, dir.path(), "--junit b.json.jsonl");
+    assert!(r.stderr.contains("journal"), "{}", r.show());
+}
+
+#[test]
+fn report_naming_the_log_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = verify_in(dir.path(), &["--report", "x.md", "--log", "x.md"]);
+    assert_refused_before_running(&r, dir.path(), "--report x.md");
+    assert!(!dir.path().join("x.md").exists());
+}
+
+#[test]
+fn junit_and_report_naming_one_file_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = verify_in(
+        dir.path(),
+        &[
+            "--log", "dr.json", "--junit", "out.md", "--report", "./out.md",
+        ],
+    );
+    assert_refused_before_running(&r, dir.path(), "out.md");
+}
+
+#[test]
+fn side_outputs_never_replace_an_earlier_runs_log_or_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = verify_in(dir.path(), &["--log", "old.json"]);
+    assert_eq!(first.code, 0, "{}", first.show());
+    let old_log = std::fs::read(dir.path().join("old.json")).unwrap();
+    let old_journal = std::fs::read(dir.path().join("old.json.jsonl")).unwrap();
+    // A copy of the old log under a report's name is still a DR log: content decides.
+    std::fs::write(dir.path().join("kept.md"), &old_log).unwrap();
+
+    for (flag, path) in [
+        ("--junit", "old.json"),
+        ("--junit", "old.json.jsonl"),
+        ("--report", "kept.md"),
+    ] {
+        let r = verify_in(dir.path(), &["--log", "new.json", flag, path]);
+        assert_eq!(r.code, 2, "{flag} {path}: {}", r.show());
+        assert!(
+            r.stderr.contains(&format!("{flag} {path}")),
+            "{flag} {path}: {}",
+            r.show()
+        );
+        assert!(!dir.path().join("new.json.jsonl").exists(), "it ran");
+    }
+    // `runbook report -o` is a side output too.
+    for target in ["old.json", "kept.md"] {
+        let r = runbook(
+            dir.path(),
+            &["report", "old.json", "-o", target, "--format", "md"],
+        );
+        assert_eq!(r.code, 2, "report -o {target}: {}", r.show());
+        assert!(
+            r.stderr
+                .contains(&format!("-o {target} is an existing DR log")),
+            "{}",
+            r.show()
+        );
+    }
+    assert_eq!(std::fs::read(dir.path().join("old.json")).unwrap(), old_log);
+    assert_eq!(
+        std::fs::read(dir.path().join("old.json.jsonl")).unwrap(),
+        old_journal
+    );
+    assert_eq!(std::fs::read(dir.path().join("kept.md")).unwrap(), old_log);
+}
+
+#[test]
+fn a_side_output_over_an_ordinary_file_is_still_written() {
+    // Last run's JUnit file is not a record: replacing it is what --junit is for.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("junit.xml"), "<old/>").unwrap();
+    std::fs::write(dir.path().join("notes.jsonl"), "not a journal\n").unwrap();
+    let r = verify_in(
+        dir.path(),
+        &[
+            "--log",
+            "dr.json",
+            "--junit",
+            "junit.xml",
+            "--report",
+            "r.md",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.show());
+    let junit = std::fs::read_to_string(dir.path().join("junit.xml")).unwrap();
+    assert!(junit.starts_with("<?xml"), "{junit}");
+    let r = verify_in(dir.path(), &["--log", "dr2.json", "--junit", "notes.jsonl"]);
+    assert_eq!(r.code, 0, "{}", r.show());
+}
+
+/// Kills a drill mid-failover (against `emu`), leaving `dr.json.jsonl` to resume.
+async fn killed_run(emu: &iothub_emulator::Emulator) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn_exec_against(emu, dir.path(), "runbooks/drill.yaml");
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || wait_for_journal(&d, "\"event\":\"failover_started\""))
+        .await
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    dir
+}
+
+async fn resume_with(emu: &iothub_emulator::Emulator, dir: &Path, extra: &[&str]) -> Ran {
+    let mut cmd = command(dir);
+    cmd.arg("resume").arg("dr.json.jsonl").args([
+        "--arm-endpoint",
+        emu.base_url(),
+        "--auth",
+        "emulator",
+        "--time-scale",
+        SCALE,
+    ]);
+    cmd.args(extra);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    Ran::from(out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_refuses_side_outputs_over_its_journal_or_an_earlier_log() {
+    let emu = emulator("slow-failover").await;
+    let dir = killed_run(&emu).await;
+    let journal = std::fs::read(dir.path().join("dr.json.jsonl")).unwrap();
+    // Some earlier drill's log in the same directory.
+    let other = verify_in(dir.path(), &["--log", "earlier.json"]);
+    assert_eq!(other.code, 0, "{}", other.show());
+    let earlier = std::fs::read(dir.path().join("earlier.json")).unwrap();
+
+    for (flag, path) in [("--junit", "dr.json.jsonl"), ("--junit", "earlier.json")] {
+        let r = resume_with(&emu, dir.path(), &[flag, path]).await;
+        assert_eq!(r.code, 2, "{flag} {path}: {}", r.show());
+        assert!(
+            r.stderr.contains(&format!("{flag} {path}")),
+            "{flag} {path}: {}",
+            r.show()
+        );
+    }
+    assert_eq!(
+        std::fs::read(dir.path().join("dr.json.jsonl")).unwrap(),
+        journal,
+        "the refused resume touched the journal"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("earlier.json")).unwrap(),
+        earlier
+    );
+    assert!(!dir.path().join("dr.json").exists());
+
+    // With a free name it resumes, writes the JUnit file, and the journal stays a journal.
+    let r = resume_with(&emu, dir.path(), &["--junit", "resumed.xml"]).await;
+    assert_eq!(r.code, 0, "{}", r.show());
+    assert!(dir.path().join("resumed.xml").exists());
+    assert_eq!(posts(&emu.requests()).len(), 1);
+}
