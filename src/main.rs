@@ -15,6 +15,7 @@ mod output_paths;
 /// The documented exit codes, shared with the engine.
 use runbook_engine::exit_code;
 mod reporters;
+mod run_ending;
 mod runtime;
 
 use clap::Parser;

@@ -1,8 +1,8 @@
 //! Where a run's files go, checked before anything runs: a side output (`--junit`,
 //! `--report`, `report -o`) never lands on the run's own DR log or journal, on another side
 //! output of the same run, or on an existing record (a DR log, a journal or a fleet log, told
-//! apart by what the file holds, not by its name); and a new run's DR log never replaces an
-//! existing file.
+//! apart by what the file holds, not by its name); and a new run's DR log and journal go to
+//! names where nothing exists, not even a symlink.
 //!
 //! Paths are compared as the filesystem would resolve them (symlinks followed, `.` and `..`
 //! gone), so `./v.json`, `v.json` and a link to it are one file. The checks only read; the
@@ -20,13 +20,37 @@ pub fn check_exec(log: &Path, junit: Option<&Path>, report: Option<&Path>) -> Re
     check_side_outputs(log, &journal_path(log), junit, report)
 }
 
-/// The DR log of a new run: nothing may exist at its name, nor at its journal's.
+/// The DR log of a new run, and its journal: nothing may exist at either name, a symlink
+/// included. `exists()` follows links, so a dangling one passed for free, the drill ran, and
+/// the log write failed at the end (`write_new` refuses any existing name): the link itself is
+/// what is checked.
 fn check_new_log(log: &Path) -> Result<(), String> {
-    if log.exists() {
-        return Err(format!(
-            "the DR log {} already exists; runbook never overwrites a log (choose another --log)",
-            log.display()
-        ));
+    let journal = journal_path(log);
+    for (what, path) in [("DR log", log), ("journal", journal.as_path())] {
+        match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                return Err(format!(
+                    "cannot use {} for the {what}: {e} (choose another --log)",
+                    path.display()
+                ));
+            }
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = std::fs::read_link(path)
+                    .map(|t| format!(" (to {})", t.display()))
+                    .unwrap_or_default();
+                return Err(format!(
+                    "the {what} path {} is a symlink{target}; runbook writes a run's record only to a new file, never through a link (choose another --log)",
+                    path.display()
+                ));
+            }
+            Ok(_) => {
+                return Err(format!(
+                    "the {what} {} already exists; runbook never overwrites a run's record (choose another --log)",
+                    path.display()
+                ));
+            }
+        }
     }
     Ok(())
 }

@@ -253,3 +253,117 @@ async fn resume_refuses_side_outputs_over_its_journal_or_an_earlier_log() {
     assert!(dir.path().join("resumed.xml").exists());
     assert_eq!(posts(&emu.requests()).len(), 1);
 }
+
+// ---- 2. a symlinked --log, and a DR log that could not be written ------------------------
+
+#[test]
+fn a_dangling_symlink_as_log_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("nowhere/dl.json", dir.path().join("dl.json")).unwrap();
+    let r = verify_in(dir.path(), &["--log", "dl.json"]);
+    assert_refused_before_running(&r, dir.path(), "symlink");
+    assert!(r.stderr.contains("dl.json"), "{}", r.show());
+    assert!(!r.stdout.contains("SUCCEEDED"), "{}", r.show());
+}
+
+#[test]
+fn a_symlink_to_a_free_name_as_log_is_refused_too() {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("target.json", dir.path().join("link.json")).unwrap();
+    let r = verify_in(dir.path(), &["--log", "link.json"]);
+    assert_refused_before_running(&r, dir.path(), "symlink");
+    assert!(!dir.path().join("target.json").exists());
+}
+
+/// A drill that reads the hub, naps 500 s (5 s at the tests' time scale: the window in which
+/// the test takes the log's name), then ends as `last` says.
+fn napping_runbook(dir: &Path, last: &str) -> std::path::PathBuf {
+    let path = dir.join("nap.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "version: 1
+name: nap
+target:
+  subscription: 00000000-0000-0000-0000-000000000000
+  resource_group: myResourceGroup
+  hub: myIoTHub
+steps:
+  - id: check
+    validate: {{ state: Active }}
+  - id: nap
+    sleep: 500s
+{last}"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Runs `runbook` (exec with `--emulator`, log `dr.json`), and once the journal shows the nap
+/// started, puts a file at `dr.json`: the DR log write at the end then fails.
+fn run_with_log_taken(runbook: &Path, dir: &Path) -> Ran {
+    let child = command(dir)
+        .arg("exec")
+        .arg(runbook)
+        .args([
+            "--emulator",
+            "--time-scale",
+            SCALE,
+            "--yes",
+            "--log",
+            "dr.json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_journal(dir, "\"step\":\"nap\"");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dir.join("dr.json"))
+        .expect("the run was still napping")
+        .write_all(b"someone else's file\n")
+        .unwrap();
+    Ran::from(child.wait_with_output().unwrap())
+}
+
+use std::io::Write as _;
+
+#[test]
+fn a_successful_drill_whose_log_was_not_written_never_reads_succeeded() {
+    let dir = tempfile::tempdir().unwrap();
+    let rb = napping_runbook(dir.path(), "");
+    let r = run_with_log_taken(&rb, dir.path());
+    assert_eq!(r.code, 1, "{}", r.show());
+    assert!(!r.stdout.contains("SUCCEEDED"), "{}", r.show());
+    assert!(r.stdout.contains("NOT WRITTEN"), "{}", r.show());
+    assert!(r.stdout.contains("dr.json.jsonl"), "{}", r.show());
+    assert!(
+        r.stderr.contains("cannot write the DR log dr.json"),
+        "{}",
+        r.show()
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("dr.json")).unwrap(),
+        "someone else's file\n",
+        "the file in the way is never replaced"
+    );
+    let journal = std::fs::read_to_string(dir.path().join("dr.json.jsonl")).unwrap();
+    assert!(journal.contains("\"event\":\"run_finished\""), "{journal}");
+}
+
+#[test]
+fn an_aborted_drill_whose_log_was_not_written_exits_1_not_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let rb = napping_runbook(
+        dir.path(),
+        "  - id: wrong_state\n    validate: { state: FailingOver }\n",
+    );
+    let r = run_with_log_taken(&rb, dir.path());
+    assert_eq!(r.code, 1, "a lost log outranks `aborted` (3): {}", r.show());
+    assert!(r.stdout.contains("NOT WRITTEN"), "{}", r.show());
+    assert!(r.stdout.contains("aborted"), "{}", r.show());
+    assert!(r.stdout.contains("dr.json.jsonl"), "{}", r.show());
+}

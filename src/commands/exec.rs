@@ -270,18 +270,20 @@ fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 
             code = exit_code::DRILL_FAILED;
         }
     }
-    if let Err(e) = write_new(settings.log_path, log) {
-        let fallback = if outcome.sink_failure.is_some() {
-            "the journal stopped too, so the summary below is the only full account of this run"
-                .to_string()
-        } else {
-            format!("the journal {} holds every event", journal.display())
-        };
-        errln!(
-            "error: cannot write the DR log {}: {e}; {fallback}",
-            settings.log_path.display()
-        );
-        code = code.max(exit_code::DRILL_FAILED);
+    let ending = crate::run_ending::conclude(
+        log,
+        code,
+        &crate::run_ending::LogWrite {
+            path: settings.log_path,
+            journal,
+            error: write_new(settings.log_path, log)
+                .err()
+                .map(|e| e.to_string()),
+            journal_failed: outcome.sink_failure.is_some(),
+        },
+    );
+    if let Some(text) = &ending.error {
+        errln!("{text}");
     }
     if let Some(path) = settings.junit
         && let Err(e) = std::fs::write(path, junit::render(log))
@@ -297,10 +299,7 @@ fn finish(outcome: &RunOutcome, settings: &Settings<'_>, journal: &Path) -> i32 
         errln!("error: cannot write the report {}: {e}", path.display());
     }
     if settings.output == Output::Human {
-        out!(
-            "{}",
-            crate::reporters::summary::render(log, settings.log_path)
-        );
+        out!("{}", ending.summary);
     }
-    code
+    ending.code
 }

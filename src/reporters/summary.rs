@@ -1,12 +1,14 @@
 //! The end-of-run summary on the terminal: status and reason, regions before and after, the
 //! failover's duration, device counts, endpoint health, objectives met and where the DR log
-//! is. Rendered from the finished DR log, so it says exactly what the log says.
-
-use std::path::Path;
+//! is. Rendered from the finished DR log, so it says exactly what the log says; when that log
+//! could not be written, the summary leads with that instead of the verdict (a drill nobody
+//! can audit did not succeed) and says where the journal is.
 
 use runbook_engine::{DrLog, RunStatus};
 
-pub fn render(log: &DrLog, path: &Path) -> String {
+use crate::run_ending::LogWrite;
+
+pub fn render(log: &DrLog, write: &LogWrite<'_>) -> String {
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
     let num = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |n| n.to_string());
     let status = match log.status {
@@ -15,7 +17,20 @@ pub fn render(log: &DrLog, path: &Path) -> String {
         RunStatus::Aborted => "ABORTED (nothing was changed)",
         RunStatus::Cancelled => "CANCELLED",
     };
-    let mut s = format!("\n{status}: {} on {}\n", log.runbook.name, log.hub_name);
+    let mut s = if write.written() {
+        format!("\n{status}: {} on {}\n", log.runbook.name, log.hub_name)
+    } else {
+        let outcome = match log.status {
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Aborted => "aborted before any change",
+            RunStatus::Cancelled => "was cancelled",
+        };
+        format!(
+            "\nDR LOG NOT WRITTEN: {} on {} (the drill {outcome})\n",
+            log.runbook.name, log.hub_name
+        )
+    };
     if let Some(r) = &log.status_reason {
         s.push_str(&format!("  reason:    {r}\n"));
     }
@@ -62,6 +77,23 @@ pub fn render(log: &DrLog, path: &Path) -> String {
         };
         s.push_str(&format!("  objectives: {line}\n"));
     }
-    s.push_str(&format!("  DR log:    {}\n", path.display()));
+    match &write.error {
+        None => s.push_str(&format!("  DR log:    {}\n", write.path.display())),
+        Some(why) => {
+            s.push_str(&format!(
+                "  DR log:    NOT WRITTEN to {} ({why})\n",
+                write.path.display()
+            ));
+            let journal = if write.journal_failed {
+                "stopped during the run; this summary is the only full account"
+            } else {
+                "holds every event of this run"
+            };
+            s.push_str(&format!(
+                "  journal:   {} {journal}\n",
+                write.journal.display()
+            ));
+        }
+    }
     s
 }
