@@ -17,6 +17,7 @@ use runbook_engine::exit_code;
 mod reporters;
 mod run_ending;
 mod runtime;
+mod terminal_text;
 
 use clap::Parser;
 

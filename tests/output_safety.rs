@@ -367,3 +367,83 @@ fn an_aborted_drill_whose_log_was_not_written_exits_1_not_3() {
     assert!(r.stdout.contains("aborted"), "{}", r.show());
     assert!(r.stdout.contains("dr.json.jsonl"), "{}", r.show());
 }
+
+// ---- 3. control characters from ARM are escaped on the terminal --------------------------
+
+/// Characters that act on a terminal: OSC title change, BEL, clear screen, CR, bidi overrides
+/// and isolates.
+const HOSTILE: [char; 8] = [
+    '\u{1b}', '\u{7}', '\r', '\u{202a}', '\u{202e}', '\u{2066}', '\u{2069}', '\u{8}',
+];
+
+#[test]
+fn arm_error_text_reaches_the_terminal_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    // YAML double-quoted escapes put the raw characters into the emulator's error message.
+    let message = r#"Failover failed\x1b]0;pwned\x07\x1b[2J\rSUCCEEDED \u202Edlrow\u202C \u2066iso\u2069 \u202Aemb\x08!"#;
+    let scenario = dir.path().join("hostile.yaml");
+    std::fs::write(
+        &scenario,
+        format!(
+            "hubs:
+  - name: myIoTHub
+    resource_group: myResourceGroup
+    subscription: 00000000-0000-0000-0000-000000000000
+    location: westus2
+    secondary: westus
+    failover:
+      duration: 2s
+      outcome: failed
+      error: {{ code: FailoverFailed, message: \"{message}\" }}
+"
+        ),
+    )
+    .unwrap();
+    let file = repo("runbooks/failover-test.yaml");
+    let r = runbook(
+        dir.path(),
+        &[
+            "exec",
+            file.to_str().unwrap(),
+            "--emulator",
+            "--scenario",
+            scenario.to_str().unwrap(),
+            "--time-scale",
+            SCALE,
+            "--yes",
+            "--log",
+            "dr.json",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}", r.show());
+    for c in HOSTILE {
+        assert!(
+            !r.stdout.contains(c),
+            "{c:?} reached the terminal raw:\n{:?}",
+            r.stdout
+        );
+    }
+    let escaped = r"Failover failed\u{1b}]0;pwned\u{7}\u{1b}[2J\u{d}SUCCEEDED \u{202e}dlrow";
+    let step_line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with('✗') && l.contains("wait_test_failover"))
+        .unwrap_or_else(|| panic!("no failed step line:\n{}", r.stdout));
+    assert!(step_line.contains(escaped), "{step_line}");
+    assert!(step_line.contains(r"\u{2066}iso\u{2069}"), "{step_line}");
+    let reason = r
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("reason:"))
+        .unwrap_or_else(|| panic!("no reason line:\n{}", r.stdout));
+    assert!(reason.contains(escaped), "{reason}");
+    // Only the terminal is escaped: the DR log keeps ARM's text as it was.
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("dr.json")).unwrap())
+            .unwrap();
+    let logged = step(&log, "wait_test_failover")["error"]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(logged.contains("\u{1b}]0;pwned\u{7}"), "{logged:?}");
+}
