@@ -447,3 +447,66 @@ fn arm_error_text_reaches_the_terminal_escaped() {
         .to_string();
     assert!(logged.contains("\u{1b}]0;pwned\u{7}"), "{logged:?}");
 }
+
+// ---- 4. `runbook report` over a fleet directory -------------------------------------------
+
+#[test]
+fn report_over_a_fleet_directory_passes_over_fleet_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let fleet_runbook = repo("tests/fixtures/fleet/drill.yaml");
+    let scenario = repo("tests/fixtures/fleet/twenty.yaml");
+    let r = runbook(
+        dir.path(),
+        &[
+            "exec",
+            fleet_runbook.to_str().unwrap(),
+            "--emulator",
+            "--scenario",
+            scenario.to_str().unwrap(),
+            "--time-scale",
+            SCALE,
+            "--yes",
+            "--fleet-dir",
+            "fleet",
+            "--limit",
+            "3",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.show());
+    // What the shell makes of `fleet/*.json`: sorted, fleet.json among the hub logs.
+    let mut inputs: Vec<String> = std::fs::read_dir(dir.path().join("fleet"))
+        .unwrap()
+        .flatten()
+        .map(|e| format!("fleet/{}", e.file_name().to_string_lossy()))
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    inputs.sort();
+    assert_eq!(inputs.len(), 4, "{inputs:?}");
+    assert!(inputs.contains(&"fleet/fleet.json".to_string()));
+
+    let mut args = vec!["report"];
+    args.extend(inputs.iter().map(String::as_str));
+    let r = runbook(dir.path(), &args);
+    assert_eq!(r.code, 0, "{}", r.show());
+    assert!(
+        r.stderr.contains(
+            "fleet/fleet.json is a fleet log; fleet reports are not yet supported, rendering the hub logs"
+        ),
+        "{}",
+        r.show()
+    );
+    for hub in inputs.iter().filter(|n| !n.ends_with("fleet.json")) {
+        let name = hub.trim_start_matches("fleet/").trim_end_matches(".json");
+        assert!(r.stdout.contains(name), "{name} missing: {}", r.show());
+    }
+
+    let r = runbook(dir.path(), &["report", "fleet/fleet.json"]);
+    assert_eq!(r.code, 2, "{}", r.show());
+    assert!(
+        r.stderr
+            .contains("fleet/fleet.json is a fleet log; fleet reports are not yet supported"),
+        "{}",
+        r.show()
+    );
+    assert!(r.stdout.is_empty(), "{}", r.show());
+}
