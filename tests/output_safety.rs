@@ -510,3 +510,50 @@ fn report_over_a_fleet_directory_passes_over_fleet_json() {
     );
     assert!(r.stdout.is_empty(), "{}", r.show());
 }
+
+// ---- 5. CI never writes goldens ------------------------------------------------------------
+
+#[test]
+fn update_under_ci_is_refused_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let runbooks = dir.path().join("runbooks");
+    std::fs::create_dir_all(runbooks.join("golden/verify")).unwrap();
+    for f in ["verify.yaml", "verify.test.yaml"] {
+        std::fs::copy(repo(&format!("runbooks/{f}")), runbooks.join(f)).unwrap();
+    }
+    // Every golden missing: without the refusal, --update would write them all.
+    for ci in ["true", "1"] {
+        let out = command(dir.path())
+            .env("CI", ci)
+            .args(["test", "runbooks", "--update"])
+            .output()
+            .unwrap();
+        let r = Ran::from(out);
+        assert_eq!(r.code, 2, "CI={ci}: {}", r.show());
+        assert!(
+            r.stderr
+                .contains("goldens are written by --update outside CI; CI only compares"),
+            "{}",
+            r.show()
+        );
+        assert!(!r.stdout.contains("running"), "cases ran: {}", r.show());
+        let written: Vec<_> = std::fs::read_dir(runbooks.join("golden/verify"))
+            .unwrap()
+            .collect();
+        assert!(written.is_empty(), "CI wrote goldens: {written:?}");
+    }
+    // Outside CI, --update writes them.
+    let out = command(dir.path())
+        .env_remove("CI")
+        .args(["test", "runbooks", "--update"])
+        .output()
+        .unwrap();
+    let r = Ran::from(out);
+    assert_eq!(r.code, 0, "{}", r.show());
+    assert!(
+        std::fs::read_dir(runbooks.join("golden/verify"))
+            .unwrap()
+            .next()
+            .is_some()
+    );
+}
