@@ -55,6 +55,12 @@ fn check_new_log(log: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether something, a dangling symlink included, is at `path` already: a run's record goes
+/// elsewhere (`exists()` follows links and would say a dangling one is free).
+pub fn is_taken(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
 /// Checks that `--junit` and `--report` name neither the run's DR log (`log`) nor its
 /// journal, nor each other, nor an existing record.
 pub fn check_side_outputs(

@@ -254,6 +254,33 @@ async fn resume_refuses_side_outputs_over_its_journal_or_an_earlier_log() {
     assert_eq!(posts(&emu.requests()).len(), 1);
 }
 
+#[test]
+fn test_junit_over_a_dr_log_is_refused_before_any_case_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = verify_in(dir.path(), &["--log", "dr.json"]);
+    assert_eq!(first.code, 0, "{}", first.show());
+    let log = std::fs::read(dir.path().join("dr.json")).unwrap();
+    let runbooks = dir.path().join("runbooks");
+    std::fs::create_dir_all(&runbooks).unwrap();
+    for f in ["verify.yaml", "verify.test.yaml"] {
+        std::fs::copy(repo(&format!("runbooks/{f}")), runbooks.join(f)).unwrap();
+    }
+    let out = command(dir.path())
+        .env_remove("CI")
+        .args(["test", "runbooks", "--junit", "dr.json"])
+        .output()
+        .unwrap();
+    let r = Ran::from(out);
+    assert_eq!(r.code, 2, "{}", r.show());
+    assert!(
+        r.stderr.contains("--junit dr.json is an existing DR log"),
+        "{}",
+        r.show()
+    );
+    assert!(!r.stdout.contains("running"), "cases ran: {}", r.show());
+    assert_eq!(std::fs::read(dir.path().join("dr.json")).unwrap(), log);
+}
+
 // ---- 2. a symlinked --log, and a DR log that could not be written ------------------------
 
 #[test]
@@ -273,6 +300,32 @@ fn a_symlink_to_a_free_name_as_log_is_refused_too() {
     let r = verify_in(dir.path(), &["--log", "link.json"]);
     assert_refused_before_running(&r, dir.path(), "symlink");
     assert!(!dir.path().join("target.json").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_writes_its_log_beside_a_dangling_symlink_not_through_it() {
+    let emu = emulator("slow-failover").await;
+    let dir = killed_run(&emu).await;
+    std::os::unix::fs::symlink("nowhere/dr.json", dir.path().join("dr.json")).unwrap();
+    let r = resume_with(&emu, dir.path(), &[]).await;
+    assert_eq!(r.code, 0, "{}", r.show());
+    assert!(
+        r.stdout.contains("DR log:    dr.resumed.json"),
+        "{}",
+        r.show()
+    );
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("dr.resumed.json")).unwrap())
+            .unwrap();
+    assert_eq!(log["status"], "succeeded");
+    assert!(
+        std::fs::symlink_metadata(dir.path().join("dr.json"))
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is left as it was"
+    );
+    assert_eq!(posts(&emu.requests()).len(), 1);
 }
 
 /// A drill that reads the hub, naps 500 s (5 s at the tests' time scale: the window in which

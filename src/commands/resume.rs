@@ -171,7 +171,7 @@ pub fn run(args: &ResumeArgs) -> i32 {
         Some(stem) => PathBuf::from(stem),
         None => PathBuf::from(&log_path),
     };
-    if log_path.exists() {
+    if crate::output_paths::is_taken(&log_path) {
         log_path = resumed_log_name(&log_path);
     }
     if let Err(text) = crate::output_paths::check_side_outputs(

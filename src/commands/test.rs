@@ -90,6 +90,12 @@ pub fn run(args: &TestArgs) -> i32 {
         );
         return exit_code::INVALID;
     }
+    if let Some(path) = &args.junit
+        && let Err(text) = crate::output_paths::check_not_a_record("--junit", path)
+    {
+        errln!("error: {text}");
+        return exit_code::INVALID;
+    }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
