@@ -11,7 +11,8 @@ use crate::commands::{
 const AFTER_HELP: &str = "\
 Exit codes:
   0  succeeded (warnings allowed) / runbooks valid
-  1  the drill failed after it changed something, or missed a recovery objective
+  1  the drill failed after it changed something, or missed a recovery objective; or its
+     DR log could not be written (instead of 0 or 3)
   2  invalid runbook, bad arguments or missing configuration; another drill holds the hub
   3  aborted before any change (precheck failed, failover cooldown, confirmation declined
      or missing)

@@ -10,11 +10,14 @@ mod commands;
 mod confirm_prompt;
 mod hub_guard;
 mod interrupt;
+mod output_paths;
 
 /// The documented exit codes, shared with the engine.
 use runbook_engine::exit_code;
 mod reporters;
+mod run_ending;
 mod runtime;
+mod terminal_text;
 
 use clap::Parser;
 

@@ -135,11 +135,10 @@ pub fn run(args: &ExecArgs) -> i32 {
         .log
         .clone()
         .unwrap_or_else(|| default_log_name(&prepared.target.hub, Clock::now(), &redactor));
-    if log_path.exists() {
-        errln!(
-            "error: the DR log {} already exists; runbook never overwrites a log (choose another --log)",
-            log_path.display()
-        );
+    if let Err(text) =
+        crate::output_paths::check_exec(&log_path, args.junit.as_deref(), args.report.as_deref())
+    {
+        errln!("error: {text}");
         return exit_code::INVALID;
     }
     let lock = match args
@@ -260,18 +259,19 @@ fn finish(outcome: &SessionOutcome, settings: &Settings<'_>) -> i32 {
     if let Some(why) = &outcome.run.sink_failure {
         errln!("error: {why}; the run's record may be incomplete");
     }
-    if let Some(e) = &outcome.log_error {
-        let fallback = match (&outcome.run.sink_failure, &outcome.journal_path) {
-            (None, Some(journal)) => format!("the journal {} holds every event", journal.display()),
-            _ => {
-                "the journal stopped too, so the summary below is the only full account of this run"
-                    .to_string()
-            }
-        };
-        errln!(
-            "error: cannot write the DR log {}: {e}; {fallback}",
-            log_path.display()
-        );
+    let journal = outcome.journal_path.as_deref().unwrap_or(Path::new("-"));
+    let ending = crate::run_ending::conclude(
+        log,
+        outcome.exit_code(),
+        &crate::run_ending::LogWrite {
+            path: log_path,
+            journal,
+            error: outcome.log_error.clone(),
+            journal_failed: outcome.run.sink_failure.is_some(),
+        },
+    );
+    if let Some(text) = &ending.error {
+        errln!("{text}");
     }
     if let Some(path) = settings.junit
         && let Err(e) = std::fs::write(path, junit::render(log))
@@ -287,7 +287,7 @@ fn finish(outcome: &SessionOutcome, settings: &Settings<'_>) -> i32 {
         errln!("error: cannot write the report {}: {e}", path.display());
     }
     if settings.output == Output::Human {
-        out!("{}", crate::reporters::summary::render(log, log_path));
+        out!("{}", ending.summary);
     }
-    outcome.exit_code()
+    ending.code
 }

@@ -4,7 +4,9 @@
 //! Each LOG is read (one DR log, or a JSON array of them), all of them rendered into one
 //! report by `runbook_report`, and the report written to FILE or printed. The format is
 //! `--format`, else FILE's extension, else Markdown. A log that cannot be read is an error
-//! (exit 2) and nothing is written; the drills' own verdicts do not change the exit code.
+//! (exit 2) and nothing is written; a fleet log (`fleet.json`) among DR logs is passed over
+//! with a note (given alone, it is an error). An -o FILE that holds a run's record (a DR log,
+//! journal or fleet log) is refused. The drills' own verdicts do not change the exit code.
 //! `exec --report` renders through `write` below, from the log it just wrote.
 
 use std::io::Write;
@@ -27,10 +29,12 @@ pub enum ReportFormat {
 Examples:
   runbook report dr_failover_myIoTHub_20261126_031500.json -o drill.html
   runbook report dr_*.json --format md >> \"$GITHUB_STEP_SUMMARY\"   # several drills: overview and RTO trend
+  runbook report fleet_dir/*.json -o fleet.html   # a fleet's hubs (fleet.json is passed over)
 
 Exit codes: 0 report written, 2 a log could not be read or the report not written.")]
 pub struct ReportArgs {
-    /// DR logs (`runbook exec`'s JSON), one or more; a file may hold a JSON array of logs.
+    /// DR logs (`runbook exec`'s JSON), one or more; a file may hold a JSON array of logs. A
+    /// fleet log (`fleet.json`) among them is passed over with a note.
     #[arg(value_name = "LOG", required = true)]
     pub logs: Vec<PathBuf>,
     /// md or html. Default: from the -o file's extension, else md.
@@ -57,11 +61,21 @@ pub fn run(args: &ReportArgs) -> i32 {
         },
         (None, None) => Format::Markdown,
     };
+    // `runbook report dr.json -o dr.json` would replace the very log it reports on.
+    if let Some(path) = &args.output
+        && let Err(text) = crate::output_paths::check_not_a_record("-o", path)
+    {
+        errln!("error: {text}");
+        return exit_code::INVALID;
+    }
     let mut drills: Vec<Drill> = Vec::new();
+    let mut fleet_logs: Vec<&Path> = Vec::new();
     let mut failed = false;
     for path in &args.logs {
         match runbook_report::read_file(path) {
             Ok(mut d) => drills.append(&mut d),
+            // `DIR/*.json` over a fleet directory brings its fleet log along with the hubs'.
+            Err(_) if runbook_engine::fleet::log::read(path).is_ok() => fleet_logs.push(path),
             Err(e) => {
                 errln!("error: {e}");
                 failed = true;
@@ -70,6 +84,21 @@ pub fn run(args: &ReportArgs) -> i32 {
     }
     if failed {
         return exit_code::INVALID;
+    }
+    if drills.is_empty() {
+        for path in &fleet_logs {
+            errln!(
+                "error: {} is a fleet log; fleet reports are not yet supported: give its hubs' DR logs (DIR/*.json)",
+                path.display()
+            );
+        }
+        return exit_code::INVALID;
+    }
+    for path in &fleet_logs {
+        errln!(
+            "note: {} is a fleet log; fleet reports are not yet supported, rendering the hub logs",
+            path.display()
+        );
     }
     let text = runbook_report::render(&drills, format);
     match &args.output {

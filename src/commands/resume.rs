@@ -115,8 +115,13 @@ fn plan(args: &ResumeArgs) -> Result<i32, String> {
         // The run ended, but the process died before its DR log was written: the journal
         // holds every event, so the log is rebuilt from it; nothing runs again.
         let log_path = beside_journal(&args.journal, &started.log_path);
-        if !log_path.exists() {
-            return Ok(rebuild_log(&contents.events, &log_path, args.output));
+        if !crate::output_paths::is_taken(&log_path) {
+            return Ok(rebuild_log(
+                &contents.events,
+                &log_path,
+                &args.journal,
+                args.output,
+            ));
         }
         return Err(format!(
             "error: the run in {} already finished ({}); nothing to resume",
@@ -154,9 +159,16 @@ fn plan(args: &ResumeArgs) -> Result<i32, String> {
         ));
     }
     let mut log_path = beside_journal(&args.journal, &started.log_path);
-    if log_path.exists() {
+    if crate::output_paths::is_taken(&log_path) {
         log_path = resumed_log_name(&log_path);
     }
+    crate::output_paths::check_side_outputs(
+        &log_path,
+        &args.journal,
+        args.junit.as_deref(),
+        args.report.as_deref(),
+    )
+    .map_err(|text| format!("error: {text}"))?;
     let lock = args
         .safety
         .lock_plan(&args.target, &p.target, "resume", &redactor)?;
@@ -218,7 +230,7 @@ fn beside_journal(journal: &Path, recorded: &str) -> PathBuf {
 
 /// Writes the DR log of a run whose journal ends with its `run_finished`, and returns the exit
 /// code that run would have given.
-fn rebuild_log(events: &[RunEvent], log_path: &Path, output: Output) -> i32 {
+fn rebuild_log(events: &[RunEvent], log_path: &Path, journal: &Path, output: Output) -> i32 {
     let mut fold = runbook_engine::DrLogBuilder::new();
     for e in events {
         fold.apply(e);
@@ -227,28 +239,33 @@ fn rebuild_log(events: &[RunEvent], log_path: &Path, output: Output) -> i32 {
         errln!("error: the journal holds no run to rebuild a DR log from");
         return exit_code::INVALID;
     };
-    if let Err(e) = runbook_engine::log_file::write_new(log_path, &log) {
-        errln!("error: cannot write the DR log {}: {e}", log_path.display());
-        return exit_code::DRILL_FAILED;
-    }
     errln!(
-        "the run had finished but its DR log was never written (the process died first); rebuilt it from the journal"
+        "the run had finished but its DR log was never written (the process died first); rebuilding it from the journal"
     );
-    if output == Output::Human {
-        out!("{}", crate::reporters::summary::render(&log, log_path));
-    }
     let cleanup_failed = events.iter().rev().find_map(|e| match e {
         RunEvent::RunFinished { cleanup_failed, .. } => Some(*cleanup_failed),
         _ => None,
     });
-    runbook_engine::exit_code::for_outcome(&runbook_engine::RunOutcome {
-        status: log.status,
-        reason: log.status_reason.clone(),
-        changed: log.changed,
-        cleanup_failed: cleanup_failed.unwrap_or(false),
-        sink_failure: None,
-        log: None,
-    })
+    let run_code = runbook_engine::exit_code::for_run(log.status, cleanup_failed.unwrap_or(false));
+    let ending = crate::run_ending::conclude(
+        &log,
+        run_code,
+        &crate::run_ending::LogWrite {
+            path: log_path,
+            journal,
+            error: runbook_engine::log_file::write_new(log_path, &log)
+                .err()
+                .map(|e| e.to_string()),
+            journal_failed: false,
+        },
+    );
+    if let Some(text) = &ending.error {
+        errln!("{text}");
+    }
+    if output == Output::Human {
+        out!("{}", ending.summary);
+    }
+    ending.code
 }
 
 fn started(journal: &Path, first: Option<&RunEvent>) -> Result<Started, String> {

@@ -1,7 +1,7 @@
 //! `runbook test [PATH...]`: runs the test cases of runbooks (`*.test.yaml`) against
 //! in-process emulators and reports each one.
 //!
-//! Flow: discover test files -> load each (located diagnostics, exit 2 on a broken file) ->
+//! Flow: `--update` under CI refused (exit 2: CI only compares goldens) -> discover test files -> load each (located diagnostics, exit 2 on a broken file) ->
 //! run every selected case in parallel on its own emulator (`runbook_test::run_suite`) ->
 //! one line per case, failures with their reasons and golden diffs, a closing
 //! `N passed, N failed` line -> JUnit / JSON if asked -> exit 0 (all passed) or 1.
@@ -39,7 +39,7 @@ A test file `drill.test.yaml` beside `drill.yaml` lists cases:
 Each case also keeps a golden DR log, redacted of times and ids, in
 golden/<runbook>/<case>.json beside the test file: the first run writes it (review
 and commit it), later runs diff against it, --update rewrites it. With CI=true a
-missing golden fails instead.
+missing golden fails instead, and --update is refused (exit 2): CI only compares.
 
 Examples:
   runbook test runbooks/                       # every *.test.yaml under runbooks/
@@ -48,7 +48,8 @@ Examples:
   runbook test runbooks/ --junit results.xml
   runbook schema test > runbook-test.schema.json
 
-Exit codes: 0 every case passed, 1 a case failed, 2 a test file is invalid or none found.")]
+Exit codes: 0 every case passed, 1 a case failed, 2 a test file is invalid or none found,
+or --update under CI.")]
 pub struct TestArgs {
     /// Test files, or directories to search for `*.test.yaml` (default: the current directory).
     #[arg(value_name = "PATH")]
@@ -59,7 +60,7 @@ pub struct TestArgs {
     /// Cases run at once (default: the number of CPUs).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
-    /// Write goldens that differ or are missing (after reviewing the diff).
+    /// Write goldens that differ or are missing (after reviewing the diff). Refused under CI.
     #[arg(long, visible_alias = "accept")]
     pub update: bool,
     /// Terminal output: human (a line per case) or json (one document).
@@ -77,6 +78,22 @@ pub struct TestArgs {
 pub fn run(args: &TestArgs) -> i32 {
     if !(args.time_scale.is_finite() && args.time_scale > 0.0 && args.time_scale <= 1.0) {
         errln!("error: --time-scale must be above 0 and at most 1");
+        return exit_code::INVALID;
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    // CI judges a change against goldens someone reviewed; one it wrote itself would pass
+    // whatever the runbook now does.
+    if ci && args.update {
+        errln!(
+            "error: --update with CI={}: goldens are written by --update outside CI; CI only compares (run it locally, review the goldens and commit them)",
+            std::env::var("CI").unwrap_or_default()
+        );
+        return exit_code::INVALID;
+    }
+    if let Some(path) = &args.junit
+        && let Err(text) = crate::output_paths::check_not_a_record("--junit", path)
+    {
+        errln!("error: {text}");
         return exit_code::INVALID;
     }
     let paths = if args.paths.is_empty() {
@@ -117,7 +134,6 @@ pub fn run(args: &TestArgs) -> i32 {
         errln!("error: {broken} test file(s) invalid; no case was run");
         return exit_code::INVALID;
     }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let options = SuiteOptions {
         jobs: args.jobs.unwrap_or_else(|| {

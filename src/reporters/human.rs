@@ -3,6 +3,8 @@
 //!
 //! On a terminal the live line is an indicatif spinner on stderr; otherwise progress is printed
 //! as plain lines (polls only, not every tick). `NO_COLOR` and non-terminals get no colour.
+//! Every line is escaped (`terminal_text`) before colour is added: ARM's text reaches the
+//! terminal shown, never acted on.
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
@@ -10,6 +12,8 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 use runbook_engine::EventSink;
 use runbook_record::{RunEvent, SectionName, StepStatus};
+
+use crate::terminal_text::escape;
 
 #[derive(Debug)]
 pub struct Human {
@@ -43,7 +47,25 @@ impl Human {
         }
     }
 
+    /// One line of output, escaped.
     fn line(&mut self, text: &str) {
+        self.raw_line(&escape(text));
+    }
+
+    /// One line, escaped, then coloured whole.
+    fn painted_line(&mut self, code: &str, text: &str) {
+        let text = self.paint(code, &escape(text));
+        self.raw_line(&text);
+    }
+
+    /// A coloured mark, then the escaped text.
+    fn marked_line(&mut self, code: &str, mark: &str, text: &str) {
+        let text = format!("{} {}", self.paint(code, mark), escape(text));
+        self.raw_line(&text);
+    }
+
+    /// Only for text already escaped.
+    fn raw_line(&mut self, text: &str) {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{text}");
         let _ = out.flush();
@@ -110,7 +132,7 @@ impl EventSink for Human {
                     } else {
                         String::new()
                     };
-                    pb.set_message(format!("{name} [{step}]{retry}"));
+                    pb.set_message(escape(&format!("{name} [{step}]{retry}")).into_owned());
                     pb.enable_steady_tick(Duration::from_millis(120));
                     self.clear_live();
                     self.live = Some(pb);
@@ -133,7 +155,7 @@ impl EventSink for Human {
                     tail.push_str(&format!(", hub {s}"));
                 }
                 if let Some(pb) = &self.live {
-                    pb.set_message(format!("{step}: {message}{tail}"));
+                    pb.set_message(escape(&format!("{step}: {message}{tail}")).into_owned());
                 } else if !message.starts_with("sleeping") {
                     self.line(&format!(
                         "  … {step}: {message}, {} elapsed{tail}",
@@ -152,7 +174,7 @@ impl EventSink for Human {
                     "  ↻ {step}: attempt {attempt} failed ({error}); retrying in {}",
                     fmt_duration(*delay_ms)
                 );
-                self.line(&self.paint("33", &msg));
+                self.painted_line("33", &msg);
             }
             RunEvent::TargetRegionKnown { region, source } => {
                 self.clear_live();
@@ -164,7 +186,7 @@ impl EventSink for Human {
                 self.clear_live();
                 let msg =
                     format!("  ! failover to {region} started: from here on the hub is changing");
-                self.line(&self.paint("33", &msg));
+                self.painted_line("33", &msg);
             }
             RunEvent::StepFinished { record } => {
                 self.clear_live();
@@ -189,13 +211,12 @@ impl EventSink for Human {
                     extra.push_str(&format!(", {} ARM requests retried", record.http_retries));
                 }
                 let text = format!(
-                    "{} {section}{} ({}{extra}) {}",
-                    self.paint(code, mark),
+                    "{section}{} ({}{extra}) {}",
                     record.step,
                     fmt_duration(record.duration_ms),
                     record.details
                 );
-                self.line(&text);
+                self.marked_line(code, mark, &text);
             }
             RunEvent::ObjectivesMeasured { objectives } => {
                 self.clear_live();
@@ -204,7 +225,7 @@ impl EventSink for Human {
                     && objectives.iter().all(|o| o.met.is_none())
                 {
                     let text = format!("- objectives: {}", first.details);
-                    self.line(&self.paint("2", &text));
+                    self.painted_line("2", &text);
                     return;
                 }
                 for o in objectives {
@@ -216,12 +237,10 @@ impl EventSink for Human {
                     };
                     let measured = o.measured.as_deref().unwrap_or("-");
                     let text = format!(
-                        "{} objective {}: {verdict}: measured {measured}, target {}",
-                        self.paint(code, mark),
-                        o.objective,
-                        o.target
+                        "objective {}: {verdict}: measured {measured}, target {}",
+                        o.objective, o.target
                     );
-                    self.line(&text);
+                    self.marked_line(code, mark, &text);
                 }
             }
             RunEvent::RunFinished { .. } => self.clear_live(),

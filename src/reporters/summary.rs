@@ -1,13 +1,22 @@
 //! The end-of-run summary on the terminal: status and reason, regions before and after, the
 //! failover's duration, device counts, endpoint health, objectives met and where the DR log
-//! is. Rendered from the finished DR log, so it says exactly what the log says.
-
-use std::path::Path;
+//! is. Rendered from the finished DR log, so it says exactly what the log says; when that log
+//! could not be written, the summary leads with that instead of the verdict (a drill nobody
+//! can audit did not succeed) and says where the journal is. Text from the log is escaped for
+//! the terminal (`terminal_text`): a reason can carry whatever ARM's message held.
 
 use runbook_record::{DrLog, RunStatus};
 
-pub fn render(log: &DrLog, path: &Path) -> String {
-    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
+use crate::run_ending::LogWrite;
+use crate::terminal_text::escape;
+
+pub fn render(log: &DrLog, write: &LogWrite<'_>) -> String {
+    let (name, hub) = (esc(&log.runbook.name), esc(&log.hub_name));
+    let (path, journal) = (
+        esc(&write.path.display().to_string()),
+        esc(&write.journal.display().to_string()),
+    );
+    let opt = |v: &Option<String>| v.as_deref().map_or_else(|| "-".to_string(), esc);
     let num = |v: Option<u64>| v.map_or_else(|| "-".to_string(), |n| n.to_string());
     let status = match log.status {
         RunStatus::Succeeded => "SUCCEEDED",
@@ -15,9 +24,19 @@ pub fn render(log: &DrLog, path: &Path) -> String {
         RunStatus::Aborted => "ABORTED (nothing was changed)",
         RunStatus::Cancelled => "CANCELLED",
     };
-    let mut s = format!("\n{status}: {} on {}\n", log.runbook.name, log.hub_name);
+    let mut s = if write.written() {
+        format!("\n{status}: {name} on {hub}\n")
+    } else {
+        let outcome = match log.status {
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Aborted => "aborted before any change",
+            RunStatus::Cancelled => "was cancelled",
+        };
+        format!("\nDR LOG NOT WRITTEN: {name} on {hub} (the drill {outcome})\n")
+    };
     if let Some(r) = &log.status_reason {
-        s.push_str(&format!("  reason:    {r}\n"));
+        s.push_str(&format!("  reason:    {}\n", esc(r)));
     }
     if log.pre_failover_location.is_some() || log.post_failover_location.is_some() {
         s.push_str(&format!(
@@ -40,11 +59,11 @@ pub fn render(log: &DrLog, path: &Path) -> String {
         s.push_str(&format!("  endpoints: {}/{} healthy\n", h.healthy, h.total));
     }
     if !log.objectives.is_empty() {
-        let names = |met: Option<bool>| -> Vec<&str> {
+        let names = |met: Option<bool>| -> Vec<String> {
             log.objectives
                 .iter()
                 .filter(|o| o.met == met)
-                .map(|o| o.objective.as_str())
+                .map(|o| esc(&o.objective))
                 .collect()
         };
         let (met, missed, unmeasured) = (names(Some(true)), names(Some(false)), names(None));
@@ -62,6 +81,24 @@ pub fn render(log: &DrLog, path: &Path) -> String {
         };
         s.push_str(&format!("  objectives: {line}\n"));
     }
-    s.push_str(&format!("  DR log:    {}\n", path.display()));
+    match &write.error {
+        None => s.push_str(&format!("  DR log:    {path}\n")),
+        Some(why) => {
+            s.push_str(&format!(
+                "  DR log:    NOT WRITTEN to {path} ({})\n",
+                esc(why)
+            ));
+            let state = if write.journal_failed {
+                "stopped during the run; this summary is the only full account"
+            } else {
+                "holds every event of this run"
+            };
+            s.push_str(&format!("  journal:   {journal} {state}\n"));
+        }
+    }
     s
+}
+
+fn esc(text: &str) -> String {
+    escape(text).into_owned()
 }

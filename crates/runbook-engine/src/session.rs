@@ -109,17 +109,18 @@ pub struct SessionOutcome {
 }
 
 impl SessionOutcome {
-    /// The exit code: the run's, raised to at least `DRILL_FAILED` when the record is
-    /// incomplete (the journal stopped, or the DR log could not be written), since a run whose
-    /// record is lost must not read as a success.
+    /// The exit code: the run's, raised to `DRILL_FAILED` when its record is incomplete (the
+    /// journal stopped, or the DR log could not be written).
     pub fn exit_code(&self) -> i32 {
+        use crate::exit_code::{ABORTED_BEFORE_CHANGE, DRILL_FAILED, SUCCESS};
         let code = crate::exit_code::for_outcome(&self.run);
-        if self.record_lost() && code == crate::exit_code::SUCCESS {
-            crate::exit_code::DRILL_FAILED
-        } else {
-            // Any other code already says the run did not succeed, and says more (3: nothing
-            // was changed); the message about the missing record goes with it.
-            code
+        // A success nobody can audit is not one; and a script reading 3 ("nothing changed,
+        // nothing to read") must not miss that the DR log is missing. 4 and 130 say something
+        // more urgent about the hub and keep their code.
+        match code {
+            SUCCESS if self.record_lost() => DRILL_FAILED,
+            ABORTED_BEFORE_CHANGE if self.log_error.is_some() => DRILL_FAILED,
+            other => other,
         }
     }
 

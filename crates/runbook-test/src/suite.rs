@@ -22,9 +22,10 @@ pub struct SuiteOptions {
     pub time_scale: f64,
     /// Only cases whose `file::case` name contains this text.
     pub filter: Option<String>,
-    /// Rewrite goldens that differ or are missing.
+    /// Rewrite goldens that differ or are missing (never with `ci`).
     pub update: bool,
-    /// Missing goldens fail instead of being written (CI).
+    /// CI: goldens are only compared, never written; a missing one fails. Wins over `update`
+    /// (the CLI refuses the pair before running).
     pub ci: bool,
     /// ANSI colours in golden diffs.
     pub color: bool,
@@ -209,7 +210,7 @@ fn compare_golden(
     match std::fs::read_to_string(&path) {
         Ok(expected) if expected == actual => Ok(GoldenOutcome::Same),
         // A run that breaks its own expectations is never written as the new truth.
-        Ok(_) if options.update && expectations_hold => {
+        Ok(_) if options.update && !options.ci && expectations_hold => {
             write(&path)?;
             Ok(GoldenOutcome::Updated)
         }
@@ -219,7 +220,7 @@ fn compare_golden(
             crate::golden::diff(&expected, &actual, options.color)
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            if options.ci && !options.update {
+            if options.ci {
                 Err(format!(
                     "no golden {} (CI=true: a missing golden fails; run `runbook test --update` locally, review it and commit it)",
                     path.display()

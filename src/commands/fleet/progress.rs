@@ -60,7 +60,7 @@ impl FleetObserver for Printer {
                     "  {}: step {} failed: {}",
                     hub.hub,
                     record.step,
-                    record.details
+                    crate::terminal_text::escape(&record.details)
                 )
             }
             _ => {}
@@ -78,7 +78,9 @@ impl FleetObserver for Printer {
             .map(|s| format!(", failover {s:.1}s"))
             .unwrap_or_default();
         let reason = match (&r.reason, r.status) {
-            (Some(why), s) if s != FleetHubStatus::Succeeded => format!(": {why}"),
+            (Some(why), s) if s != FleetHubStatus::Succeeded => {
+                format!(": {}", crate::terminal_text::escape(why))
+            }
             _ => String::new(),
         };
         outln!(
