@@ -2,10 +2,14 @@
 # Benchmarks a whole `runbook exec runbooks/drill.yaml` process against the in-process
 # emulator, with a zero-length failover and waits scaled to almost nothing, so what is measured
 # is the tool itself: start-up, loading, the emulator, every ARM call, the journal's fsyncs and
-# the DR log. Then measures how long after the emulator completes a failover the engine records
+# the DR log. Against it, the same drill as the hand-written Python scripts do it
+# (bench/seed_drill.py, azure-mgmt-iothub) against `runbook emulator`, both at time scale 0.0001;
+# the ratio of the medians is the speed-up (goal: 30x). Then counts the fsyncs of one drill
+# (strace), and measures how long after the emulator completes a failover the engine records
 # it (the detection lag), which must stay within one poll interval.
 #
-# Needs hyperfine (apt-get install -y hyperfine). Usage: bench/drill.sh [runs]
+# Needs hyperfine and strace (apt-get install -y hyperfine strace) and the Python SDK
+# (pip install azure-mgmt-iothub). Usage: bench/drill.sh [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-30}"
@@ -23,6 +27,30 @@ import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
 print(f"  median {r['median'] * 1000:.1f} ms (target < 50 ms)")
 PY
+
+echo
+echo "== the same drill with the Python SDK (bench/seed_drill.py) against runbook emulator ($runs runs)"
+port=$((20000 + RANDOM % 20000))
+"$bin" emulator --addr "127.0.0.1:$port" --scenario bench/zero-failover.yaml --time-scale 0.0001 >"$work/emu.log" 2>&1 &
+emu_pid=$!
+trap 'kill $emu_pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do grep -q listening "$work/emu.log" && break; sleep 0.05; done
+hyperfine --warmup 3 --runs "$runs" --export-json "$work/py.json" \
+  "python3 bench/seed_drill.py http://127.0.0.1:$port 0.0001 $work/py-dr.json"
+python3 - "$work/hf.json" "$work/py.json" <<'PY'
+import json, sys
+rb = json.load(open(sys.argv[1]))["results"][0]["median"]
+py = json.load(open(sys.argv[2]))["results"][0]["median"]
+print(f"  runbook {rb * 1000:.1f} ms, Python SDK {py * 1000:.1f} ms: {py / rb:.1f}x (goal 30x)")
+PY
+
+echo
+echo "== fsyncs in one drill (strace -f)"
+rm -f "$work/dr.json" "$work/dr.json.jsonl"
+strace -f -qq -c -e trace=fsync,fdatasync -o "$work/strace.txt" \
+  "$bin" exec runbooks/drill.yaml --emulator --scenario bench/zero-failover.yaml --time-scale 0.0001 --yes --log "$work/dr.json" --output json > /dev/null
+awk '/fsync|fdatasync/ { n += $4; printf "  %s: %s\n", $NF, $4 } END { printf "  total: %d per drill\n", n }' "$work/strace.txt"
+echo "  journal lines: $(wc -l < "$work/dr.json.jsonl"), of which progress ticks: $(grep -c step_progress "$work/dr.json.jsonl" || true)"
 
 echo
 echo "== detection lag: 2 s failover, 15 s poll interval, time scale 0.01 (20 ms failover, 150 ms polls)"
