@@ -108,3 +108,43 @@ async fn a_fleet_in_a_new_directory_sees_the_failovers_of_the_one_beside_it() {
     let out = String::from_utf8_lossy(&elsewhere.stdout).into_owned();
     assert_eq!(elsewhere.status.code(), Some(0), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_resume_refuses_a_set_that_is_not_a_masked_secret() {
+    let emu = emulator().await;
+    let url = emu.base_url().to_string();
+    let root = tempfile::tempdir().unwrap();
+    let (r, u) = (root.path().to_path_buf(), url.clone());
+    let (ran, resumed) = tokio::task::spawn_blocking(move || {
+        let ran = fleet(&u, &r, "fleet", &["--dry-run"]);
+        let resumed = command(&r)
+            .arg("resume")
+            .arg("fleet")
+            .args([
+                "--arm-endpoint",
+                &u,
+                "--auth",
+                "emulator",
+                "--time-scale",
+                SCALE,
+            ])
+            .args(["--set", "subscription=11111111-1111-1111-1111-111111111111"])
+            .output()
+            .unwrap();
+        (ran, resumed)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        ran.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert_eq!(resumed.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--set subscription=… is refused") && stderr.contains("masks none"),
+        "{stderr}"
+    );
+}

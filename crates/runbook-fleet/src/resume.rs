@@ -31,6 +31,12 @@ pub enum ResumeError {
         "{0} changed since the fleet started (sha256 differs); resuming would run a different drill"
     )]
     Changed(String),
+    /// A `--set` for a parameter the fleet log does not mask: a resumed fleet keeps the
+    /// parameters it started with.
+    #[error(
+        "--set {name}=… is refused: on resume, --set only gives again the secret values the fleet log masks ({masked}); a resumed fleet keeps the parameters it started with"
+    )]
+    SetRefused { name: String, masked: String },
     #[error("{}: {source}", path.display())]
     Journal {
         path: PathBuf,
@@ -50,8 +56,7 @@ pub struct ResumePlan {
 }
 
 /// Reads the fleet at `path` (its directory or `fleet.json`) and its hubs' journals. `sets`
-/// go on top of the fleet's own parameters (secrets are masked in the fleet log, so they come
-/// back this way). A journal with no start holds nothing and is removed: its hub starts afresh.
+/// give again the parameters the fleet log masks (secrets), and nothing else. A journal with no start holds nothing and is removed: its hub starts afresh.
 pub fn plan_resume(path: &Path, sets: &[String]) -> Result<ResumePlan, ResumeError> {
     let (log_path, dir) = fleet_log_path(path);
     let old = read(&log_path).map_err(ResumeError::FleetLog)?;
@@ -71,6 +76,34 @@ pub fn plan_resume(path: &Path, sets: &[String]) -> Result<ResumePlan, ResumeErr
                 .collect()
         })
         .unwrap_or_default();
+    let masked: Vec<&String> = old
+        .params
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(_, v)| v.as_str() == Some(runbook_engine::redact::MASK))
+                .map(|(k, _)| k)
+                .collect()
+        })
+        .unwrap_or_default();
+    for set in sets {
+        let name = set.split_once('=').map_or(set.as_str(), |(n, _)| n).trim();
+        if !masked.iter().any(|m| m.as_str() == name) {
+            let masked = if masked.is_empty() {
+                "this fleet log masks none".to_string()
+            } else {
+                masked
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(ResumeError::SetRefused {
+                name: name.to_string(),
+                masked,
+            });
+        }
+    }
     all_sets.extend(sets.iter().cloned());
     let prepared = match prepare_any(Path::new(&old.runbook.path), &all_sets) {
         Ok(AnyPrepared::Fleet(p)) => *p,
