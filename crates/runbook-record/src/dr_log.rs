@@ -97,3 +97,41 @@ pub fn dr_log_schema_text() -> String {
     s.push('\n');
     s
 }
+
+impl DrLog {
+    /// A log with nothing known yet: failed until a run says otherwise, every reading absent.
+    pub fn blank(runbook: RunbookIdentity) -> Self {
+        DrLog {
+            schema_version: String::new(),
+            run_id: String::new(),
+            runbook,
+            dry_run: false,
+            time_scale: None,
+            status: RunStatus::Failed,
+            status_reason: None,
+            operation: String::new(),
+            hub_name: String::new(),
+            subscription: String::new(),
+            resource_group: String::new(),
+            target_region: None,
+            start_time: String::new(),
+            end_time: None,
+            success: false,
+            error: None,
+            pre_failover_location: None,
+            pre_failover_state: None,
+            pre_failover_device_count: None,
+            pre_failover_quotas: None,
+            failover_started: None,
+            failover_completed: None,
+            failover_duration_seconds: None,
+            post_failover_location: None,
+            post_failover_state: None,
+            post_failover_device_count: None,
+            post_failover_endpoint_health: None,
+            changed: false,
+            objectives: Vec::new(),
+            steps: Vec::new(),
+        }
+    }
+}

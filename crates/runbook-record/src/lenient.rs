@@ -15,12 +15,12 @@ use crate::dr_log::{DrLog, EndpointHealthSummary, QuotaValue, RunbookIdentity};
 use crate::kind::StepKindName;
 use crate::objective::ObjectiveResult;
 use crate::section::SectionName;
-use crate::status::{RunStatus, StepStatus};
+use crate::status::StepStatus;
 use crate::step::{StepError, StepRecord};
 
 /// Reads `value` as a DR log, taking every missing field as empty.
 pub fn dr_log_from_value(mut value: Value) -> Result<DrLog, serde_json::Error> {
-    fill(&mut value, &skeleton(&empty_log()));
+    fill(&mut value, &skeleton(&DrLog::blank(empty_runbook())));
     if let Some(log) = value.as_object_mut() {
         fill_field(log, "runbook", &skeleton(&empty_runbook()));
         fill_field(
@@ -102,41 +102,6 @@ fn empty_error() -> StepError {
     }
 }
 
-fn empty_log() -> DrLog {
-    DrLog {
-        schema_version: String::new(),
-        run_id: String::new(),
-        runbook: empty_runbook(),
-        dry_run: false,
-        time_scale: None,
-        status: RunStatus::Failed,
-        status_reason: None,
-        operation: String::new(),
-        hub_name: String::new(),
-        subscription: String::new(),
-        resource_group: String::new(),
-        target_region: None,
-        start_time: String::new(),
-        end_time: None,
-        success: false,
-        error: None,
-        pre_failover_location: None,
-        pre_failover_state: None,
-        pre_failover_device_count: None,
-        pre_failover_quotas: None,
-        failover_started: None,
-        failover_completed: None,
-        failover_duration_seconds: None,
-        post_failover_location: None,
-        post_failover_state: None,
-        post_failover_device_count: None,
-        post_failover_endpoint_health: None,
-        changed: false,
-        objectives: Vec::new(),
-        steps: Vec::new(),
-    }
-}
-
 fn empty_step() -> StepRecord {
     StepRecord {
         step: String::new(),
@@ -175,6 +140,7 @@ fn empty_objective() -> ObjectiveResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::status::RunStatus;
 
     #[test]
     fn a_log_with_most_fields_missing_reads_with_them_empty() {
@@ -206,7 +172,7 @@ mod tests {
 
     #[test]
     fn a_complete_log_reads_the_same_strictly_and_leniently() {
-        let mut log = empty_log();
+        let mut log = DrLog::blank(empty_runbook());
         log.status = RunStatus::Succeeded;
         log.steps.push(empty_step());
         let v = serde_json::to_value(&log).unwrap_or_default();
