@@ -161,10 +161,7 @@ pub(crate) fn restore(
         }
     }
     // Failovers the interrupted run saw complete count for the cooldown of later ones.
-    let records: Vec<serde_json::Value> = done
-        .values()
-        .filter_map(|r| serde_json::to_value(r).ok())
-        .collect();
+    let records: Vec<StepRecord> = done.values().cloned().collect();
     for (_, mut f) in crate::failover_history::completed(&records) {
         f.source = "this run, before it was interrupted".to_string();
         state.completed_failovers.push(f);
