@@ -12,7 +12,7 @@ mod hub_guard;
 mod interrupt;
 
 /// The documented exit codes, shared with the engine.
-use runbook_engine::exit_code;
+use runbook_record::exit_code;
 mod reporters;
 mod runtime;
 

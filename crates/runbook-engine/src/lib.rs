@@ -15,49 +15,54 @@
 //! `fleet` holds the fleet log's types; drilling many hubs is the `runbook-fleet` crate's.
 //! The engine never prints.
 
-pub mod clock;
-pub mod confirm;
-pub mod context;
-pub mod cooldown;
+// The public surface: a run goes through `session`; `plan` describes one; the prepare entry
+// points, the run's inputs (`RunRequest`, `HubTarget`, ...) and the record types are
+// re-exported below. `dr_log`, `fleet` and `exit_code` are thin re-exports of
+// `runbook-record` kept for their callers. Everything else is the engine's own.
+mod clock;
+mod confirm;
+mod context;
+mod cooldown;
 pub mod dr_log;
-pub mod emitter;
-pub mod event;
+mod emitter;
+mod event;
 pub mod exit_code;
-pub mod failover_history;
+mod failover_history;
 pub mod fleet;
-pub mod hub_lock;
-pub mod in_flight;
-pub mod journal;
-pub mod log_file;
-pub mod objectives;
+mod hub_lock;
+mod in_flight;
+mod journal;
+mod log_file;
+mod objectives;
 mod outcome;
 pub mod plan;
-pub mod prepare;
+mod prepare;
 mod record;
-pub mod redact;
+mod redact;
 mod region;
-pub mod resume;
+mod resume;
 mod retry;
 mod run_state;
-pub mod runner;
+mod runner;
 pub mod session;
 mod steps;
-pub mod target;
+mod target;
 mod target_region;
 
 pub use clock::Clock;
 pub use confirm::{AutoApprove, Confirmation, Confirmer, NoConfirmer};
-pub use cooldown::CooldownPolicy;
+pub use context::{RenderError, TemplateContext};
+pub use cooldown::{CooldownPolicy, PastFailover};
 pub use dr_log::{DrLog, DrLogBuilder, RunbookIdentity, StepRecord};
-pub use emitter::Emitter;
 pub use event::{EventSink, RunEvent};
 pub use in_flight::ChangesInFlight;
-pub use redact::Redactor;
+pub use prepare::{AnyPrepared, Prepared, PreparedFleet, prepare, prepare_any, prepare_loaded};
+pub use redact::{MASK, Redactor};
 pub use resume::PriorRun;
 pub use runbook_record::ObjectiveResult;
 pub use runbook_record::status;
 pub use runbook_record::{ErrorCode, RunStatus, SectionName, StepError, StepKindName, StepStatus};
-pub use runner::{Engine, EngineParts, RunOutcome, RunRequest};
+pub use runner::{RunOutcome, RunRequest};
 pub use session::{
     HistoryPlan, JournalPlan, LockPlan, Session, SessionDeps, SessionError, SessionOutcome,
     SessionRequest,

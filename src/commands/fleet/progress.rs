@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use runbook_engine::fleet::{FleetHubRecord, FleetHubStatus};
+use runbook_record::{FleetHubRecord, FleetHubStatus};
 use runbook_engine::{HubTarget, RunEvent};
 use runbook_fleet::{FleetObserver, Progress};
 
