@@ -67,10 +67,7 @@ impl SafetyArgs {
             return Ok(None);
         };
         Ok(Some(LockPlan {
-            dir: self
-                .lock_dir
-                .clone()
-                .unwrap_or_else(default_lock_dir),
+            dir: self.lock_dir.clone().unwrap_or_else(default_lock_dir),
             key: HubKey::with_secrets(&authority, target, redactor),
             command: command.to_string(),
         }))

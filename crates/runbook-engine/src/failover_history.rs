@@ -146,12 +146,7 @@ fn history_files(dir: &Path) -> Vec<PathBuf> {
 /// The completed failovers of `target` recorded in `dir` (and its fleet directories) by runs
 /// other than `this_run`, from files modified within `lookback`.
 #[cfg(test)]
-fn load(
-    dir: &Path,
-    target: &HubTarget,
-    this_run: &str,
-    lookback: Duration,
-) -> Vec<PastFailover> {
+fn load(dir: &Path, target: &HubTarget, this_run: &str, lookback: Duration) -> Vec<PastFailover> {
     HistoryIndex::scan(dir, lookback).for_hub(target, this_run)
 }
 

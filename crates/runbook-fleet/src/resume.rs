@@ -113,11 +113,12 @@ fn resume_hub(dir: &Path, r: &FleetHubRecord) -> Result<FleetHub, ResumeError> {
     if finished {
         hub.done = Some(r.clone());
     } else if journal.exists() {
-        let contents =
-            runbook_engine::session::read_journal(&journal).map_err(|source| ResumeError::Journal {
+        let contents = runbook_engine::session::read_journal(&journal).map_err(|source| {
+            ResumeError::Journal {
                 path: journal.clone(),
                 source,
-            })?;
+            }
+        })?;
         let run_id = contents.events.iter().find_map(|e| match e {
             RunEvent::RunStarted { run_id, .. } => Some(run_id.clone()),
             _ => None,

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use runbook_engine::session::{HubKey, journal_path};
 use runbook_engine::fleet::{FleetHubRecord, FleetHubStatus};
+use runbook_engine::session::{HubKey, journal_path};
 use runbook_engine::{
     AutoApprove, CancellationToken, ChangesInFlight, Clock, Confirmer, CooldownPolicy, EventSink,
     HubTarget, NoConfirmer, PriorRun, Redactor, RunEvent, RunRequest, RunbookIdentity, StepStatus,
