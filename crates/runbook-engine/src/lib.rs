@@ -1,19 +1,28 @@
 //! The executor: a validated runbook and an ARM client in; run events and a DR log out.
 //!
 //! What a run records (events, step records, the DR log and its fold, the fleet log, exit
-//! codes) is plain data in `runbook-record`; the engine re-exports what its callers used
-//! (`RunEvent`, `StepRecord`, `DrLog`, `RunStatus`, ...) and adds the I/O and the subscribers.
+//! codes) is plain data in `runbook-record`; the engine re-exports what its callers use and
+//! adds the I/O and the subscribers.
 //!
-//! `Engine::run` walks the steps (`runner`), one kind per file under `steps/`, rendering
-//! templates from the run's context (`context`). Everything it has to say is a `RunEvent`
-//! (`event`; where the drill is going is announced early by `target_region`), masked for secrets (`redact`) and fanned out by the `Emitter` to subscribers: the
-//! CLI's reporters, the fsync'd journal (`journal`) and the DR log builder (`dr_log`), whose
-//! result `log_file` writes atomically. After the main steps the runbook's recovery objectives
-//! are measured from the step records (`objectives`). `plan` describes a run without calling
-//! anything. `hub_lock` keeps a second drill off a hub while one runs; `cooldown` and
-//! `failover_history` hold a failover back when Azure's failover limits would refuse it.
-//! `fleet` holds the fleet log's types; drilling many hubs is the `runbook-fleet` crate's.
-//! The engine never prints.
+//! Callers go through a small surface: `prepare` / `prepare_any` / `prepare_loaded` (a loaded
+//! runbook and parameter values -> the run's inputs), `plan` (what a run would call, calling
+//! nothing) and `session::Session`, which every run goes through (`exec`, `resume`, each hub
+//! of a fleet, each `runbook test` case): `open` takes the hub lock (`hub_lock`), loads the
+//! hub's failover history from typed records (`failover_history`) and creates the journal
+//! (`journal`: a writer thread, durable events acknowledged after fsync); `run` runs the
+//! `Engine` and writes the DR log atomically (`log_file`).
+//!
+//! Inside a run, data flows one way. The runner (`runner`) owns a `RunState` (`run_state`;
+//! a resume fills it from the journal first, `resume`) and takes each step through `when`,
+//! `confirm`, retries, timeout and Ctrl-C (`runner::step`); the step's kind is a function of
+//! a `StepContext` lent for the attempt (`steps`: client, clock, target, template context
+//! (`context`), event fan-out, run state). Everything a run says is a `RunEvent`, masked for
+//! secrets (`redact`) and fanned out by the `Emitter` (`emitter`) to the DR-log fold, the
+//! journal and the CLI's reporters. Where the drill is going is announced early
+//! (`target_region`). After the main steps the objectives are measured by a pure function
+//! over the step records (`objectives`). `cooldown` holds a failover back when Azure's
+//! limits would refuse it. No module imports one that imports it back. The engine never
+//! prints.
 
 // The public surface: a run goes through `session`; `plan` describes one; the prepare entry
 // points, the run's inputs (`RunRequest`, `HubTarget`, ...) and the record types are
