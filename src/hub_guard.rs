@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use runbook_engine::hub_lock::{self, HubKey};
+use runbook_engine::session::{HubKey, default_lock_dir, log_directory};
 use runbook_engine::{CooldownPolicy, HistoryPlan, HubTarget, LockPlan, Redactor};
 
 use crate::azure_args::TargetArgs;
@@ -67,10 +67,7 @@ impl SafetyArgs {
             return Ok(None);
         };
         Ok(Some(LockPlan {
-            dir: self
-                .lock_dir
-                .clone()
-                .unwrap_or_else(hub_lock::default_lock_dir),
+            dir: self.lock_dir.clone().unwrap_or_else(default_lock_dir),
             key: HubKey::with_secrets(&authority, target, redactor),
             command: command.to_string(),
         }))
@@ -85,7 +82,7 @@ impl SafetyArgs {
         HistoryPlan::Dir(
             self.history_dir
                 .clone()
-                .unwrap_or_else(|| runbook_engine::session::log_directory(log_path)),
+                .unwrap_or_else(|| log_directory(log_path)),
         )
     }
 

@@ -13,7 +13,7 @@ mod interrupt;
 mod output_paths;
 
 /// The documented exit codes, shared with the engine.
-use runbook_engine::exit_code;
+use runbook_record::exit_code;
 mod reporters;
 mod run_ending;
 mod runtime;

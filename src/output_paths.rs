@@ -11,7 +11,7 @@
 use std::io::{BufRead, Read};
 use std::path::{Component, Path, PathBuf};
 
-use runbook_engine::log_file::journal_path;
+use runbook_engine::session::journal_path;
 
 /// Checks `exec`'s files: the DR log at `log` (and its journal) is new, and neither side
 /// output lands on a record.

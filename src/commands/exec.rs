@@ -10,7 +10,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use runbook_engine::log_file::{default_log_name, journal_path};
+use runbook_engine::session::{default_log_name, journal_path};
 use runbook_engine::{
     AutoApprove, CancellationToken, ChangesInFlight, Clock, Confirmer, EventSink, JournalPlan,
     NoConfirmer, Redactor, RunRequest, Session, SessionDeps, SessionOutcome, SessionRequest,
@@ -22,7 +22,7 @@ use crate::confirm_prompt::TerminalPrompt;
 use crate::exit_code;
 use crate::hub_guard::SafetyArgs;
 use crate::reporters::{human::Human, json_lines::JsonLines, junit};
-use runbook_engine::prepare::{AnyPrepared, prepare_any};
+use runbook_engine::{AnyPrepared, prepare_any};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use iothub_arm::{ArmClient, ClientOptions, Cloud};
 
 use crate::exit_code;
-use runbook_engine::prepare::{AnyPrepared, prepare_any};
+use runbook_engine::{AnyPrepared, prepare_any};
 use runbook_record::SectionName;
 
 #[derive(Debug, clap::Args)]

@@ -14,12 +14,11 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use runbook_engine::journal;
-use runbook_engine::log_file::resumed_log_name;
-use runbook_engine::redact::MASK;
+use runbook_engine::session::{read_journal, resumed_log_name, write_dr_log};
 use runbook_engine::{
-    JournalPlan, PriorRun, Redactor, RunEvent, RunRequest, RunStatus, SessionRequest,
+    JournalPlan, MASK, PriorRun, Redactor, RunEvent, RunRequest, RunStatus, SessionRequest,
 };
+use runbook_record::DrLogFold;
 use serde_json::Value;
 
 use crate::azure_args::TargetArgs;
@@ -27,7 +26,7 @@ use crate::commands::exec::{Output, Settings, execute};
 use crate::confirm_prompt::TerminalPrompt;
 use crate::exit_code;
 use crate::hub_guard::SafetyArgs;
-use runbook_engine::prepare::prepare;
+use runbook_engine::prepare;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -103,7 +102,7 @@ fn plan(args: &ResumeArgs) -> Result<i32, String> {
         .transpose()
         .map_err(|why| format!("error: {why}"))?;
     let report = args.report.as_deref().zip(report);
-    let contents = journal::read(&args.journal).map_err(|e| format!("error: {e}"))?;
+    let contents = read_journal(&args.journal).map_err(|e| format!("error: {e}"))?;
     let started = started(&args.journal, contents.events.first())?;
     let finished = contents.events.iter().rev().find_map(|e| match e {
         RunEvent::RunFinished { status, .. } => Some(*status),
@@ -231,7 +230,7 @@ fn beside_journal(journal: &Path, recorded: &str) -> PathBuf {
 /// Writes the DR log of a run whose journal ends with its `run_finished`, and returns the exit
 /// code that run would have given.
 fn rebuild_log(events: &[RunEvent], log_path: &Path, journal: &Path, output: Output) -> i32 {
-    let mut fold = runbook_engine::DrLogBuilder::new();
+    let mut fold = DrLogFold::new();
     for e in events {
         fold.apply(e);
     }
@@ -246,16 +245,14 @@ fn rebuild_log(events: &[RunEvent], log_path: &Path, journal: &Path, output: Out
         RunEvent::RunFinished { cleanup_failed, .. } => Some(*cleanup_failed),
         _ => None,
     });
-    let run_code = runbook_engine::exit_code::for_run(log.status, cleanup_failed.unwrap_or(false));
+    let run_code = exit_code::for_run(log.status, cleanup_failed.unwrap_or(false));
     let ending = crate::run_ending::conclude(
         &log,
         run_code,
         &crate::run_ending::LogWrite {
             path: log_path,
             journal,
-            error: runbook_engine::log_file::write_new(log_path, &log)
-                .err()
-                .map(|e| e.to_string()),
+            error: write_dr_log(log_path, &log).err().map(|e| e.to_string()),
             journal_failed: false,
         },
     );

@@ -14,7 +14,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::clock::Clock;
-use crate::steps::same_region;
+use crate::region::same_region;
 
 /// Time from the end of the last completed failover to the next request.
 pub const COOLDOWN: Duration = Duration::from_secs(3600);

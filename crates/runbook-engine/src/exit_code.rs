@@ -4,6 +4,6 @@
 pub use runbook_record::exit_code::*;
 
 /// The exit code of a finished run.
-pub fn for_outcome(o: &crate::RunOutcome) -> i32 {
+pub fn for_outcome(o: &crate::runner::RunOutcome) -> i32 {
     for_run(o.status, o.cleanup_failed)
 }

@@ -4,10 +4,13 @@
 //! `--history-dir`) is scanned once per run, off the runtime, while the hub lock is held:
 //! its DR logs (`*.json`) and journals (`*.jsonl`), and those of the fleet directories
 //! directly inside it (a subdirectory holding a `fleet.json`), so `drills/2026-12-04/` sees
-//! what `drills/2026-12-03/` did. Both kinds of file carry step records: a `failover` step that
-//! ran gives the direction (`from_region` -> `region`), and an `await` step that succeeded on
-//! it gives `completed_at`. `HistoryIndex` keeps them by hub (subscription, resource group and
-//! hub compared case-insensitively) and run, so a fleet scans once for all its hubs.
+//! what `drills/2026-12-03/` did. Both kinds of file are read as typed records: a DR log
+//! through `runbook_record::lenient` (a log written by an older version, or trimmed, still
+//! reads), a journal line by line by its `event` tag (its `run_started`, and its
+//! `step_finished` records read leniently the same way). A `failover` step record that ran
+//! gives the direction (`from_region` -> `region`), and an `await` record that succeeded on
+//! it gives `completed_at`. `HistoryIndex` keeps them by hub (subscription, resource group
+//! and hub compared case-insensitively) and run, so a fleet scans once for all its hubs.
 //! Files not touched within the lookback, files that do not parse, and anything past
 //! `READ_LIMIT` bytes are left out: an old or odd file never fails a drill. A journal and the
 //! DR log of the same run name the same failovers once (by run id and step id), and a run's
@@ -18,6 +21,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use runbook_record::lenient;
+use runbook_record::{DrLog, StepKindName, StepRecord, StepStatus};
+use serde::Deserialize;
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -139,12 +145,8 @@ fn history_files(dir: &Path) -> Vec<PathBuf> {
 
 /// The completed failovers of `target` recorded in `dir` (and its fleet directories) by runs
 /// other than `this_run`, from files modified within `lookback`.
-pub fn load(
-    dir: &Path,
-    target: &HubTarget,
-    this_run: &str,
-    lookback: Duration,
-) -> Vec<PastFailover> {
+#[cfg(test)]
+fn load(dir: &Path, target: &HubTarget, this_run: &str, lookback: Duration) -> Vec<PastFailover> {
     HistoryIndex::scan(dir, lookback).for_hub(target, this_run)
 }
 
@@ -162,95 +164,112 @@ struct RunRecords {
     resource_group: String,
     hub: String,
     /// Step records, in the order written (a later record of a step replaces an earlier one).
-    records: Vec<Value>,
+    records: Vec<StepRecord>,
 }
 
-fn text(v: &Value, key: &str) -> String {
-    v.get(key)
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string()
+/// The hub a journal's `run_started` names (its `target`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct JournalTarget {
+    subscription: String,
+    resource_group: String,
+    hub: String,
 }
 
-/// A DR log: an object with the DR log's identifying keys and its `steps`.
-fn from_dr_log(text_: &str) -> Option<RunRecords> {
-    let v: Value = serde_json::from_str(text_).ok()?;
-    v.get("schema_version")?;
-    let steps = v.get("steps")?.as_array()?;
+/// What the history needs of a journal line: the run's start and the step records. A line
+/// is typed by its `event` tag; every other event is passed over unread.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+enum JournalLine {
+    RunStarted {
+        run_id: String,
+        #[serde(default)]
+        target: JournalTarget,
+    },
+    StepFinished {
+        record: Value,
+    },
+    #[serde(other)]
+    Other,
+}
+
+/// A DR log, read leniently (fields an older or trimmed log lacks read as empty).
+fn from_dr_log(text: &str) -> Option<RunRecords> {
+    let value: Value = serde_json::from_str(text).ok()?;
+    // Other JSON files share the directory (test files, reports' data): only a DR log
+    // carries a schema version.
+    value.get("schema_version")?;
+    let log: DrLog = lenient::dr_log_from_value(value).ok()?;
     Some(RunRecords {
-        run_id: v.get("run_id")?.as_str()?.to_string(),
-        subscription: text(&v, "subscription"),
-        resource_group: text(&v, "resource_group"),
-        hub: text(&v, "hub_name"),
-        records: steps.clone(),
+        run_id: log.run_id,
+        subscription: log.subscription,
+        resource_group: log.resource_group,
+        hub: log.hub_name,
+        records: log.steps,
     })
 }
 
-/// A journal: `run_started` first, then events; a torn or odd line is passed over.
-fn from_journal(text_: &str) -> Option<RunRecords> {
-    let mut lines = text_.lines().filter(|l| !l.trim().is_empty());
-    let first: Value = serde_json::from_str(lines.next()?).ok()?;
-    if first.get("event")?.as_str()? != "run_started" {
+/// A journal: `run_started` first, then events; a torn or unreadable line is passed over.
+/// Step records are read leniently, as a DR log's are.
+fn from_journal(text: &str) -> Option<RunRecords> {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    let JournalLine::RunStarted { run_id, target } = serde_json::from_str(lines.next()?).ok()?
+    else {
         return None;
-    }
-    let target = first.get("target")?;
+    };
     let records = lines
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|e| e.get("event").and_then(Value::as_str) == Some("step_finished"))
-        .filter_map(|mut e| e.get_mut("record").map(Value::take))
+        .filter_map(|l| match serde_json::from_str(l).ok()? {
+            JournalLine::StepFinished { record } => lenient::step_record_from_value(record).ok(),
+            _ => None,
+        })
         .collect();
     Some(RunRecords {
-        run_id: first.get("run_id")?.as_str()?.to_string(),
-        subscription: text(target, "subscription"),
-        resource_group: text(target, "resource_group"),
-        hub: text(target, "hub"),
+        run_id,
+        subscription: target.subscription,
+        resource_group: target.resource_group,
+        hub: target.hub,
         records,
     })
 }
 
 /// The failovers these step records show as completed, keyed by the failover step's id.
 /// `source` is left empty for the caller.
-pub(crate) fn completed(records: &[Value]) -> Vec<(String, PastFailover)> {
-    let ran = |r: &Value| {
-        matches!(
-            r.get("status").and_then(Value::as_str),
-            Some("success" | "warning")
-        )
+pub(crate) fn completed(records: &[StepRecord]) -> Vec<(String, PastFailover)> {
+    let ran = |r: &StepRecord| matches!(r.status, StepStatus::Success | StepStatus::Warning);
+    let output = |r: &StepRecord, key: &str| {
+        r.outputs
+            .get(key)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
     };
-    let mut latest: HashMap<String, &Value> = HashMap::new();
+    let mut latest: HashMap<&str, &StepRecord> = HashMap::new();
     for r in records {
-        if let Some(step) = r.get("step").and_then(Value::as_str) {
-            latest.insert(step.to_string(), r);
-        }
+        latest.insert(r.step.as_str(), r);
     }
     let mut out = Vec::new();
     for r in latest.values() {
-        if text(r, "kind") != "await" || !ran(r) {
+        if r.kind != StepKindName::Await || !ran(r) {
             continue;
         }
-        let operation = r
-            .get("inputs")
-            .map(|i| text(i, "operation"))
-            .unwrap_or_default();
-        let Some(failover) = latest.get(&operation) else {
+        let Some(operation) = r.inputs.get("operation").and_then(Value::as_str) else {
             continue;
         };
-        if text(failover, "kind") != "failover" || !ran(failover) {
+        let Some(failover) = latest.get(operation) else {
+            continue;
+        };
+        if failover.kind != StepKindName::Failover || !ran(failover) {
             continue;
         }
-        let outputs = |v: &Value, k: &str| v.get("outputs").map(|o| text(o, k)).unwrap_or_default();
-        let (from, to) = (
-            outputs(failover, "from_region"),
-            outputs(failover, "region"),
-        );
-        let Ok(completed_at) = OffsetDateTime::parse(&outputs(r, "completed_at"), &Rfc3339) else {
+        let (from, to) = (output(failover, "from_region"), output(failover, "region"));
+        let Ok(completed_at) = OffsetDateTime::parse(&output(r, "completed_at"), &Rfc3339) else {
             continue;
         };
         if from.is_empty() || to.is_empty() {
             continue;
         }
         out.push((
-            operation,
+            operation.to_string(),
             PastFailover {
                 from,
                 to,
@@ -329,8 +348,12 @@ mod tests {
     fn a_failover_without_a_successful_await_is_not_completed() {
         let mut s = steps("2026-11-26T11:50:00Z");
         s[1]["status"] = json!("failed");
-        let records = s.as_array().cloned().unwrap_or_default();
-        assert!(completed(&records).is_empty());
+        let log = runbook_record::lenient::dr_log_from_value(json!({"steps": s})).expect("reads");
+        assert_eq!(log.steps.len(), 2);
+        assert!(completed(&log.steps).is_empty());
+        s[1]["status"] = json!("success");
+        let log = runbook_record::lenient::dr_log_from_value(json!({"steps": s})).expect("reads");
+        assert_eq!(completed(&log.steps).len(), 1);
     }
 
     #[test]

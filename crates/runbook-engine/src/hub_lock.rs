@@ -61,7 +61,11 @@ impl HubKey {
 
     /// As `new`, but when a secret (see `Redactor`) is part of the target, the key is shown
     /// only as its hash: in the lock file's name, in its holder details and in messages.
-    pub fn with_secrets(authority: &str, target: &HubTarget, redactor: &crate::Redactor) -> Self {
+    pub fn with_secrets(
+        authority: &str,
+        target: &HubTarget,
+        redactor: &crate::redact::Redactor,
+    ) -> Self {
         let mut key = Self::new(authority, target);
         let parts = [&target.subscription, &target.resource_group, &target.hub];
         key.secret = parts.iter().any(|p| redactor.text(p) != **p);

@@ -1,61 +1,77 @@
 //! The executor: a validated runbook and an ARM client in; run events and a DR log out.
 //!
 //! What a run records (events, step records, the DR log and its fold, the fleet log, exit
-//! codes) is plain data in `runbook-record`; the engine re-exports what its callers used
-//! (`RunEvent`, `StepRecord`, `DrLog`, `RunStatus`, ...) and adds the I/O and the subscribers.
+//! codes) is plain data in `runbook-record`; the engine re-exports what its callers use and
+//! adds the I/O and the subscribers.
 //!
-//! `Engine::run` walks the steps (`runner`), one kind per file under `steps/`, rendering
-//! templates from the run's context (`context`). Everything it has to say is a `RunEvent`
-//! (`event`; where the drill is going is announced early by `target_region`), masked for secrets (`redact`) and fanned out by the `Emitter` to subscribers: the
-//! CLI's reporters, the fsync'd journal (`journal`) and the DR log builder (`dr_log`), whose
-//! result `log_file` writes atomically. After the main steps the runbook's recovery objectives
-//! are measured from the step records (`objectives`). `plan` describes a run without calling
-//! anything. `hub_lock` keeps a second drill off a hub while one runs; `cooldown` and
-//! `failover_history` hold a failover back when Azure's failover limits would refuse it.
-//! `fleet` holds the fleet log's types; drilling many hubs is the `runbook-fleet` crate's.
-//! The engine never prints.
+//! Callers go through a small surface: `prepare` / `prepare_any` / `prepare_loaded` (a loaded
+//! runbook and parameter values -> the run's inputs), `plan` (what a run would call, calling
+//! nothing) and `session::Session`, which every run goes through (`exec`, `resume`, each hub
+//! of a fleet, each `runbook test` case): `open` takes the hub lock (`hub_lock`), loads the
+//! hub's failover history from typed records (`failover_history`) and creates the journal
+//! (`journal`: a writer thread, durable events acknowledged after fsync); `run` runs the
+//! `Engine` and writes the DR log atomically (`log_file`).
+//!
+//! Inside a run, data flows one way. The runner (`runner`) owns a `RunState` (`run_state`;
+//! a resume fills it from the journal first, `resume`) and takes each step through `when`,
+//! `confirm`, retries, timeout and Ctrl-C (`runner::step`); the step's kind is a function of
+//! a `StepContext` lent for the attempt (`steps`: client, clock, target, template context
+//! (`context`), event fan-out, run state). Everything a run says is a `RunEvent`, masked for
+//! secrets (`redact`) and fanned out by the `Emitter` (`emitter`) to the DR-log fold, the
+//! journal and the CLI's reporters. Where the drill is going is announced early
+//! (`target_region`). After the main steps the objectives are measured by a pure function
+//! over the step records (`objectives`). `cooldown` holds a failover back when Azure's
+//! limits would refuse it. No module imports one that imports it back. The engine never
+//! prints.
 
-pub mod clock;
-pub mod confirm;
-pub mod context;
-pub mod cooldown;
+// The public surface: a run goes through `session`; `plan` describes one; the prepare entry
+// points, the run's inputs (`RunRequest`, `HubTarget`, ...) and the record types are
+// re-exported below. `dr_log`, `fleet` and `exit_code` are thin re-exports of
+// `runbook-record` kept for their callers. Everything else is the engine's own.
+mod clock;
+mod confirm;
+mod context;
+mod cooldown;
 pub mod dr_log;
-pub mod emitter;
-pub mod event;
+mod emitter;
+mod event;
 pub mod exit_code;
-pub mod failover_history;
+mod failover_history;
 pub mod fleet;
-pub mod hub_lock;
-pub mod in_flight;
-pub mod journal;
-pub mod log_file;
-pub mod objectives;
+mod hub_lock;
+mod in_flight;
+mod journal;
+mod log_file;
+mod objectives;
 mod outcome;
 pub mod plan;
-pub mod prepare;
+mod prepare;
 mod record;
-pub mod redact;
-pub mod resume;
+mod redact;
+mod region;
+mod resume;
 mod retry;
-pub mod runner;
+mod run_state;
+mod runner;
 pub mod session;
 mod steps;
-pub mod target;
+mod target;
 mod target_region;
 
 pub use clock::Clock;
 pub use confirm::{AutoApprove, Confirmation, Confirmer, NoConfirmer};
-pub use cooldown::CooldownPolicy;
+pub use context::{RenderError, TemplateContext};
+pub use cooldown::{CooldownPolicy, PastFailover};
 pub use dr_log::{DrLog, DrLogBuilder, RunbookIdentity, StepRecord};
-pub use emitter::Emitter;
 pub use event::{EventSink, RunEvent};
 pub use in_flight::ChangesInFlight;
-pub use redact::Redactor;
+pub use prepare::{AnyPrepared, Prepared, PreparedFleet, prepare, prepare_any, prepare_loaded};
+pub use redact::{MASK, Redactor};
 pub use resume::PriorRun;
 pub use runbook_record::ObjectiveResult;
 pub use runbook_record::status;
 pub use runbook_record::{ErrorCode, RunStatus, SectionName, StepError, StepKindName, StepStatus};
-pub use runner::{Engine, EngineParts, RunOutcome, RunRequest};
+pub use runner::{RunOutcome, RunRequest};
 pub use session::{
     HistoryPlan, JournalPlan, LockPlan, Session, SessionDeps, SessionError, SessionOutcome,
     SessionRequest,

@@ -15,7 +15,7 @@ use crate::dr_log::DrLog;
 pub fn default_log_name(
     hub: &str,
     now: time::OffsetDateTime,
-    redactor: &crate::Redactor,
+    redactor: &crate::redact::Redactor,
 ) -> PathBuf {
     let shown = if redactor.text(hub) == hub {
         hub.to_string()

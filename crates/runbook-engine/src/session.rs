@@ -21,13 +21,19 @@ use crate::confirm::Confirmer;
 use crate::cooldown::{self, PastFailover};
 use crate::emitter::Emitter;
 use crate::event::EventSink;
-use crate::failover_history::HistoryIndex;
-use crate::hub_lock::{HubKey, HubLock, LockHolder};
+use crate::hub_lock::{HubLock, LockHolder};
 use crate::in_flight::ChangesInFlight;
-use crate::journal::{self, JournalHandle, JournalService};
+use crate::journal::{self, JournalHandle};
 use crate::redact::Redactor;
 use crate::resume::PriorRun;
 use crate::runner::{Engine, EngineParts, RunOutcome, RunRequest};
+
+// What callers (the CLI, the fleet) need of the files a session works with, without reaching
+// into the modules that write them.
+pub use crate::failover_history::HistoryIndex;
+pub use crate::hub_lock::{HubKey, default_lock_dir};
+pub use crate::journal::{JournalContents, JournalError, JournalService};
+pub use crate::log_file::{default_log_name, journal_path, resumed_log_name};
 
 /// Where a run's journal goes.
 #[derive(Debug, Clone)]
@@ -235,7 +241,10 @@ impl Session {
             (Some(_), None) => Some("the run produced no log".to_string()),
             (None, _) => None,
         };
-        drop(lock);
+        if let Some(lock) = lock {
+            tracing::debug!(lock = %lock.path().display(), "hub lock released");
+            lock.release();
+        }
         SessionOutcome {
             run,
             log_path: request.log_file.clone(),
@@ -304,4 +313,15 @@ pub fn log_directory(log: &Path) -> PathBuf {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     }
+}
+
+/// Reads a journal back (resume): its events, tolerating a torn last line.
+pub fn read_journal(path: &Path) -> Result<JournalContents, JournalError> {
+    journal::read(path)
+}
+
+/// Writes a DR log atomically, never over an existing file (resume rebuilding the log of a
+/// run that finished but died before writing it).
+pub fn write_dr_log(path: &Path, log: &crate::dr_log::DrLog) -> std::io::Result<()> {
+    crate::log_file::write_new(path, log)
 }

@@ -15,53 +15,58 @@
 use runbook_spec::{Runbook, StepKind};
 use serde_json::Value;
 
+use crate::context::TemplateContext;
 use crate::dr_log::StepRecord;
+use crate::emitter::Emitter;
 use crate::event::RunEvent;
-use crate::runner::Engine;
+use crate::run_state::RunState;
 
-impl Engine {
-    /// At the start of a fresh run: the first failover's region if parameters decide it,
-    /// else remember to take it from the first reading of the hub.
-    pub(crate) fn announce_planned_region(&mut self, rb: &Runbook) {
-        let Some(spec) = rb.steps.iter().find_map(|s| match &s.kind {
-            StepKind::Failover(f) => Some(f),
-            _ => None,
-        }) else {
-            return;
-        };
-        let rendered = spec
-            .region
-            .as_ref()
-            .and_then(|t| self.ctx.render(t).ok())
-            .map(|r| r.trim().to_string())
-            .filter(|r| !r.is_empty());
-        match rendered {
-            Some(region) => self.emit_target_region(region, "the failover step's region"),
-            None => self.target_region_pending = true,
-        }
+/// At the start of a fresh run: the first failover's region if parameters decide it,
+/// else remember (in `state`) to take it from the first reading of the hub.
+pub(crate) fn announce_planned(
+    rb: &Runbook,
+    templates: &mut TemplateContext,
+    events: &mut Emitter,
+    state: &mut RunState,
+) {
+    let Some(spec) = rb.steps.iter().find_map(|s| match &s.kind {
+        StepKind::Failover(f) => Some(f),
+        _ => None,
+    }) else {
+        return;
+    };
+    let rendered = spec
+        .region
+        .as_ref()
+        .and_then(|t| templates.render(t).ok())
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    match rendered {
+        Some(region) => announce(region, "the failover step's region", events, state),
+        None => state.target_region_pending = true,
     }
+}
 
-    /// After a main step: a reading of the hub before any failover names its paired region.
-    pub(crate) fn learn_region_from(&mut self, record: &StepRecord) {
-        if !self.target_region_pending || !self.failovers.is_empty() {
-            return;
-        }
-        if let Some(secondary) = record
-            .outputs
-            .get("secondary")
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-        {
-            let source = format!("the hub's paired region, read by step `{}`", record.step);
-            self.emit_target_region(secondary.to_string(), &source);
-        }
+/// After a main step: a reading of the hub before any failover names its paired region.
+pub(crate) fn learn_from(record: &StepRecord, events: &mut Emitter, state: &mut RunState) {
+    if !state.target_region_pending || !state.failovers.is_empty() {
+        return;
     }
+    if let Some(secondary) = record
+        .outputs
+        .get("secondary")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+    {
+        let source = format!("the hub's paired region, read by step `{}`", record.step);
+        announce(secondary.to_string(), &source, events, state);
+    }
+}
 
-    fn emit_target_region(&mut self, region: String, source: &str) {
-        self.target_region_pending = false;
-        self.emitter.emit(RunEvent::TargetRegionKnown {
-            region,
-            source: source.to_string(),
-        });
-    }
+fn announce(region: String, source: &str, events: &mut Emitter, state: &mut RunState) {
+    state.target_region_pending = false;
+    events.emit(RunEvent::TargetRegionKnown {
+        region,
+        source: source.to_string(),
+    });
 }

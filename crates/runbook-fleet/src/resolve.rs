@@ -12,7 +12,7 @@ use runbook_spec::{Targets, TemplateText};
 use serde_json::{Map, Value};
 
 use runbook_engine::HubTarget;
-use runbook_engine::context::TemplateContext;
+use runbook_engine::TemplateContext;
 
 use crate::duplicates::{Duplicate, unique_hubs, unique_subscriptions};
 use crate::glob;

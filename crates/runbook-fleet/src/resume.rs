@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use runbook_engine::fleet::log::read;
 use runbook_engine::fleet::{FleetHubRecord, FleetHubStatus, FleetLog};
-use runbook_engine::prepare::{AnyPrepared, PreparedFleet, prepare_any};
+use runbook_engine::{AnyPrepared, PreparedFleet, prepare_any};
 use runbook_engine::{CooldownPolicy, HubTarget, PriorRun, RunEvent, RunStatus};
 
 use crate::fleet_log::FleetHeader;
@@ -40,7 +40,7 @@ pub enum ResumeError {
     #[error("{}: {source}", path.display())]
     Journal {
         path: PathBuf,
-        source: runbook_engine::journal::JournalError,
+        source: runbook_engine::session::JournalError,
     },
 }
 
@@ -66,7 +66,7 @@ pub fn plan_resume(path: &Path, sets: &[String]) -> Result<ResumePlan, ResumeErr
         .as_object()
         .map(|m| {
             m.iter()
-                .filter(|(_, v)| v.as_str() != Some(runbook_engine::redact::MASK))
+                .filter(|(_, v)| v.as_str() != Some(runbook_engine::MASK))
                 .map(|(k, v)| {
                     format!(
                         "{k}={}",
@@ -81,7 +81,7 @@ pub fn plan_resume(path: &Path, sets: &[String]) -> Result<ResumePlan, ResumeErr
         .as_object()
         .map(|m| {
             m.iter()
-                .filter(|(_, v)| v.as_str() == Some(runbook_engine::redact::MASK))
+                .filter(|(_, v)| v.as_str() == Some(runbook_engine::MASK))
                 .map(|(k, _)| k)
                 .collect()
         })
@@ -146,11 +146,12 @@ fn resume_hub(dir: &Path, r: &FleetHubRecord) -> Result<FleetHub, ResumeError> {
     if finished {
         hub.done = Some(r.clone());
     } else if journal.exists() {
-        let contents =
-            runbook_engine::journal::read(&journal).map_err(|source| ResumeError::Journal {
+        let contents = runbook_engine::session::read_journal(&journal).map_err(|source| {
+            ResumeError::Journal {
                 path: journal.clone(),
                 source,
-            })?;
+            }
+        })?;
         let run_id = contents.events.iter().find_map(|e| match e {
             RunEvent::RunStarted { run_id, .. } => Some(run_id.clone()),
             _ => None,

@@ -14,30 +14,20 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use runbook_engine::CancellationToken;
-use runbook_engine::clock::Clock;
-use runbook_engine::confirm::{AutoApprove, Confirmer, NoConfirmer};
-use runbook_engine::cooldown::CooldownPolicy;
-use runbook_engine::dr_log::RunbookIdentity;
-use runbook_engine::event::{EventSink, RunEvent};
 use runbook_engine::fleet::{FleetHubRecord, FleetHubStatus};
-use runbook_engine::hub_lock::HubKey;
-use runbook_engine::log_file::journal_path;
-use runbook_engine::redact::Redactor;
-use runbook_engine::resume::PriorRun;
-use runbook_engine::runner::RunRequest;
-use runbook_engine::status::StepStatus;
-use runbook_engine::target::HubTarget;
+use runbook_engine::session::{HubKey, journal_path};
+use runbook_engine::{
+    AutoApprove, CancellationToken, ChangesInFlight, Clock, Confirmer, CooldownPolicy, EventSink,
+    HubTarget, NoConfirmer, PriorRun, Redactor, RunEvent, RunRequest, RunbookIdentity, StepStatus,
+};
 use runbook_spec::Runbook;
 use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
 
 use crate::resolve::ClientSource;
-use runbook_engine::failover_history::HistoryIndex;
-use runbook_engine::in_flight::ChangesInFlight;
-use runbook_engine::journal::JournalService;
 use runbook_engine::session::{
-    HistoryPlan, JournalPlan, LockPlan, Session, SessionDeps, SessionRequest, history_lookback,
+    HistoryIndex, HistoryPlan, JournalPlan, JournalService, LockPlan, Session, SessionDeps,
+    SessionRequest, history_lookback,
 };
 
 /// Where per-hub locks go, and the ARM endpoint that identifies the hubs.
@@ -320,7 +310,7 @@ async fn run_hub(
     };
     // Resumed hubs write beside their journal, never over a log a cancelled run wrote.
     let log_path = if hub.prior.is_some() && hub.log_path.exists() {
-        runbook_engine::log_file::resumed_log_name(&hub.log_path)
+        runbook_engine::session::resumed_log_name(&hub.log_path)
     } else {
         hub.log_path.clone()
     };

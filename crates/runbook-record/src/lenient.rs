@@ -51,6 +51,16 @@ pub fn dr_log_from_value(mut value: Value) -> Result<DrLog, serde_json::Error> {
     serde_json::from_value(value)
 }
 
+/// Reads `value` as one step record (a journal's `step_finished`), taking every missing
+/// field as empty, as in `dr_log_from_value`.
+pub fn step_record_from_value(mut value: Value) -> Result<StepRecord, serde_json::Error> {
+    fill(&mut value, &skeleton(&empty_step()));
+    if let Some(s) = value.as_object_mut() {
+        fill_field(s, "error", &skeleton(&empty_error()));
+    }
+    serde_json::from_value(value)
+}
+
 fn skeleton<T: serde::Serialize>(empty: &T) -> Value {
     serde_json::to_value(empty).unwrap_or(Value::Null)
 }

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use iothub_emulator::Scenario;
-use runbook_engine::prepare::{Prepared, prepare_loaded};
+use runbook_engine::{Prepared, prepare_loaded};
 use runbook_spec::diagnostic::field_from_pointer;
 use runbook_spec::yaml_tree::{YamlDocument, escape_segment};
 use runbook_spec::{Diagnostic, LoadFailure, SourceFile};

@@ -77,7 +77,7 @@ async fn drive(case: &Case, emulator: &Emulator, time_scale: f64) -> Result<(i32
         log_path: format!("{}.json", case.name),
         run_id: format!("test-{}", case.name),
         // The hub was born with this case's emulator: no DR log on disk describes it.
-        cooldown: runbook_engine::cooldown::CooldownPolicy::PrivateEmulator,
+        cooldown: runbook_engine::CooldownPolicy::PrivateEmulator,
     };
     // The same session every run goes through, with nothing on disk: no lock (the hub is
     // private), no history, no journal, the DR log kept in memory.

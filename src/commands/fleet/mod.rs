@@ -30,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use runbook_engine::prepare::PreparedFleet;
+use runbook_engine::PreparedFleet;
 use runbook_engine::{CancellationToken, Redactor};
 use runbook_fleet::layout::{default_dir, fresh_hubs, prepare_dir};
 use runbook_fleet::{
@@ -207,7 +207,7 @@ async fn drive(
             dir: safety
                 .lock_dir
                 .clone()
-                .unwrap_or_else(runbook_engine::hub_lock::default_lock_dir),
+                .unwrap_or_else(runbook_engine::session::default_lock_dir),
             authority,
         }),
         Ok(None) => None,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use iothub_arm::{ArmClient, ClientOptions, StaticTokenCredential, TokenCredential};
-use runbook_engine::prepare::PreparedFleet;
+use runbook_engine::PreparedFleet;
 use runbook_engine::{HubTarget, Redactor};
 use runbook_fleet::{Budgets, NoClients, limits, resolve, select};
 

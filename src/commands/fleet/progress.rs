@@ -4,9 +4,9 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use runbook_engine::fleet::{FleetHubRecord, FleetHubStatus};
 use runbook_engine::{HubTarget, RunEvent};
 use runbook_fleet::{FleetObserver, Progress};
+use runbook_record::{FleetHubRecord, FleetHubStatus};
 
 /// Prints a line per hub event and, every few seconds, where the fleet stands.
 pub(super) struct Printer {

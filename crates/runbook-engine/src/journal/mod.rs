@@ -19,4 +19,4 @@ mod read;
 mod writer;
 
 pub use read::{JournalContents, JournalError, create_new, prepare_for_append, read};
-pub use writer::{Ack, CRASH_TEST_STOP_AFTER, JournalHandle, JournalService};
+pub use writer::{Ack, JournalHandle, JournalService};

@@ -14,15 +14,3 @@ pub(crate) fn hub_outputs(hub: &IotHub) -> Map<String, Value> {
     );
     m
 }
-
-/// Region names compare the way ARM treats them: case and spaces do not matter
-/// (`West US 2` is `westus2`).
-pub(crate) fn same_region(a: &str, b: &str) -> bool {
-    let norm = |s: &str| -> String {
-        s.chars()
-            .filter(|c| !c.is_whitespace())
-            .flat_map(char::to_lowercase)
-            .collect()
-    };
-    norm(a) == norm(b)
-}

@@ -5,27 +5,21 @@ use std::time::{Duration, Instant};
 
 use runbook_spec::DurationSpec;
 
+use super::context::StepContext;
 use crate::outcome::{StepDone, StepFail};
-use crate::runner::Engine;
 
-impl Engine {
-    pub(crate) async fn run_sleep(
-        &mut self,
-        step: &str,
-        d: DurationSpec,
-    ) -> Result<StepDone, StepFail> {
-        let total = d.as_duration();
-        let start = Instant::now();
-        let tick = self.clock.wait_for(Duration::from_secs(1));
-        loop {
-            let elapsed = self.clock.runbook_time(start.elapsed());
-            if elapsed >= total {
-                break;
-            }
-            self.progress(step, format!("sleeping {d}"), elapsed, Some(total), None);
-            let left = self.clock.wait_for(total.saturating_sub(elapsed));
-            tokio::time::sleep(left.min(tick)).await;
+pub(crate) async fn run(cx: &mut StepContext<'_>, d: DurationSpec) -> Result<StepDone, StepFail> {
+    let total = d.as_duration();
+    let start = Instant::now();
+    let tick = cx.clock.wait_for(Duration::from_secs(1));
+    loop {
+        let elapsed = cx.clock.runbook_time(start.elapsed());
+        if elapsed >= total {
+            break;
         }
-        Ok(StepDone::ran(format!("waited {d}"), Default::default()))
+        cx.progress(format!("sleeping {d}"), elapsed, Some(total), None);
+        let left = cx.clock.wait_for(total.saturating_sub(elapsed));
+        tokio::time::sleep(left.min(tick)).await;
     }
+    Ok(StepDone::ran(format!("waited {d}"), Default::default()))
 }

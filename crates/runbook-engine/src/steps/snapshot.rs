@@ -4,60 +4,61 @@
 use runbook_spec::{SnapshotPart, SnapshotSpec};
 use serde_json::{Map, Value, json};
 
+use super::context::StepContext;
 use super::hub_reading::hub_outputs;
 use crate::outcome::{StepDone, StepFail};
-use crate::runner::Engine;
 
-impl Engine {
-    pub(crate) async fn run_snapshot(&mut self, spec: &SnapshotSpec) -> Result<StepDone, StepFail> {
-        let (rg, name) = self.hub_coordinates();
-        let mut outputs = Map::new();
-        let mut said = Vec::new();
-        if spec.include.contains(&SnapshotPart::Hub) {
-            let hub = self.client.get_hub(&rg, &name).await?;
-            outputs.extend(hub_outputs(&hub));
-            said.push(format!("{} in {}", hub.state(), hub.primary_location()));
-        }
-        if spec.include.contains(&SnapshotPart::Stats) {
-            let stats = self.client.get_stats(&rg, &name).await?;
-            outputs.insert("device_count".into(), json!(stats.total_device_count));
-            outputs.insert("enabled_devices".into(), json!(stats.enabled_device_count));
-            outputs.insert(
-                "disabled_devices".into(),
-                json!(stats.disabled_device_count),
-            );
-            said.push(format!("{} devices", stats.total_device_count));
-        }
-        if spec.include.contains(&SnapshotPart::Quotas) {
-            let quotas = self.client.quota_metrics(&rg, &name).await?;
-            let map: Map<String, Value> = quotas
-                .iter()
-                .map(|q| {
-                    (
-                        q.name.clone(),
-                        json!({"current": q.current_value, "max": q.max_value}),
-                    )
-                })
-                .collect();
-            said.push(format!("{} quotas", map.len()));
-            outputs.insert("quotas".into(), Value::Object(map));
-        }
-        if spec.include.contains(&SnapshotPart::Endpoints) {
-            let eps = self.client.endpoint_health(&rg, &name).await?;
-            let healthy = eps.iter().filter(|e| e.health_status.is_healthy()).count();
-            let per: Map<String, Value> = eps
-                .iter()
-                .map(|e| (e.endpoint_id.clone(), json!(e.health_status.as_str())))
-                .collect();
-            outputs.insert("endpoints_total".into(), json!(eps.len()));
-            outputs.insert("endpoints_healthy".into(), json!(healthy));
-            outputs.insert("endpoints_unhealthy".into(), json!(eps.len() - healthy));
-            outputs.insert("endpoints".into(), Value::Object(per));
-            said.push(format!("{healthy}/{} endpoints healthy", eps.len()));
-        }
-        Ok(StepDone::ran(
-            format!("hub {}: {}", name, said.join(", ")),
-            outputs,
-        ))
+pub(crate) async fn run(
+    cx: &mut StepContext<'_>,
+    spec: &SnapshotSpec,
+) -> Result<StepDone, StepFail> {
+    let (rg, name) = cx.hub_coordinates();
+    let mut outputs = Map::new();
+    let mut said = Vec::new();
+    if spec.include.contains(&SnapshotPart::Hub) {
+        let hub = cx.client.get_hub(&rg, &name).await?;
+        outputs.extend(hub_outputs(&hub));
+        said.push(format!("{} in {}", hub.state(), hub.primary_location()));
     }
+    if spec.include.contains(&SnapshotPart::Stats) {
+        let stats = cx.client.get_stats(&rg, &name).await?;
+        outputs.insert("device_count".into(), json!(stats.total_device_count));
+        outputs.insert("enabled_devices".into(), json!(stats.enabled_device_count));
+        outputs.insert(
+            "disabled_devices".into(),
+            json!(stats.disabled_device_count),
+        );
+        said.push(format!("{} devices", stats.total_device_count));
+    }
+    if spec.include.contains(&SnapshotPart::Quotas) {
+        let quotas = cx.client.quota_metrics(&rg, &name).await?;
+        let map: Map<String, Value> = quotas
+            .iter()
+            .map(|q| {
+                (
+                    q.name.clone(),
+                    json!({"current": q.current_value, "max": q.max_value}),
+                )
+            })
+            .collect();
+        said.push(format!("{} quotas", map.len()));
+        outputs.insert("quotas".into(), Value::Object(map));
+    }
+    if spec.include.contains(&SnapshotPart::Endpoints) {
+        let eps = cx.client.endpoint_health(&rg, &name).await?;
+        let healthy = eps.iter().filter(|e| e.health_status.is_healthy()).count();
+        let per: Map<String, Value> = eps
+            .iter()
+            .map(|e| (e.endpoint_id.clone(), json!(e.health_status.as_str())))
+            .collect();
+        outputs.insert("endpoints_total".into(), json!(eps.len()));
+        outputs.insert("endpoints_healthy".into(), json!(healthy));
+        outputs.insert("endpoints_unhealthy".into(), json!(eps.len() - healthy));
+        outputs.insert("endpoints".into(), Value::Object(per));
+        said.push(format!("{healthy}/{} endpoints healthy", eps.len()));
+    }
+    Ok(StepDone::ran(
+        format!("hub {}: {}", name, said.join(", ")),
+        outputs,
+    ))
 }

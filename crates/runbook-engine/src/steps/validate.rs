@@ -4,72 +4,74 @@
 use runbook_record::ErrorCode;
 use runbook_spec::ValidateSpec;
 
-use super::hub_reading::{hub_outputs, same_region};
+use super::context::StepContext;
+use super::hub_reading::hub_outputs;
 use crate::outcome::{StepDone, StepFail};
-use crate::runner::Engine;
+use crate::region::same_region;
 
-impl Engine {
-    pub(crate) async fn run_validate(&mut self, spec: &ValidateSpec) -> Result<StepDone, StepFail> {
-        let state = self.render_opt(spec.state.as_ref())?;
-        let provisioning = self.render_opt(spec.provisioning_state.as_ref())?;
-        let location = self.render_opt(spec.location.as_ref())?;
-        let secondary = self.render_opt(spec.secondary.as_ref())?;
-        let hub = self
-            .client
-            .get_hub(&self.target.resource_group, &self.target.hub)
-            .await?;
-        let outputs = hub_outputs(&hub);
-        let mut misses = Vec::new();
-        if let Some(want) = &state
-            && !hub.state().eq_ignore_ascii_case(want)
-        {
+pub(crate) async fn run(
+    cx: &mut StepContext<'_>,
+    spec: &ValidateSpec,
+) -> Result<StepDone, StepFail> {
+    let state = cx.render_opt(spec.state.as_ref())?;
+    let provisioning = cx.render_opt(spec.provisioning_state.as_ref())?;
+    let location = cx.render_opt(spec.location.as_ref())?;
+    let secondary = cx.render_opt(spec.secondary.as_ref())?;
+    let hub = cx
+        .client
+        .get_hub(&cx.target.resource_group, &cx.target.hub)
+        .await?;
+    let outputs = hub_outputs(&hub);
+    let mut misses = Vec::new();
+    if let Some(want) = &state
+        && !hub.state().eq_ignore_ascii_case(want)
+    {
+        misses.push(format!(
+            "state is {}, expected {want}",
+            or_none(hub.state())
+        ));
+    }
+    if let Some(want) = &provisioning
+        && !hub.provisioning_state().eq_ignore_ascii_case(want)
+    {
+        misses.push(format!(
+            "provisioning state is {}, expected {want}",
+            or_none(hub.provisioning_state())
+        ));
+    }
+    if let Some(want) = &location
+        && !same_region(hub.primary_location(), want)
+    {
+        misses.push(format!(
+            "location is {}, expected {want}",
+            hub.primary_location()
+        ));
+    }
+    if let Some(want) = &secondary {
+        let got = hub.secondary_location().unwrap_or("");
+        if !same_region(got, want) {
             misses.push(format!(
-                "state is {}, expected {want}",
-                or_none(hub.state())
+                "secondary region is {}, expected {want}",
+                or_none(got)
             ));
         }
-        if let Some(want) = &provisioning
-            && !hub.provisioning_state().eq_ignore_ascii_case(want)
-        {
-            misses.push(format!(
-                "provisioning state is {}, expected {want}",
-                or_none(hub.provisioning_state())
-            ));
-        }
-        if let Some(want) = &location
-            && !same_region(hub.primary_location(), want)
-        {
-            misses.push(format!(
-                "location is {}, expected {want}",
+    }
+    if misses.is_empty() {
+        Ok(StepDone::ran(
+            format!(
+                "hub {} is {} in {}",
+                cx.target.hub,
+                or_none(hub.state()),
                 hub.primary_location()
-            ));
-        }
-        if let Some(want) = &secondary {
-            let got = hub.secondary_location().unwrap_or("");
-            if !same_region(got, want) {
-                misses.push(format!(
-                    "secondary region is {}, expected {want}",
-                    or_none(got)
-                ));
-            }
-        }
-        if misses.is_empty() {
-            Ok(StepDone::ran(
-                format!(
-                    "hub {} is {} in {}",
-                    self.target.hub,
-                    or_none(hub.state()),
-                    hub.primary_location()
-                ),
-                outputs,
-            ))
-        } else {
-            Err(StepFail::new(
-                ErrorCode::ExpectationNotMet,
-                format!("hub {}: {}", self.target.hub, misses.join("; ")),
-            )
-            .with_outputs(outputs))
-        }
+            ),
+            outputs,
+        ))
+    } else {
+        Err(StepFail::new(
+            ErrorCode::ExpectationNotMet,
+            format!("hub {}: {}", cx.target.hub, misses.join("; ")),
+        )
+        .with_outputs(outputs))
     }
 }
 
