@@ -109,6 +109,24 @@ pub struct Engine {
     pub(crate) pending_intents: HashMap<String, crate::resume::PendingIntent>,
 }
 
+impl Engine {
+    /// Whether the hub lives in an emulator inside this process (`--emulator`, `runbook
+    /// test`): it was born with the run and ends with it, so nothing outlives the process.
+    pub(crate) fn in_process_emulator(&self) -> bool {
+        self.cooldown == CooldownPolicy::PrivateEmulator
+    }
+
+    /// Where a failover that outlives a step carries on, for the messages that say so: never
+    /// "in Azure" for an emulated hub.
+    pub(crate) fn failover_goes_on(&self) -> &'static str {
+        if self.in_process_emulator() {
+            "in the in-process emulator until this run ends"
+        } else {
+            "in Azure"
+        }
+    }
+}
+
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
@@ -202,6 +220,7 @@ impl Engine {
                             .map(|p| p.display().to_string()),
                         log_path: req.log_path.clone(),
                         time_scale: (self.clock.scale() != 1.0).then(|| self.clock.scale()),
+                        in_process_emulator: self.in_process_emulator(),
                     })
                     .await
                     .err();
@@ -284,7 +303,9 @@ impl Engine {
         }
 
         let (status, reason) = if main.cancelled {
-            let why = if self.changed {
+            let why = if self.changed && self.in_process_emulator() {
+                "interrupted; the hub lived in the in-process emulator, which stopped with this run: nothing goes on and there is nothing to resume"
+            } else if self.changed {
                 "interrupted; a failover that was started goes on in Azure: check the hub before acting"
             } else {
                 "interrupted before anything was changed"
@@ -575,6 +596,8 @@ impl Engine {
             Attempt::Cancelled => {
                 let details = if self.failovers.is_empty() {
                     "interrupted"
+                } else if self.in_process_emulator() {
+                    "interrupted; the failover was in the in-process emulator, which stops with this run"
                 } else {
                     "interrupted; the failover goes on in Azure"
                 };

@@ -109,6 +109,7 @@ impl FleetLogFile {
             max_errors: req.max_errors,
             stopped_by_max_errors: result.is_some_and(|r| r.stopped_by_max_errors),
             interrupted,
+            in_process_emulator: req.cooldown == runbook_engine::CooldownPolicy::PrivateEmulator,
             throttled_429s: throttled,
             params: self.header.params.clone(),
             counts: FleetCounts::of(&hubs),

@@ -282,6 +282,7 @@ mod tests {
             runbook_file: None,
             log_path: "l".into(),
             time_scale: None,
+            in_process_emulator: false,
         }
     }
 

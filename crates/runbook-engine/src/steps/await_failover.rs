@@ -41,12 +41,13 @@ impl Engine {
         // The timeout is checked between looks; this bound also covers one look that hangs in
         // the client's own retries, so a 2 h await never runs minutes past its 2 h.
         let hard_limit = self.clock.wait_for(spec.timeout.as_duration()) + LOOK_GRACE;
+        let place = self.failover_goes_on();
         match tokio::time::timeout(hard_limit, self.run_await_inner(step, spec)).await {
             Ok(result) => result,
             Err(_) => Err(StepFail::new(
                 ErrorCode::AwaitTimeout,
                 format!(
-                    "no answer within the await's timeout of {}; any failover goes on in Azure: check the hub before acting",
+                    "no answer within the await's timeout of {}; any failover goes on {place}: check the hub before acting",
                     spec.timeout
                 ),
             )
@@ -99,10 +100,11 @@ impl Engine {
             let since = (Clock::now() - op.started_at).unsigned_abs();
             tokio::time::sleep(Duration::from_millis(ms).saturating_sub(since)).await;
         }
+        let place = self.failover_goes_on();
         let goes_on = |e: ArmError| {
             let mut f = StepFail::from(e).final_();
             f.message = format!(
-                "{}; the failover of {name} to {region} goes on in Azure: check the hub before acting",
+                "{}; the failover of {name} to {region} goes on {place}: check the hub before acting",
                 f.message
             );
             f
@@ -173,7 +175,7 @@ impl Engine {
                 return Err(StepFail::new(
                     ErrorCode::AwaitTimeout,
                     format!(
-                        "the failover of {name} to {region} was still running after {} ({polls} polls); it goes on in Azure: check the hub before acting",
+                        "the failover of {name} to {region} was still running after {} ({polls} polls); it goes on {place}: check the hub before acting",
                         spec.timeout
                     ),
                 )
