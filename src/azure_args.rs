@@ -54,7 +54,7 @@ pub struct TargetArgs {
 const DEFAULT_EMULATOR_SCALE: f64 = 0.2;
 
 /// The subscription an emulator run uses when the runbook names none.
-const EMULATOR_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+use runbook_engine::prepare::EMULATOR_SUBSCRIPTION;
 
 fn check_scale(s: f64) -> Result<f64, SetupError> {
     if s.is_finite() && s > 0.0 && s <= 1.0 {
