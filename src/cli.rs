@@ -56,7 +56,7 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Run runbooks' test cases (*.test.yaml) against emulated Azure, with golden DR logs.
     Test(TestArgs),
-    /// Print a JSON Schema: the runbook language or the DR log.
+    /// Print a JSON Schema: runbook, test file, scenario, DR log or fleet log.
     Schema(SchemaArgs),
     /// Render DR logs as a report people can read: Markdown or self-contained HTML.
     Report(ReportArgs),

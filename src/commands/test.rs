@@ -68,8 +68,9 @@ pub struct TestArgs {
     /// Also write a JUnit XML report (one test case per case).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
-    /// Emulated seconds per real second for the emulator and the engine: the default runs a
-    /// 2 h await timeout in 7.2 s and a 15 s poll in 15 ms.
+    /// Real seconds per emulated second, for the emulator and the engine alike (every wait is
+    /// multiplied by it): the default 0.001 runs a 2 h await timeout in 7.2 s and a 15 s poll in
+    /// 15 ms.
     #[arg(long, value_name = "SCALE", default_value_t = 0.001)]
     pub time_scale: f64,
 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use runbook_record::{DrLog, RunStatus};
+use runbook_record::{DrLog, RunStatus, SectionName, StepStatus};
 
 pub fn render(log: &DrLog, path: &Path) -> String {
     let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
@@ -14,6 +14,21 @@ pub fn render(log: &DrLog, path: &Path) -> String {
         RunStatus::Failed => "FAILED",
         RunStatus::Aborted => "ABORTED (nothing was changed)",
         RunStatus::Cancelled => "CANCELLED",
+    };
+    // A rollback or finally step that failed is exit 4 whatever the run's status: say which.
+    let cleanup_failed: Vec<&str> = log
+        .steps
+        .iter()
+        .filter(|r| r.section != SectionName::Steps && r.status == StepStatus::Failed)
+        .map(|r| r.step.as_str())
+        .collect();
+    let status = if cleanup_failed.is_empty() || log.status == RunStatus::Cancelled {
+        status.to_string()
+    } else {
+        format!(
+            "{status}, AND CLEANUP FAILED (rollback/finally step {} failed; exit 4)",
+            cleanup_failed.join(", ")
+        )
     };
     let mut s = format!("\n{status}: {} on {}\n", log.runbook.name, log.hub_name);
     if let Some(r) = &log.status_reason {
