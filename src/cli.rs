@@ -32,7 +32,12 @@ Examples:
 
 /// Declarative runbooks for Azure IoT Hub disaster-recovery drills.
 #[derive(Debug, Parser)]
-#[command(name = "runbook", version, about, after_help = AFTER_HELP)]
+#[command(
+    name = "runbook",
+    version = crate::build_info::LONG_VERSION,
+    about,
+    after_help = AFTER_HELP
+)]
 pub struct Cli {
     /// Diagnostics on stderr: -v for HTTP calls and step decisions, -vv for everything.
     /// RUST_LOG overrides.

@@ -5,6 +5,7 @@
 #[macro_use]
 mod output;
 mod azure_args;
+mod build_info;
 mod cli;
 mod commands;
 mod confirm_prompt;
@@ -19,6 +20,7 @@ mod runtime;
 use clap::Parser;
 
 fn main() {
+    runbook_record::writer::set_writer(build_info::writer());
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

@@ -54,6 +54,7 @@ pub use redact::Redactor;
 pub use resume::PriorRun;
 pub use runbook_record::ObjectiveResult;
 pub use runbook_record::status;
+pub use runbook_record::writer::writer;
 pub use runbook_record::{ErrorCode, RunStatus, SectionName, StepError, StepKindName, StepStatus};
 pub use runner::{Engine, EngineParts, RunOutcome, RunRequest};
 pub use session::{

@@ -99,6 +99,7 @@ impl FleetLogFile {
         let interrupted = result.is_some_and(|r| r.interrupted);
         FleetLog {
             schema_version: "1".into(),
+            runbook_version: Some(runbook_engine::writer()),
             fleet_run_id: self.header.fleet_run_id.clone(),
             runbook: req.identity.clone(),
             dry_run: req.dry_run,

@@ -139,6 +139,10 @@ impl FleetCounts {
 )]
 pub struct FleetLog {
     pub schema_version: String,
+    /// The `runbook` that wrote this log (version, commit, build date); absent in logs
+    /// written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runbook_version: Option<String>,
     pub fleet_run_id: String,
     pub runbook: RunbookIdentity,
     pub dry_run: bool,

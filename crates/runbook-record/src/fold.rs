@@ -159,6 +159,7 @@ impl DrLogFold {
                     run_id: run_id.clone(),
                     runbook: runbook.clone(),
                     dry_run: *dry_run,
+                    runbook_version: Some(crate::writer::writer()),
                     time_scale: *time_scale,
                     status: RunStatus::Failed,
                     status_reason: Some("the run did not finish".to_string()),

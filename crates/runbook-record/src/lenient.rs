@@ -108,6 +108,7 @@ fn empty_log() -> DrLog {
         run_id: String::new(),
         runbook: empty_runbook(),
         dry_run: false,
+        runbook_version: None,
         time_scale: None,
         status: RunStatus::Failed,
         status_reason: None,
