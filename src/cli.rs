@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::completions::{CompletionsArgs, ManArgs};
+use crate::commands::init::InitArgs;
 use crate::commands::report::ReportArgs;
 use crate::commands::{
     emulator::EmulatorArgs, exec::ExecArgs, plan::PlanArgs, resume::ResumeArgs, schema::SchemaArgs,
@@ -28,7 +30,9 @@ Examples:
   runbook validate runbooks/*.yaml
   runbook validate --format json drill.yaml
   runbook test runbooks/                                # each runbook's test cases, emulated
-  runbook schema runbook > runbook.schema.json";
+  runbook schema runbook > runbook.schema.json
+  runbook init drills                                   # a starter runbook and its tests
+  runbook completions bash > ~/.local/share/bash-completion/completions/runbook";
 
 /// Declarative runbooks for Azure IoT Hub disaster-recovery drills.
 #[derive(Debug, Parser)]
@@ -65,4 +69,10 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Render DR logs as a report people can read: Markdown or self-contained HTML.
     Report(ReportArgs),
+    /// Write a starter runbook and its test file (they pass validate and test as written).
+    Init(InitArgs),
+    /// Print shell completions: bash, zsh, fish or powershell.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man(ManArgs),
 }

@@ -43,6 +43,9 @@ fn main() {
         cli::Command::Test(args) => commands::test::run(args),
         cli::Command::Schema(args) => commands::schema::run(args),
         cli::Command::Report(args) => commands::report::run(args),
+        cli::Command::Init(args) => commands::init::run(args),
+        cli::Command::Completions(args) => commands::completions::completions(args),
+        cli::Command::Man(args) => commands::completions::man(args),
     };
     std::process::exit(code);
 }

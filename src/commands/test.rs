@@ -59,6 +59,9 @@ pub struct TestArgs {
     /// Cases run at once (default: the number of CPUs).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// List the cases (FILE::CASE) that would run, with -k applied, and run none.
+    #[arg(long)]
+    pub list: bool,
     /// Write goldens that differ or are missing (after reviewing the diff).
     #[arg(long, visible_alias = "accept")]
     pub update: bool,
@@ -139,6 +142,23 @@ pub fn run(args: &TestArgs) -> i32 {
                 .count()
         })
         .sum();
+    if args.list {
+        // What would run, without running it: one FILE::CASE per line, as results name them.
+        for f in &loaded {
+            for c in &f.cases {
+                if runbook_test::suite::selected(&options, &f.path, &c.name) {
+                    match &c.description {
+                        Some(d) => outln!("{}::{}  ({d})", f.path.display(), c.name),
+                        None => outln!("{}::{}", f.path.display(), c.name),
+                    }
+                }
+            }
+        }
+        if selected == 0 {
+            return exit_code::INVALID;
+        }
+        return exit_code::SUCCESS;
+    }
     if selected == 0 {
         errln!(
             "error: no case matches -k {}",
