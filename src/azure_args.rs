@@ -54,7 +54,7 @@ pub struct TargetArgs {
 const DEFAULT_EMULATOR_SCALE: f64 = 0.2;
 
 /// The subscription an emulator run uses when the runbook names none.
-const EMULATOR_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+use runbook_engine::EMULATOR_SUBSCRIPTION;
 
 fn check_scale(s: f64) -> Result<f64, SetupError> {
     if s.is_finite() && s > 0.0 && s <= 1.0 {
@@ -67,7 +67,9 @@ fn check_scale(s: f64) -> Result<f64, SetupError> {
 }
 
 /// Gets one token before the run starts, so a missing login is a setup error (exit 2) that
-/// says what to do, not a failed first step.
+/// says what to do, not a failed first step. With `--auth auto` only sources present on this
+/// machine get here (a machine with none failed already, listing them); the 60 s bound is for
+/// a present source that is slow.
 async fn preflight_token(
     credential: &dyn iothub_arm::TokenCredential,
     scope: &str,
@@ -82,7 +84,7 @@ async fn preflight_token(
             method.name()
         ))),
         Err(_) => Err(SetupError(format!(
-            "getting an Azure token ({} auth) for {scope} took over 60 s; check network access to Entra ID, or add --emulator to try the runbook without Azure",
+            "getting an Azure token ({} auth, {credential:?}) for {scope} took over 60 s; the source is present but did not answer: check network access to Entra ID, or add --emulator to try the runbook without Azure",
             method.name()
         ))),
     }
@@ -180,11 +182,16 @@ impl TargetArgs {
         } else {
             AuthMethod::parse(&self.auth).map_err(|e| SetupError(e.to_string()))?
         };
-        let credential = iothub_arm::credential_for(&method, &cloud).map_err(|e| {
-            SetupError(format!(
-                "{e}\n  (to try the runbook without Azure, add --emulator)"
-            ))
-        })?;
+        let credential = iothub_arm::available_credential(&method, &cloud)
+            .await
+            .map_err(|e| match e {
+                iothub_arm::ArmError::NoCredentialSource { .. } => SetupError(format!(
+                    "{e}\n  sign in with `az login`, set AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, choose another --auth, or add --emulator to try the runbook without Azure"
+                )),
+                e => SetupError(format!(
+                    "{e}\n  (to try the runbook without Azure, add --emulator)"
+                )),
+            })?;
         if !talks_to_emulator {
             preflight_token(&*credential, &options.token_scope(), &method).await?;
         }

@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::commands::completions::{CompletionsArgs, ManArgs};
+use crate::commands::init::InitArgs;
 use crate::commands::report::ReportArgs;
 use crate::commands::{
     emulator::EmulatorArgs, exec::ExecArgs, plan::PlanArgs, resume::ResumeArgs, schema::SchemaArgs,
@@ -29,11 +31,18 @@ Examples:
   runbook validate runbooks/*.yaml
   runbook validate --format json drill.yaml
   runbook test runbooks/                                # each runbook's test cases, emulated
-  runbook schema runbook > runbook.schema.json";
+  runbook schema runbook > runbook.schema.json
+  runbook init drills                                   # a starter runbook and its tests
+  runbook completions bash > ~/.local/share/bash-completion/completions/runbook";
 
 /// Declarative runbooks for Azure IoT Hub disaster-recovery drills.
 #[derive(Debug, Parser)]
-#[command(name = "runbook", version, about, after_help = AFTER_HELP)]
+#[command(
+    name = "runbook",
+    version = crate::build_info::LONG_VERSION,
+    about,
+    after_help = AFTER_HELP
+)]
 pub struct Cli {
     /// Diagnostics on stderr: -v for HTTP calls and step decisions, -vv for everything.
     /// RUST_LOG overrides.
@@ -57,8 +66,14 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Run runbooks' test cases (*.test.yaml) against emulated Azure, with golden DR logs.
     Test(TestArgs),
-    /// Print a JSON Schema: the runbook language or the DR log.
+    /// Print a JSON Schema: runbook, test file, scenario, DR log or fleet log.
     Schema(SchemaArgs),
     /// Render DR logs as a report people can read: Markdown or self-contained HTML.
     Report(ReportArgs),
+    /// Write a starter runbook and its test file (they pass validate and test as written).
+    Init(InitArgs),
+    /// Print shell completions: bash, zsh, fish or powershell.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man(ManArgs),
 }

@@ -5,6 +5,7 @@
 #[macro_use]
 mod output;
 mod azure_args;
+mod build_info;
 mod cli;
 mod commands;
 mod confirm_prompt;
@@ -22,6 +23,7 @@ mod terminal_text;
 use clap::Parser;
 
 fn main() {
+    runbook_record::writer::set_writer(build_info::writer());
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -44,6 +46,9 @@ fn main() {
         cli::Command::Test(args) => commands::test::run(args),
         cli::Command::Schema(args) => commands::schema::run(args),
         cli::Command::Report(args) => commands::report::run(args),
+        cli::Command::Init(args) => commands::init::run(args),
+        cli::Command::Completions(args) => commands::completions::completions(args),
+        cli::Command::Man(args) => commands::completions::man(args),
     };
     std::process::exit(code);
 }

@@ -33,6 +33,9 @@ pub struct EmulatorArgs {
     pub time_scale: f64,
 }
 
+/// Hubs listed by name at start; a generated fleet of thousands is summarised after these.
+const SHOWN_HUBS: usize = 10;
+
 pub fn run(args: &EmulatorArgs) -> i32 {
     let scenario = match &args.scenario {
         Some(p) => match Scenario::load(p) {
@@ -62,11 +65,26 @@ pub fn run(args: &EmulatorArgs) -> i32 {
             }
         };
         outln!("ARM emulator listening on {}", emu.base_url());
-        for h in emu.hub_names() {
+        let names = emu.hub_names();
+        for h in names.iter().take(SHOWN_HUBS) {
             outln!("  hub {h}");
         }
+        if names.len() > SHOWN_HUBS {
+            outln!(
+                "  ... and {} more hubs ({} in all)",
+                names.len() - SHOWN_HUBS,
+                names.len()
+            );
+        }
+        // A client at another time scale would wait 1/scale too long or too short for every
+        // emulated failover, so the line to copy carries the emulator's own.
+        let scale = if args.time_scale == 1.0 {
+            String::new()
+        } else {
+            format!(" --time-scale {}", args.time_scale)
+        };
         outln!(
-            "use: runbook exec FILE --arm-endpoint {} --auth emulator",
+            "use: runbook exec FILE --arm-endpoint {} --auth emulator{scale}",
             emu.base_url()
         );
         let _ = tokio::signal::ctrl_c().await;

@@ -22,7 +22,7 @@ use crate::confirm_prompt::TerminalPrompt;
 use crate::exit_code;
 use crate::hub_guard::SafetyArgs;
 use crate::reporters::{human::Human, json_lines::JsonLines, junit};
-use runbook_engine::{AnyPrepared, prepare_any};
+use runbook_engine::{AnyPrepared, prepare_any, prepare_any_emulated};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
@@ -51,9 +51,11 @@ rollback/finally step failed, 130 interrupted.
 
 Fleet runbooks (`targets:`): every hub is drilled as above, each with its own DR log and
 journal in --fleet-dir plus a fleet log (fleet.json); --target NAME and --limit N narrow the
-hubs. A fleet never prompts: `confirm:` needs --yes. Fleet exit codes: 0 all succeeded, 1 a
-hub failed after a change, 3 hubs stopped before any change, 130 interrupted (resume with
-`runbook resume <fleet dir>`).")]
+hubs. A fleet never prompts: `confirm:` needs --yes. Fleet exit codes (the worst hub wins): 0
+all succeeded, 1 a hub failed after a change, 2 a hub could not start (or invalid input), 3
+hubs stopped before any change, 4 a hub's rollback/finally step failed, 130 interrupted
+(resume with `runbook resume <fleet dir>`; not with --emulator, whose hubs end with the run).
+--log, --junit and --output json apply to one hub and are refused for a fleet.")]
 pub struct ExecArgs {
     /// The runbook to run.
     #[arg(value_name = "FILE")]
@@ -91,13 +93,26 @@ pub struct ExecArgs {
 }
 
 pub fn run(args: &ExecArgs) -> i32 {
-    let prepared = match prepare_any(&args.file, &args.sets) {
+    if args.target.emulator && args.target.arm_endpoint.is_some() {
+        errln!(
+            "error: --arm-endpoint (or RUNBOOK_ARM_ENDPOINT) names an ARM to talk to, but --emulator starts its own in this process; drop one (a standalone `runbook emulator` is reached with --arm-endpoint URL --auth emulator)"
+        );
+        return exit_code::INVALID;
+    }
+    // Under --emulator a runbook whose subscription has no value runs in the emulator's
+    // default subscription; against Azure the subscription stays required.
+    let prepare = if args.target.emulator {
+        prepare_any_emulated
+    } else {
+        prepare_any
+    };
+    let prepared = match prepare(&args.file, &args.sets) {
         Ok(AnyPrepared::Single(p)) => *p,
         // A runbook with `targets:` drills a fleet (see commands::fleet).
         Ok(AnyPrepared::Fleet(p)) => {
-            if args.log.is_some() || args.junit.is_some() {
+            if args.log.is_some() || args.junit.is_some() || args.output == Output::Json {
                 errln!(
-                    "error: --log and --junit apply to one hub; a fleet writes every hub's DR log and its fleet log into --fleet-dir"
+                    "error: --log, --junit and --output json apply to one hub; a fleet writes every hub's DR log and its fleet log into --fleet-dir"
                 );
                 return exit_code::INVALID;
             }

@@ -1,8 +1,10 @@
 //! One module per subcommand; each takes its parsed arguments and returns an exit code.
 
+pub mod completions;
 pub mod emulator;
 pub mod exec;
 pub mod fleet;
+pub mod init;
 pub mod plan;
 pub mod report;
 pub mod resume;

@@ -8,7 +8,12 @@ use std::sync::Arc;
 use iothub_arm::{ArmClient, ClientOptions, Cloud};
 
 use crate::exit_code;
-use runbook_engine::{AnyPrepared, prepare_any};
+use runbook_engine::{
+    AnyPrepared, EMULATOR_SUBSCRIPTION, prepare_any, prepare_any_with_subscription,
+};
+
+/// What a plan shows for a subscription the runbook needs but nothing has given yet.
+const PLACEHOLDER_SUBSCRIPTION: &str = "(subscription)";
 use runbook_record::SectionName;
 
 #[derive(Debug, clap::Args)]
@@ -50,7 +55,16 @@ pub struct PlanArgs {
 }
 
 pub fn run(args: &PlanArgs) -> i32 {
-    let p = match prepare_any(&args.file, &args.sets) {
+    // Plan calls nothing, so a subscription nothing names yet shows as a placeholder (or, with
+    // --scenario, is the emulator's); exec still requires it.
+    let prepared = if args.resolve {
+        prepare_any(&args.file, &args.sets)
+    } else if args.scenario.is_some() {
+        prepare_any_with_subscription(&args.file, &args.sets, EMULATOR_SUBSCRIPTION)
+    } else {
+        prepare_any_with_subscription(&args.file, &args.sets, PLACEHOLDER_SUBSCRIPTION)
+    };
+    let p = match prepared {
         Ok(AnyPrepared::Single(p)) => *p,
         Ok(AnyPrepared::Fleet(p)) => return crate::commands::fleet::plan(&p, args),
         Err(text) => {

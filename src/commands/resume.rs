@@ -7,7 +7,8 @@
 //! run again, and a failover the journal shows as started is re-attached to, never started
 //! twice; one whose request was in flight when the process died is found out from the hub.
 //! A run that was killed, or stopped with Ctrl-C, can be resumed; one that ended any other
-//! way cannot. The DR log goes beside the journal (`<log>.jsonl` -> `<log>`), or to
+//! way cannot, nor one whose hub lived in an in-process emulator (`--emulator`: it died with
+//! the run), which is refused up front with exit 2. The DR log goes beside the journal (`<log>.jsonl` -> `<log>`), or to
 //! `<log>.resumed.json` when a cancelled run already wrote one. The run then goes through the
 //! engine's `Session` like `exec`.
 
@@ -73,6 +74,7 @@ struct Started {
     target: Value,
     log_path: String,
     dry_run: bool,
+    in_process_emulator: bool,
 }
 
 pub fn run(args: &ResumeArgs) -> i32 {
@@ -129,6 +131,13 @@ fn plan(args: &ResumeArgs) -> Result<i32, String> {
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_string))
                 .unwrap_or_default()
+        ));
+    }
+    if started.in_process_emulator {
+        return Err(format!(
+            "error: {} is the journal of an --emulator run: its hub lived in an emulator inside that run's process, which ended with it, so there is nothing to resume. Run the drill again (runbook exec {} --emulator)",
+            args.journal.display(),
+            started.runbook.path
         ));
     }
     let path = runbook_path(args, &started)?;
@@ -275,6 +284,7 @@ fn started(journal: &Path, first: Option<&RunEvent>) -> Result<Started, String> 
         target,
         log_path,
         dry_run,
+        in_process_emulator,
         ..
     }) = first.cloned()
     else {
@@ -303,6 +313,7 @@ fn started(journal: &Path, first: Option<&RunEvent>) -> Result<Started, String> 
         target,
         log_path,
         dry_run,
+        in_process_emulator,
     })
 }
 

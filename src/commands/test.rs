@@ -60,6 +60,9 @@ pub struct TestArgs {
     /// Cases run at once (default: the number of CPUs).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
+    /// List the cases (FILE::CASE) that would run, with -k applied, and run none.
+    #[arg(long)]
+    pub list: bool,
     /// Write goldens that differ or are missing (after reviewing the diff). Refused under CI.
     #[arg(long, visible_alias = "accept")]
     pub update: bool,
@@ -69,8 +72,9 @@ pub struct TestArgs {
     /// Also write a JUnit XML report (one test case per case).
     #[arg(long, value_name = "PATH")]
     pub junit: Option<PathBuf>,
-    /// Emulated seconds per real second for the emulator and the engine: the default runs a
-    /// 2 h await timeout in 7.2 s and a 15 s poll in 15 ms.
+    /// Real seconds per emulated second, for the emulator and the engine alike (every wait is
+    /// multiplied by it): the default 0.001 runs a 2 h await timeout in 7.2 s and a 15 s poll in
+    /// 15 ms.
     #[arg(long, value_name = "SCALE", default_value_t = 0.001)]
     pub time_scale: f64,
 }
@@ -154,6 +158,23 @@ pub fn run(args: &TestArgs) -> i32 {
                 .count()
         })
         .sum();
+    if args.list {
+        // What would run, without running it: one FILE::CASE per line, as results name them.
+        for f in &loaded {
+            for c in &f.cases {
+                if runbook_test::suite::selected(&options, &f.path, &c.name) {
+                    match &c.description {
+                        Some(d) => outln!("{}::{}  ({d})", f.path.display(), c.name),
+                        None => outln!("{}::{}", f.path.display(), c.name),
+                    }
+                }
+            }
+        }
+        if selected == 0 {
+            return exit_code::INVALID;
+        }
+        return exit_code::SUCCESS;
+    }
     if selected == 0 {
         errln!(
             "error: no case matches -k {}",

@@ -208,7 +208,12 @@ impl EventSink for Human {
                     extra.push_str(&format!(", {} attempts", record.attempts));
                 }
                 if record.http_retries > 0 {
-                    extra.push_str(&format!(", {} ARM requests retried", record.http_retries));
+                    let noun = if record.http_retries == 1 {
+                        "ARM request"
+                    } else {
+                        "ARM requests"
+                    };
+                    extra.push_str(&format!(", {} {noun} retried", record.http_retries));
                 }
                 let text = format!(
                     "{section}{} ({}{extra}) {}",

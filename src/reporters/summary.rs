@@ -5,7 +5,7 @@
 //! can audit did not succeed) and says where the journal is. Text from the log is escaped for
 //! the terminal (`terminal_text`): a reason can carry whatever ARM's message held.
 
-use runbook_record::{DrLog, RunStatus};
+use runbook_record::{DrLog, RunStatus, SectionName, StepStatus};
 
 use crate::run_ending::LogWrite;
 use crate::terminal_text::escape;
@@ -23,6 +23,21 @@ pub fn render(log: &DrLog, write: &LogWrite<'_>) -> String {
         RunStatus::Failed => "FAILED",
         RunStatus::Aborted => "ABORTED (nothing was changed)",
         RunStatus::Cancelled => "CANCELLED",
+    };
+    // A rollback or finally step that failed is exit 4 whatever the run's status: say which.
+    let cleanup_failed: Vec<&str> = log
+        .steps
+        .iter()
+        .filter(|r| r.section != SectionName::Steps && r.status == StepStatus::Failed)
+        .map(|r| r.step.as_str())
+        .collect();
+    let status = if cleanup_failed.is_empty() || log.status == RunStatus::Cancelled {
+        status.to_string()
+    } else {
+        format!(
+            "{status}, AND CLEANUP FAILED (rollback/finally step {} failed; exit 4)",
+            cleanup_failed.join(", ")
+        )
     };
     let mut s = if write.written() {
         format!("\n{status}: {name} on {hub}\n")

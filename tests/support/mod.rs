@@ -13,6 +13,9 @@ use serde_json::Value;
 /// The time scale every test runs at: a 2 s failover takes 20 ms, a 15 s poll interval 150 ms.
 pub const SCALE: &str = "0.01";
 
+/// The subscription the tests' emulators serve hubs under.
+pub const EMULATED_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_runbook")
 }
@@ -38,7 +41,9 @@ pub fn command(dir: &Path) -> Command {
     c.current_dir(dir)
         .stdin(Stdio::null())
         .env("NO_COLOR", "1")
-        .env_remove("AZURE_SUBSCRIPTION_ID")
+        // The shipped runbooks require a subscription (from here or --set); the emulators the
+        // tests start serve the all-zero one. Never the developer's own subscription.
+        .env("AZURE_SUBSCRIPTION_ID", EMULATED_SUBSCRIPTION)
         .env_remove("RUST_LOG")
         // Each test's hub locks stay in its own directory: tests run in parallel, often on the
         // same hub name (against different emulators, or none), and must not refuse each other.

@@ -8,6 +8,8 @@
 //! credential, so `Auto` is [`ChainedCredential`] built here: client secret (when
 //! `AZURE_CLIENT_SECRET` is set), workload identity (when `AZURE_FEDERATED_TOKEN_FILE`
 //! is set), developer tools (Azure CLI, then Azure Developer CLI), managed identity.
+//! [`available_credential`] builds that chain from the sources present on this machine only
+//! (see `auto_sources`), so a machine with none fails at once, saying what was tried.
 
 use std::{fmt, sync::Arc};
 
@@ -25,7 +27,9 @@ use azure_identity::{
 };
 use tokio::sync::Mutex;
 
-use crate::{error::ArmError, identity_transport::IdentityHttp, options::Cloud};
+use crate::{
+    auto_sources::Source, error::ArmError, identity_transport::IdentityHttp, options::Cloud,
+};
 
 /// How to authenticate (the CLI's `--auth`).
 #[derive(Clone, PartialEq, Eq)]
@@ -108,6 +112,46 @@ pub fn credential_for(
     Ok(credential)
 }
 
+/// Like [`credential_for`], but `Auto` first surveys which sources are present
+/// ([`crate::auto_sources`]) and chains only those; with none, it fails at once with
+/// [`ArmError::NoCredentialSource`] naming each source and why it was skipped.
+pub async fn available_credential(
+    method: &AuthMethod,
+    cloud: &Cloud,
+) -> Result<Arc<dyn TokenCredential>, ArmError> {
+    if *method != AuthMethod::Auto {
+        return credential_for(method, cloud);
+    }
+    let checks = crate::auto_sources::survey().await;
+    let present = |s: Source| checks.iter().any(|c| c.source == s && c.skipped.is_none());
+    let mut sources: Vec<Arc<dyn TokenCredential>> = Vec::new();
+    if present(Source::ClientSecret) {
+        sources.push(client_secret(cloud)?);
+    }
+    if present(Source::WorkloadIdentity) {
+        sources.push(workload_identity(cloud)?);
+    }
+    if present(Source::AzureCli) || present(Source::AzureDeveloperCli) {
+        sources.push(developer_tools()?);
+    }
+    if present(Source::ManagedIdentity) {
+        sources.push(managed_identity(cloud)?);
+    }
+    if sources.is_empty() {
+        return Err(ArmError::NoCredentialSource {
+            tried: crate::auto_sources::describe(&checks).into(),
+        });
+    }
+    Ok(Arc::new(ChainedCredential::new(sources)))
+}
+
+fn developer_tools() -> Result<Arc<dyn TokenCredential>, ArmError> {
+    Ok(labelled(
+        "developer tools (Azure CLI `az login`, then Azure Developer CLI `azd auth login`)",
+        DeveloperToolsCredential::new(None).map_err(|e| failed(&AuthMethod::Auto, e))?,
+    ))
+}
+
 fn auto_chain(cloud: &Cloud) -> Result<ChainedCredential, ArmError> {
     let mut sources: Vec<Arc<dyn TokenCredential>> = Vec::new();
     let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
@@ -118,10 +162,7 @@ fn auto_chain(cloud: &Cloud) -> Result<ChainedCredential, ArmError> {
         sources.push(workload_identity(cloud)?);
     }
     // Developer tools come before managed identity so a laptop never waits on IMDS.
-    sources.push(labelled(
-        "developer tools (Azure CLI `az login`, then Azure Developer CLI `azd auth login`)",
-        DeveloperToolsCredential::new(None).map_err(|e| failed(&AuthMethod::Auto, e))?,
-    ));
+    sources.push(developer_tools()?);
     sources.push(managed_identity(cloud)?);
     Ok(ChainedCredential::new(sources))
 }

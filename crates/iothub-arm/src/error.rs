@@ -188,6 +188,14 @@ pub enum ArmError {
         /// What is wrong with it.
         message: Box<str>,
     },
+
+    /// `--auth auto` found no credential source on this machine; `tried` lists each source
+    /// and why it was skipped, one per line.
+    #[error("no Azure credential source is available to --auth auto; tried, in order:\n{tried}")]
+    NoCredentialSource {
+        /// Every source of the chain and why it was skipped.
+        tried: Box<str>,
+    },
 }
 
 impl ArmError {

@@ -29,6 +29,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod auto_sources;
 pub mod client;
 pub mod credentials;
 pub mod error;
@@ -45,7 +46,7 @@ mod transport;
 
 pub use azure_core::credentials::TokenCredential;
 pub use client::{ArmClient, CallKind};
-pub use credentials::{AuthMethod, StaticTokenCredential, credential_for};
+pub use credentials::{AuthMethod, StaticTokenCredential, available_credential, credential_for};
 pub use error::ArmError;
 pub use models::{
     EndpointHealth, EndpointHealthStatus, HubLocation, IotHub, IotHubProperties, QuotaMetric,

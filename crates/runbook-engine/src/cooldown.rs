@@ -36,6 +36,24 @@ pub enum CooldownPolicy {
     PrivateEmulator,
 }
 
+impl CooldownPolicy {
+    /// Whether the hub lives in an emulator inside this process (`--emulator`, `runbook
+    /// test`): it was born with the run and ends with it, so nothing outlives the process.
+    pub fn in_process_emulator(self) -> bool {
+        self == CooldownPolicy::PrivateEmulator
+    }
+
+    /// Where a failover that outlives a step carries on, for the messages that say so: never
+    /// "in Azure" for an emulated hub.
+    pub fn failover_goes_on(self) -> &'static str {
+        if self.in_process_emulator() {
+            "in the in-process emulator until this run ends"
+        } else {
+            "in Azure"
+        }
+    }
+}
+
 /// A failover of the target hub that completed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PastFailover {

@@ -65,11 +65,15 @@ pub use cooldown::{CooldownPolicy, PastFailover};
 pub use dr_log::{DrLog, DrLogBuilder, RunbookIdentity, StepRecord};
 pub use event::{EventSink, RunEvent};
 pub use in_flight::ChangesInFlight;
-pub use prepare::{AnyPrepared, Prepared, PreparedFleet, prepare, prepare_any, prepare_loaded};
+pub use prepare::{
+    AnyPrepared, EMULATOR_SUBSCRIPTION, Prepared, PreparedFleet, prepare, prepare_any,
+    prepare_any_emulated, prepare_any_with_subscription, prepare_loaded, unset_subscription_param,
+};
 pub use redact::{MASK, Redactor};
 pub use resume::PriorRun;
 pub use runbook_record::ObjectiveResult;
 pub use runbook_record::status;
+pub use runbook_record::writer::writer;
 pub use runbook_record::{ErrorCode, RunStatus, SectionName, StepError, StepKindName, StepStatus};
 pub use runner::{RunOutcome, RunRequest};
 pub use session::{

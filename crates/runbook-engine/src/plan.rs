@@ -105,6 +105,8 @@ fn planned(
             })
             .collect(),
         StepKind::Failover(_) => vec![call(CallKind::GetHub), call(CallKind::Failover)],
+        // `until:` watches the hub only; an operation's status URL exists only after a failover.
+        StepKind::Await(a) if a.operation.is_none() => vec![call(CallKind::GetHub)],
         StepKind::Await(_) => vec![poll, call(CallKind::GetHub)],
         StepKind::CompareDevices(_) | StepKind::Sleep(_) => Vec::new(),
         StepKind::HealthCheck(_) => vec![call(CallKind::EndpointHealth)],

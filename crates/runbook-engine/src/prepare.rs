@@ -54,6 +54,65 @@ pub fn prepare_any(path: &Path, sets: &[String]) -> Result<AnyPrepared, String> 
     })))
 }
 
+/// The subscription an emulator serves hubs under when nothing names one.
+pub const EMULATOR_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
+
+/// As `prepare_any`, for a run against an in-process emulator: the parameter the target's
+/// subscription comes from takes [`EMULATOR_SUBSCRIPTION`] when nothing else gives it a value
+/// (see [`unset_subscription_param`]). Against Azure it stays required.
+pub fn prepare_any_emulated(path: &Path, sets: &[String]) -> Result<AnyPrepared, String> {
+    prepare_any_with_subscription(path, sets, EMULATOR_SUBSCRIPTION)
+}
+
+/// As `prepare_any`, with `subscription` for the target's subscription parameter when nothing
+/// else gives it a value (`plan` shows a placeholder rather than refusing).
+pub fn prepare_any_with_subscription(
+    path: &Path,
+    sets: &[String],
+    subscription: &str,
+) -> Result<AnyPrepared, String> {
+    let loaded = runbook_spec::load_file(path).map_err(|f| f.render())?;
+    let env = |k: &str| std::env::var(k).ok();
+    let mut sets = sets.to_vec();
+    if let Some(name) = unset_subscription_param(&loaded, &parsed_names(&sets), &env) {
+        sets.insert(0, format!("{name}={subscription}"));
+    }
+    prepare_any(path, &sets)
+}
+
+fn parsed_names(sets: &[String]) -> Vec<String> {
+    sets.iter()
+        .filter_map(|s| runbook_spec::params::parse_set(s).ok().map(|(k, _)| k))
+        .collect()
+}
+
+/// The parameter the target's (or the fleet's) `subscription` is, when it is exactly
+/// `{{params.NAME}}` and NAME has no value from `given` (names already set), its environment
+/// variable or a default: under an emulator it takes the emulator's subscription.
+pub fn unset_subscription_param(
+    loaded: &Loaded,
+    given: &[String],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let rb = &loaded.runbook;
+    let template = match &rb.targets {
+        Some(t) => t.subscription.as_ref()?,
+        None => &rb.target.subscription,
+    };
+    let inner = template
+        .as_str()
+        .trim()
+        .strip_prefix("{{")?
+        .strip_suffix("}}")?
+        .trim();
+    let name = inner.strip_prefix("params.")?;
+    let p = rb.parameters.get(name)?;
+    let has_value = given.iter().any(|g| g == name)
+        || p.env.as_deref().and_then(env).is_some()
+        || p.default.is_some();
+    (!has_value).then(|| name.to_string())
+}
+
 /// Loads `path` and resolves `--set NAME=VALUE` arguments and the environment.
 pub fn prepare(path: &Path, sets: &[String]) -> Result<Prepared, String> {
     let (loaded, pairs) = load_and_parse_sets(path, sets)?;

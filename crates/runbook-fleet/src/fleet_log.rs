@@ -99,6 +99,7 @@ impl FleetLogFile {
         let interrupted = result.is_some_and(|r| r.interrupted);
         FleetLog {
             schema_version: "1".into(),
+            runbook_version: Some(runbook_engine::writer()),
             fleet_run_id: self.header.fleet_run_id.clone(),
             runbook: req.identity.clone(),
             dry_run: req.dry_run,
@@ -109,6 +110,7 @@ impl FleetLogFile {
             max_errors: req.max_errors,
             stopped_by_max_errors: result.is_some_and(|r| r.stopped_by_max_errors),
             interrupted,
+            in_process_emulator: req.cooldown == runbook_engine::CooldownPolicy::PrivateEmulator,
             throttled_429s: throttled,
             params: self.header.params.clone(),
             counts: FleetCounts::of(&hubs),

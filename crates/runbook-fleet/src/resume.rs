@@ -25,6 +25,11 @@ pub enum ResumeError {
     /// The runbook could not be prepared: a complete, located message.
     #[error("{0}")]
     Prepare(String),
+    /// The fleet ran against an emulator inside its own process, which ended with it.
+    #[error(
+        "{0} is the fleet log of an --emulator run: its hubs lived in an emulator inside that run's process, which ended with it, so there is nothing to resume; run the fleet again"
+    )]
+    InProcessEmulator(String),
     #[error("{0} is no longer a fleet runbook")]
     NotAFleet(String),
     #[error(
@@ -60,6 +65,11 @@ pub struct ResumePlan {
 pub fn plan_resume(path: &Path, sets: &[String]) -> Result<ResumePlan, ResumeError> {
     let (log_path, dir) = fleet_log_path(path);
     let old = read(&log_path).map_err(ResumeError::FleetLog)?;
+    if old.in_process_emulator {
+        return Err(ResumeError::InProcessEmulator(
+            log_path.display().to_string(),
+        ));
+    }
     // The fleet's parameters first (secrets are masked there), then --set on top.
     let mut all_sets: Vec<String> = old
         .params

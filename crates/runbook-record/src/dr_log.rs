@@ -51,6 +51,10 @@ pub struct DrLog {
     pub run_id: String,
     pub runbook: RunbookIdentity,
     pub dry_run: bool,
+    /// The `runbook` that wrote this log (version, commit, build date); absent in logs
+    /// written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runbook_version: Option<String>,
     /// Set when the run was against an emulator whose time was scaled: emulated seconds per
     /// real second. Timestamps and `duration_ms` are real; objectives measured in time are in
     /// the runbook's (emulated) time.
@@ -106,6 +110,7 @@ impl DrLog {
             run_id: String::new(),
             runbook,
             dry_run: false,
+            runbook_version: None,
             time_scale: None,
             status: RunStatus::Failed,
             status_reason: None,

@@ -41,6 +41,11 @@ pub enum RunEvent {
         /// against Azure, and in journals written before it existed).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         time_scale: Option<f64>,
+        /// The hub lived in an emulator inside the process that ran this (`--emulator`,
+        /// `runbook test`): it ended with that process, so the run cannot be resumed. Absent
+        /// otherwise (Azure, a standalone `runbook emulator`), and in older journals.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        in_process_emulator: bool,
     },
     /// Where the drill's failover is going, known before it starts (see `target_region`).
     TargetRegionKnown {

@@ -139,6 +139,10 @@ impl FleetCounts {
 )]
 pub struct FleetLog {
     pub schema_version: String,
+    /// The `runbook` that wrote this log (version, commit, build date); absent in logs
+    /// written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runbook_version: Option<String>,
     pub fleet_run_id: String,
     pub runbook: RunbookIdentity,
     pub dry_run: bool,
@@ -152,6 +156,10 @@ pub struct FleetLog {
     /// Whether max_errors stopped the rollout.
     pub stopped_by_max_errors: bool,
     pub interrupted: bool,
+    /// The hubs lived in an emulator inside the process that ran the fleet (`--emulator`): it
+    /// ended with that process, so the fleet cannot be resumed. Absent otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub in_process_emulator: bool,
     /// 429s ARM answered despite the client-side budget (each was waited out and retried).
     pub throttled_429s: u64,
     /// Parameter values (secrets masked), for `resume`.

@@ -158,6 +158,7 @@ impl DrLogFold {
                     schema_version: SCHEMA_VERSION.to_string(),
                     run_id: run_id.clone(),
                     dry_run: *dry_run,
+                    runbook_version: Some(crate::writer::writer()),
                     time_scale: *time_scale,
                     status_reason: Some("the run did not finish".to_string()),
                     operation: runbook.name.clone(),
@@ -263,6 +264,7 @@ mod tests {
             runbook_file: None,
             log_path: "l".into(),
             time_scale: None,
+            in_process_emulator: false,
         }
     }
 

@@ -26,6 +26,7 @@ pub mod objective;
 pub mod section;
 pub mod status;
 pub mod step;
+pub mod writer;
 
 pub use code::ErrorCode;
 pub use dr_log::{

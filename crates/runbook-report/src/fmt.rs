@@ -74,6 +74,24 @@ pub fn opt_num(v: Option<u64>) -> String {
     v.map_or_else(|| "-".to_string(), |n| n.to_string())
 }
 
+/// Who made the report and who wrote the logs it is drawn from, for the footer: " (runbook
+/// 0.2.0), from the DR log written by runbook 0.1.0". Logs from before the version was
+/// recorded add nothing.
+pub(crate) fn provenance(drills: &[crate::Drill]) -> (String, String) {
+    let mut writers: Vec<&str> = drills
+        .iter()
+        .filter_map(|d| d.runbook_version.as_deref())
+        .collect();
+    writers.sort_unstable();
+    writers.dedup();
+    let written = if writers.is_empty() {
+        String::new()
+    } else {
+        format!(" written by {}", writers.join(", "))
+    };
+    (runbook_record::writer::writer(), written)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

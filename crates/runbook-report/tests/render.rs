@@ -10,6 +10,9 @@ use std::path::Path;
 use runbook_report::{Drill, Format, read_file, render};
 
 fn fixture(name: &str) -> Vec<Drill> {
+    // The report names the runbook that made it; a fixed name keeps snapshots stable across
+    // versions.
+    runbook_record::writer::set_writer("runbook [version]");
     read_file(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures")
@@ -133,4 +136,22 @@ fn several_drills_of_one_hub_show_the_rto_trend_oldest_first() {
     assert!(may < aug && aug < nov, "oldest first");
     // A single drill has no trend.
     assert!(!render(&fixture("passed.json"), Format::Html).contains("Trend over drills"));
+}
+
+#[test]
+fn the_footer_names_the_runbook_that_wrote_the_log() {
+    let mut drills = fixture("passed.json");
+    drills[0].runbook_version = Some("runbook 9.9.9 (abc 2026-01-01)".into());
+    let md = render(&drills, Format::Markdown);
+    assert!(
+        md.contains(
+            "(runbook \\[version\\]) from the DR log written by runbook 9.9.9 (abc 2026-01-01)"
+        ),
+        "{md}"
+    );
+    let html = render(&drills, Format::Html);
+    assert!(
+        html.contains("written by runbook 9.9.9 (abc 2026-01-01)"),
+        "{html}"
+    );
 }

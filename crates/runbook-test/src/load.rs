@@ -143,6 +143,13 @@ pub fn load_test_file(path: &Path) -> Result<TestFile, LoadFailure> {
         let mut seen = HashSet::new();
         pairs.retain(|(k, _)| seen.insert(k.clone()));
         pairs.reverse();
+        // Every case runs in an emulator: a subscription parameter nothing gives a value takes
+        // the emulator's, as under `runbook exec --emulator`.
+        let names: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
+        if let Some(name) = runbook_engine::unset_subscription_param(&loaded, &names, &|_| None) {
+            let value = runbook_engine::EMULATOR_SUBSCRIPTION.to_string();
+            pairs.insert(0, (name, value));
+        }
         // The environment is never read: a case runs the same on every machine.
         let prepared = match prepare_loaded(loaded.clone(), &runbook_path, &pairs, &|_| None) {
             Ok(p) => p,

@@ -215,8 +215,13 @@ fn compare_golden(
             Ok(GoldenOutcome::Updated)
         }
         Ok(expected) => Err(format!(
-            "the DR log differs from its golden {} (- golden, + this run; `runbook test --update` accepts it):\n{}",
+            "the DR log differs from its golden {} (- golden, + this run; {}):\n{}",
             path.display(),
+            if expectations_hold {
+                "`runbook test --update` accepts it"
+            } else {
+                "`--update` will not accept it while the case's expectations fail"
+            },
             crate::golden::diff(&expected, &actual, options.color)
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

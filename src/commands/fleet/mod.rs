@@ -280,7 +280,11 @@ async fn drive(
         throttled,
         log_file.path().display()
     );
-    if log.interrupted {
+    if log.interrupted && log.in_process_emulator {
+        outln!(
+            "the hubs lived in the in-process emulator, which stopped with this run: nothing goes on and there is nothing to resume"
+        );
+    } else if log.interrupted {
         outln!(
             "resume with: runbook resume {} (add the same connection options)",
             dir.display()

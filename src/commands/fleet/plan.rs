@@ -38,7 +38,11 @@ pub fn plan(p: &PreparedFleet, args: &crate::commands::plan::PlanArgs) -> i32 {
             cloud: args.cloud.clone(),
             arm_endpoint: args.arm_endpoint.clone(),
         };
-        let conn = connect(&target, &[], Budgets::ARM).await.map_err(|e| e.0)?;
+        // Setup errors suggest --emulator, which is exec's; plan's way to the emulator is
+        // --scenario.
+        let conn = connect(&target, &[], Budgets::ARM)
+            .await
+            .map_err(|e| for_plan(&e.0))?;
         let hubs = resolve(targets, &p.params.values, &*conn.clients).await;
         if let Some(emu) = conn.emulator {
             emu.shutdown().await;
@@ -106,6 +110,26 @@ pub fn plan(p: &PreparedFleet, args: &crate::commands::plan::PlanArgs) -> i32 {
     };
     let plan =
         runbook_engine::plan::plan(&p.loaded.runbook, &first, p.params.values.clone(), &client);
+    if args.json {
+        let (max_concurrency, max_errors) = match &hubs {
+            Some(h) => {
+                let (c, e) = limits(p.loaded.runbook.rollout.as_ref(), h.len());
+                (Some(c), Some(e))
+            }
+            None => (None, None),
+        };
+        let mut v = serde_json::json!({
+            "fleet": p.loaded.runbook.name,
+            // null: chosen at run time by listing the subscription (see --resolve, --scenario).
+            "hubs": hubs,
+            "max_concurrency": max_concurrency,
+            "max_errors": max_errors,
+            "steps_on_first_hub": plan,
+        });
+        redactor.text_value(&mut v);
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        return exit_code::SUCCESS;
+    }
     out.push_str(&format!("\nsteps, as on hub {}:\n", first.hub));
     for (i, s) in plan.steps.iter().enumerate() {
         out.push_str(&format!("{:>2}. {} ({})\n", i + 1, s.id, s.kind));
@@ -115,4 +139,18 @@ pub fn plan(p: &PreparedFleet, args: &crate::commands::plan::PlanArgs) -> i32 {
     }
     out!("{}", redactor.text(&out));
     exit_code::SUCCESS
+}
+
+/// A connection error reworded for `plan`: it reaches the emulator with --scenario, not
+/// --emulator.
+fn for_plan(message: &str) -> String {
+    message
+        .replace(
+            "add --emulator to try the runbook without Azure",
+            "use --scenario FILE instead of --resolve to list the hubs in the emulator",
+        )
+        .replace(
+            "(to try the runbook without Azure, add --emulator)",
+            "(to list the hubs without Azure, use --scenario FILE instead of --resolve)",
+        )
 }

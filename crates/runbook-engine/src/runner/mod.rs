@@ -187,6 +187,7 @@ impl Engine {
                             .map(|p| p.display().to_string()),
                         log_path: req.log_path.clone(),
                         time_scale: (self.clock.scale() != 1.0).then(|| self.clock.scale()),
+                        in_process_emulator: self.cooldown.in_process_emulator(),
                     })
                     .await
                     .err();
@@ -275,7 +276,9 @@ impl Engine {
         }
 
         let (status, reason) = if main.cancelled {
-            let why = if self.state.changed {
+            let why = if self.state.changed && self.cooldown.in_process_emulator() {
+                "interrupted; the hub lived in the in-process emulator, which stopped with this run: nothing goes on and there is nothing to resume"
+            } else if self.state.changed {
                 "interrupted; a failover that was started goes on in Azure: check the hub before acting"
             } else {
                 "interrupted before anything was changed"

@@ -153,6 +153,8 @@ impl Engine {
             Attempt::Cancelled => {
                 let details = if self.state.failovers.is_empty() {
                     "interrupted"
+                } else if self.cooldown.in_process_emulator() {
+                    "interrupted; the failover was in the in-process emulator, which stops with this run"
                 } else {
                     "interrupted; the failover goes on in Azure"
                 };

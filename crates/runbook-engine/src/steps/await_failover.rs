@@ -37,12 +37,13 @@ pub(crate) async fn run(cx: &mut StepContext<'_>, spec: &AwaitSpec) -> Result<St
     // The timeout is checked between looks; this bound also covers one look that hangs in
     // the client's own retries, so a 2 h await never runs minutes past its 2 h.
     let hard_limit = cx.clock.wait_for(spec.timeout.as_duration()) + LOOK_GRACE;
+    let place = cx.cooldown.failover_goes_on();
     match tokio::time::timeout(hard_limit, run_inner(cx, spec)).await {
         Ok(result) => result,
         Err(_) => Err(StepFail::new(
             ErrorCode::AwaitTimeout,
             format!(
-                "no answer within the await's timeout of {}; any failover goes on in Azure: check the hub before acting",
+                "no answer within the await's timeout of {}; any failover goes on {place}: check the hub before acting",
                 spec.timeout
             ),
         )
@@ -91,10 +92,11 @@ async fn run_inner(cx: &mut StepContext<'_>, spec: &AwaitSpec) -> Result<StepDon
         let since = (Clock::now() - op.started_at).unsigned_abs();
         tokio::time::sleep(Duration::from_millis(ms).saturating_sub(since)).await;
     }
+    let place = cx.cooldown.failover_goes_on();
     let goes_on = |e: ArmError| {
         let mut f = StepFail::from(e).final_();
         f.message = format!(
-            "{}; the failover of {name} to {region} goes on in Azure: check the hub before acting",
+            "{}; the failover of {name} to {region} goes on {place}: check the hub before acting",
             f.message
         );
         f
@@ -165,7 +167,7 @@ async fn run_inner(cx: &mut StepContext<'_>, spec: &AwaitSpec) -> Result<StepDon
             return Err(StepFail::new(
                 ErrorCode::AwaitTimeout,
                 format!(
-                    "the failover of {name} to {region} was still running after {} ({polls} polls); it goes on in Azure: check the hub before acting",
+                    "the failover of {name} to {region} was still running after {} ({polls} polls); it goes on {place}: check the hub before acting",
                     spec.timeout
                 ),
             )
