@@ -56,10 +56,8 @@ async fn concurrent_gets_within_the_budget_get_no_429() {
     let throttled = emu.requests().iter().filter(|r| r.status == 429).count();
     assert_eq!(throttled, 0, "the emulator answered 429");
     assert_eq!(budget.throttled(), 0);
-    assert!(
-        budget.reads.waits() > 0,
-        "the budget never made anyone wait"
-    );
+    // Whether a worker had to wait depends on how fast this machine sends (a loaded one may
+    // never outrun the refill); the bucket's own bound below holds either way.
     // The bound: the client keeps 225 of the 250 burst, the rest come at 25 per emulated
     // second: (400 - 225) / 25 = 7 emulated s = 700 ms at 0.1.
     let bound = Duration::from_secs_f64((GETS as f64 - 225.0) / 25.0 * SCALE);
