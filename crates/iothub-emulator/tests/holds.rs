@@ -47,7 +47,8 @@ fn spawn_failover(emu: &Emulator) -> tokio::task::JoinHandle<Answer> {
 #[tokio::test]
 async fn hold_before_keeps_the_failover_from_starting_until_released_over_http() {
     let emu = start_yaml(
-        "hubs: [{ name: myIoTHub }]\nfaults: [{ method: POST, path: failover, hold: before }]\n",
+        // A manual failover stays FailingOver until told: what the test reads cannot race it.
+        "hubs: [{ name: myIoTHub, failover: { complete: manual } }]\nfaults: [{ method: POST, path: failover, hold: before }]\n",
     )
     .await;
     let answer = spawn_failover(&emu);
@@ -135,7 +136,8 @@ async fn a_hold_with_times_holds_only_the_first_matches_and_release_all_frees_th
 #[tokio::test]
 async fn wait_for_hold_says_none_when_nothing_is_held() {
     let emu = start_yaml(
-        "hubs: [{ name: myIoTHub }]\nfaults: [{ method: POST, path: failover, hold: before }]\n",
+        // A manual failover stays FailingOver until told: what the test reads cannot race it.
+        "hubs: [{ name: myIoTHub, failover: { complete: manual } }]\nfaults: [{ method: POST, path: failover, hold: before }]\n",
     )
     .await;
     assert_eq!(emu.wait_for_hold(Duration::from_millis(20)).await, None);
