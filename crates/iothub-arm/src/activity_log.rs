@@ -42,8 +42,12 @@ pub fn activity_log_filter(
     if from > to {
         return Err(ArmError::InvalidInput {
             what: "Activity Log time range".into(),
-            message: format!("it starts ({}) after it ends ({})", stamp(from)?, stamp(to)?)
-                .into(),
+            message: format!(
+                "it starts ({}) after it ends ({})",
+                stamp(from)?,
+                stamp(to)?
+            )
+            .into(),
         });
     }
     Ok(format!(
@@ -143,6 +147,7 @@ impl ArmClient {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::datetime;

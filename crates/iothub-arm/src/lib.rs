@@ -51,16 +51,13 @@ pub mod retry;
 pub mod token_bucket;
 mod transport;
 
+pub use activity_log::{ACTIVITY_LOG_API_VERSION, activity_log_filter};
 pub use azure_core::credentials::TokenCredential;
 pub use client::{ArmClient, CallKind};
 pub use credentials::{AuthMethod, StaticTokenCredential, credential_for};
 pub use error::ArmError;
-pub use activity_log::{ACTIVITY_LOG_API_VERSION, activity_log_filter};
 pub use locks::{LOCKS_API_VERSION, LockScope};
-pub use permissions::PERMISSIONS_API_VERSION;
-pub use models::{
-    ActivityLog, ActivityLogEvent, LockLevel, ManagementLock, Permission, permits,
-};
+pub use models::{ActivityLog, ActivityLogEvent, LockLevel, ManagementLock, Permission, permits};
 pub use models::{
     EndpointHealth, EndpointHealthStatus, HubLocation, IotHub, IotHubProperties, QuotaMetric,
     RegistryStats, ReplicaRole,
@@ -69,5 +66,6 @@ pub use operation::{
     FailoverOperation, FailoverOutcome, OperationError, OperationPoll, PollProgress,
 };
 pub use options::{ClientOptions, Cloud, DEFAULT_API_VERSION, PollOptions, RetryOptions};
+pub use permissions::PERMISSIONS_API_VERSION;
 pub use ratelimit::RateLimitInfo;
 pub use token_bucket::{ArmBudget, TokenBucket};

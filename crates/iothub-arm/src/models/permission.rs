@@ -84,15 +84,24 @@ mod tests {
         assert!(action_matches("microsoft.devices/iothubs/*", FAILOVER));
         assert!(action_matches("*/action", FAILOVER));
         assert!(action_matches("Microsoft.Devices/*/action", FAILOVER));
-        assert!(action_matches("MICROSOFT.DEVICES/IOTHUBS/FAILOVER/ACTION", FAILOVER));
+        assert!(action_matches(
+            "MICROSOFT.DEVICES/IOTHUBS/FAILOVER/ACTION",
+            FAILOVER
+        ));
         assert!(!action_matches("Microsoft.Devices/IotHubs/read", FAILOVER));
         assert!(!action_matches("Microsoft.Storage/*", FAILOVER));
         assert!(!action_matches("*/read", FAILOVER));
-        assert!(!action_matches("Microsoft.Devices/IotHubs/failover", FAILOVER));
+        assert!(!action_matches(
+            "Microsoft.Devices/IotHubs/failover",
+            FAILOVER
+        ));
         // `*/action/*` needs something after `action/`: the `*` after it cannot eat the slash.
         assert!(!action_matches("*/failover/action/*", FAILOVER));
         // Overlapping literals: the last part must fit after the middle ones.
-        assert!(!action_matches("Microsoft.Devices/IotHubs*Hubs/failover/action", FAILOVER));
+        assert!(!action_matches(
+            "Microsoft.Devices/IotHubs*Hubs/failover/action",
+            FAILOVER
+        ));
     }
 
     #[test]
@@ -106,6 +115,9 @@ mod tests {
         assert!(permits(&[entry(&[], &[])], FAILOVER).is_none());
         // A notAction for another action leaves this one granted.
         let narrow = entry(&["*"], &["Microsoft.Devices/IotHubs/delete"]);
-        assert_eq!(permits(std::slice::from_ref(&narrow), FAILOVER), Some(&narrow));
+        assert_eq!(
+            permits(std::slice::from_ref(&narrow), FAILOVER),
+            Some(&narrow)
+        );
     }
 }
