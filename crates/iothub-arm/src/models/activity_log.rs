@@ -57,9 +57,10 @@ pub struct ActivityLogEvent {
     /// Resource group of the resource.
     #[serde(default)]
     pub resource_group_name: Option<String>,
-    /// Free-form properties (`statusCode`, ...).
+    /// Free-form properties (`statusCode`, ...). The spec says strings; kept as JSON values so
+    /// one odd event cannot make a whole page unreadable.
     #[serde(default)]
-    pub properties: std::collections::BTreeMap<String, String>,
+    pub properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 impl ActivityLogEvent {
