@@ -44,17 +44,25 @@ pub(crate) struct Filter {
 const GRAMMAR: &str = "allowed: eventTimestamp ge '<start>' [and eventTimestamp le '<end>'] \
      [and one of resourceGroupName, resourceUri, resourceProvider, correlationId eq '<value>']";
 
+/// The first word of `text` (after leading spaces) and what follows it.
+fn word(text: &str) -> Option<(&str, &str)> {
+    let text = text.trim_start();
+    let end = text.find(char::is_whitespace).unwrap_or(text.len());
+    (end > 0).then(|| (&text[..end], &text[end..]))
+}
+
 /// `name op 'value'` clauses joined by `and`; values are single-quoted (`''` is a quote).
 fn clauses(filter: &str) -> Result<Vec<(String, String, String)>, String> {
     let mut out = Vec::new();
-    let mut rest = filter.trim();
+    let mut rest = filter;
     loop {
-        let mut words = rest.splitn(3, char::is_whitespace);
-        let (Some(name), Some(op), Some(tail)) = (words.next(), words.next(), words.next()) else {
-            return Err(format!("expected `name op 'value'` at {rest:?}"));
+        let Some((name, after_name)) = word(rest) else {
+            return Err("expected `name op 'value'`, found nothing".to_owned());
         };
-        let tail = tail.trim_start();
-        let Some(quoted) = tail.strip_prefix('\'') else {
+        let Some((op, tail)) = word(after_name) else {
+            return Err(format!("expected an operator after {name}"));
+        };
+        let Some(quoted) = tail.trim_start().strip_prefix('\'') else {
             return Err(format!("the value of {name} must be in single quotes"));
         };
         let mut value = String::new();
@@ -76,18 +84,12 @@ fn clauses(filter: &str) -> Result<Vec<(String, String, String)>, String> {
             return Err(format!("the value of {name} has no closing quote"));
         };
         out.push((name.to_owned(), op.to_ascii_lowercase(), value));
-        rest = quoted[end..].trim_start();
-        if rest.is_empty() {
-            return Ok(out);
+        rest = &quoted[end..];
+        match word(rest) {
+            None => return Ok(out),
+            Some((and, after)) if and.eq_ignore_ascii_case("and") => rest = after,
+            Some((other, _)) => return Err(format!("expected `and`, found `{other}`")),
         }
-        let Some(after) = rest
-            .get(..4)
-            .filter(|w| w.eq_ignore_ascii_case("and "))
-            .map(|_| &rest[4..])
-        else {
-            return Err(format!("expected `and` at {rest:?}"));
-        };
-        rest = after.trim_start();
     }
 }
 
@@ -414,6 +416,9 @@ mod tests {
             assert_eq!(f.narrow, Some(narrow), "{clause}");
         }
         assert!(parse_filter("eventTimestamp ge '2026-01-01T00:00:00Z'").is_ok());
+        // Extra spaces and upper-case keywords are fine; `''` is a quote inside a value.
+        let f = parse_filter(&format!("  {T}  AND   correlationId  eq  'it''s' ")).unwrap();
+        assert_eq!(f.narrow, Some(Narrow::CorrelationId("it's".into())));
         assert!(parse_filter(&format!("{T} and eventChannels eq 'Admin, Operation'")).is_ok());
     }
 
