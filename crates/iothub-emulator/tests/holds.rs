@@ -47,7 +47,9 @@ fn spawn_failover(emu: &Emulator) -> tokio::task::JoinHandle<Answer> {
 #[tokio::test]
 async fn hold_before_keeps_the_failover_from_starting_until_released_over_http() {
     let emu = start_yaml(
-        "hubs: [{ name: myIoTHub }]\nfaults: [{ method: POST, path: failover, hold: before }]\n",
+        // Completed only when told: a 2 ms (scaled) failover could end before the state is read.
+        "hubs: [{ name: myIoTHub, failover: { complete: manual } }]\n\
+         faults: [{ method: POST, path: failover, hold: before }]\n",
     )
     .await;
     let answer = spawn_failover(&emu);
