@@ -196,7 +196,7 @@ impl ArmClient {
     }
 
     /// Path segments of the IoT hubs collection of a resource group.
-    fn hubs_segments<'a>(&'a self, resource_group: &'a str) -> Vec<&'a str> {
+    pub(crate) fn hubs_segments<'a>(&'a self, resource_group: &'a str) -> Vec<&'a str> {
         vec![
             "subscriptions",
             self.inner.subscription.as_str(),
@@ -225,6 +225,12 @@ impl ArmClient {
     }
 
     fn url(&self, segments: &[&str]) -> Url {
+        self.url_with_version(segments, &self.inner.api_version)
+    }
+
+    /// `<endpoint>/<segments...>?api-version=<api_version>`: for the reads outside
+    /// Microsoft.Devices, which have api-versions of their own.
+    pub(crate) fn url_with_version(&self, segments: &[&str], api_version: &str) -> Url {
         let mut url = self.inner.endpoint.clone();
         url.set_query(None);
         url.set_fragment(None);
@@ -233,7 +239,7 @@ impl ArmClient {
             path.pop_if_empty().extend(segments);
         }
         url.query_pairs_mut()
-            .append_pair("api-version", &self.inner.api_version);
+            .append_pair("api-version", api_version);
         url
     }
 
@@ -340,7 +346,7 @@ pub(crate) fn parse_json<T: DeserializeOwned>(
     })
 }
 
-fn non_empty(what: &str, value: &str) -> Result<(), ArmError> {
+pub(crate) fn non_empty(what: &str, value: &str) -> Result<(), ArmError> {
     if value.trim().is_empty() {
         Err(ArmError::InvalidInput {
             what: what.into(),
@@ -351,7 +357,7 @@ fn non_empty(what: &str, value: &str) -> Result<(), ArmError> {
     }
 }
 
-fn check_names(resource_group: &str, hub: &str) -> Result<(), ArmError> {
+pub(crate) fn check_names(resource_group: &str, hub: &str) -> Result<(), ArmError> {
     non_empty("resource group", resource_group)?;
     non_empty("hub name", hub)
 }

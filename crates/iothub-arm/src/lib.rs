@@ -12,6 +12,11 @@
 //! of runbooks. A [`token_bucket::ArmBudget`] shared per subscription keeps many clients within
 //! ARM's throttling budget.
 //!
+//! Before a failover, a preflight reads what Azure would refuse it for: the hub's Activity Log
+//! ([`activity_log`]), the management locks at the hub, resource group and subscription
+//! ([`locks`]) and the caller's permissions ([`permissions`]); each is a GET through the same
+//! transport and budget, with its own api-version.
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use iothub_arm::{ArmClient, AuthMethod, ClientOptions, Cloud, PollOptions, credential_for};
@@ -29,25 +34,31 @@
 //! # Ok(()) }
 //! ```
 
+pub mod activity_log;
 pub mod auto_sources;
 pub mod client;
 pub mod credentials;
 pub mod error;
 pub mod failover;
 mod identity_transport;
+pub mod locks;
 pub mod models;
 pub mod operation;
 pub mod options;
 mod paging;
+pub mod permissions;
 pub mod ratelimit;
 pub mod retry;
 pub mod token_bucket;
 mod transport;
 
+pub use activity_log::{ACTIVITY_LOG_API_VERSION, activity_log_filter};
 pub use azure_core::credentials::TokenCredential;
 pub use client::{ArmClient, CallKind};
 pub use credentials::{AuthMethod, StaticTokenCredential, available_credential, credential_for};
 pub use error::ArmError;
+pub use locks::{LOCKS_API_VERSION, LockScope};
+pub use models::{ActivityLog, ActivityLogEvent, LockLevel, ManagementLock, Permission, permits};
 pub use models::{
     EndpointHealth, EndpointHealthStatus, HubLocation, IotHub, IotHubProperties, QuotaMetric,
     RegistryStats, ReplicaRole,
@@ -56,5 +67,6 @@ pub use operation::{
     FailoverOperation, FailoverOutcome, OperationError, OperationPoll, PollProgress,
 };
 pub use options::{ClientOptions, Cloud, DEFAULT_API_VERSION, PollOptions, RetryOptions};
+pub use permissions::PERMISSIONS_API_VERSION;
 pub use ratelimit::RateLimitInfo;
 pub use token_bucket::{ArmBudget, TokenBucket};

@@ -76,7 +76,8 @@ impl ArmClient {
         })
     }
 
-    async fn fetch_page<T: DeserializeOwned>(
+    /// One page: its items and the absolute URL of the next, if any.
+    pub(crate) async fn fetch_page<T: DeserializeOwned>(
         &self,
         url: &Url,
     ) -> Result<(Vec<T>, Option<Url>), ArmError> {

@@ -39,6 +39,10 @@ pub(crate) struct App {
     pub throttle: Option<Throttle>,
     /// Requests a `hold` fault parked until a test releases them.
     pub holds: Holds,
+    /// Management locks of the scenario.
+    pub locks: Vec<crate::preflight_seed::LockSeed>,
+    /// When the emulator started: relative times of seeded events count back from here.
+    pub started: OffsetDateTime,
 }
 
 /// What the pipeline decided.
@@ -226,7 +230,14 @@ fn check_api_version(query: &str, path: &ArmPath<'_>) -> Result<(), ArmError> {
             "The api-version query parameter (?api-version=) is required for all requests.",
         ));
     };
-    if version == crate::wire::API_VERSION {
+    // Each provider has its own api-versions; these are the ones served.
+    let (served, resource_type) = match path {
+        ArmPath::ActivityLog { .. } => (crate::activity::API_VERSION, "eventtypes"),
+        ArmPath::Locks { .. } => (crate::locks::API_VERSION, "locks"),
+        ArmPath::Permissions { .. } => (crate::permissions::API_VERSION, "permissions"),
+        _ => (crate::wire::API_VERSION, "IotHubs"),
+    };
+    if version == served {
         return Ok(());
     }
     let well_formed = {
@@ -246,8 +257,7 @@ fn check_api_version(query: &str, path: &ArmPath<'_>) -> Result<(), ArmError> {
             400,
             "InvalidApiVersionParameter",
             format!(
-                "The api-version '{version}' is invalid. The supported versions are '{}'.",
-                crate::wire::API_VERSION
+                "The api-version '{version}' is invalid. The supported versions are '{served}'."
             ),
         ));
     }
@@ -259,9 +269,8 @@ fn check_api_version(query: &str, path: &ArmPath<'_>) -> Result<(), ArmError> {
         400,
         "NoRegisteredProviderFound",
         format!(
-            "No registered resource provider found for API version '{version}' and type 'IotHubs'. \
-             The supported api-versions are '{}'.",
-            crate::wire::API_VERSION
+            "No registered resource provider found for API version '{version}' and type '{resource_type}'. \
+             The supported api-versions are '{served}'."
         ),
     ))
 }

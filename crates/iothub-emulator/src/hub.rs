@@ -131,6 +131,17 @@ impl Hub {
         clock: &Clock,
         now: Instant,
     ) -> Result<u64, Refusal> {
+        // ARM's exact answer is undocumented; this code is the emulator's own (see README).
+        if self.seed.enable_data_residency {
+            return Err(Refusal {
+                status: 400,
+                code: "FailoverNotSupportedWithDataResidency",
+                message: format!(
+                    "IoT hub '{}' has data residency enabled (properties.enableDataResidency), which disables disaster recovery: it cannot fail over.",
+                    self.seed.name
+                ),
+            });
+        }
         let mut st = self.state.lock();
         st.advance(&self.seed, now);
         // A failover already running answers 409 whatever region the second request names.

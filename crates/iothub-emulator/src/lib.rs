@@ -7,6 +7,11 @@
 //! `Azure-AsyncOperation` and `Location` URLs. `GET /_emulator/requests` lists what it received.
 //! Like ARM, a request that reached it takes effect even if the client hangs up (`detach`).
 //!
+//! For a preflight it also serves the Activity Log (`activity`: seeded past events and its own
+//! failovers, ARM's strict `$filter`), management locks (`locks`; a `ReadOnly` lock over a hub
+//! refuses its failover with 409 `ScopeLocked`) and the caller's permissions (`permissions`),
+//! and `properties.enableDataResidency` (such a hub refuses every failover).
+//!
 //! Test controls (`control`): fault rules that hold a request until released (`holds`), and
 //! failovers that complete only when told (`failover.complete: manual`).
 //!
@@ -19,6 +24,7 @@
 //! (connections) -> `app` (auth, faults, api-version) -> `route` -> `ops` -> `wire` (JSON).
 //! It knows nothing of runbooks and shares no wire types with any client.
 
+mod activity;
 mod app;
 mod arm_error;
 mod clock;
@@ -32,9 +38,12 @@ mod faults;
 mod generate;
 mod holds;
 mod hub;
+mod locks;
 mod log;
 mod ops;
 mod ordered;
+mod permissions;
+mod preflight_seed;
 mod route;
 mod scenario;
 mod server;
@@ -50,10 +59,11 @@ pub use holds::HeldRequest;
 pub use log::RecordedRequest;
 pub use ordered::OrderedMap;
 pub use scenario::{
-    AfterEffects, BucketSpec, Completion, DEFAULT_HUB, DEFAULT_RESOURCE_GROUP,
+    ActivitySeed, AfterEffects, BucketSpec, Completion, DEFAULT_HUB, DEFAULT_RESOURCE_GROUP,
     DEFAULT_SUBSCRIPTION, Devices, DevicesPatch, EndpointHealth, EventHubSeed, FailoverSeed,
-    FaultRule, Generate, HoldStage, HubSeed, IpFilterRuleSeed, MAX_DEVICES, NetworkRuleSetSeed,
-    OperationErrorSeed, Outcome, ResourceGroupSeed, Scenario, SkuSeed, Throttling,
+    FaultRule, Generate, HoldStage, HubSeed, IpFilterRuleSeed, LockSeed, MAX_DEVICES,
+    NetworkRuleSetSeed, OperationErrorSeed, Outcome, PermissionSeed, ResourceGroupSeed, Scenario,
+    SkuSeed, Throttling,
 };
 pub use server::{Emulator, EmulatorConfig};
 /// The only api-version served.

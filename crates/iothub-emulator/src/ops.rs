@@ -74,12 +74,58 @@ pub(crate) fn run(app: &App, req: &Req<'_>, path: ArmPath<'_>) -> Result<Respons
                     let items = wire::endpoint_health(&locked(hub, req), OffsetDateTime::now_utc());
                     paged(app, req, items)
                 }
-                HubAction::Failover => failover(app, req, hub),
+                HubAction::Failover => {
+                    // ARM's front door checks locks before the IoT Hub RP sees the request.
+                    if let Some(refusal) = crate::locks::refusal(&app.locks, hub, "write") {
+                        return Err(refusal);
+                    }
+                    failover(app, req, hub)
+                }
             }
         }
         ArmPath::OperationResult { sub, id } => {
             only(req, &Method::GET)?;
             operation_result(app, req, sub, id)
+        }
+        ArmPath::ActivityLog { sub } => {
+            only(req, &Method::GET)?;
+            let hubs = app
+                .store
+                .subscription(sub)
+                .ok_or_else(|| subscription_not_found(sub))?;
+            let page = crate::activity::list(app, req, hubs)?;
+            Ok(json(StatusCode::OK, &page))
+        }
+        ArmPath::Locks { sub, rg, hub } => {
+            only(req, &Method::GET)?;
+            app.store
+                .subscription(sub)
+                .ok_or_else(|| subscription_not_found(sub))?;
+            if let Some(rg) = rg {
+                app.store
+                    .resource_group(sub, rg)
+                    .ok_or_else(|| rg_not_found(rg))?;
+                if let Some(name) = hub {
+                    app.store
+                        .hub(sub, rg, name)
+                        .ok_or_else(|| hub_not_found(rg, name))?;
+                }
+            }
+            paged(app, req, crate::locks::list(&app.locks, sub, rg, hub))
+        }
+        ArmPath::Permissions { sub, rg, name } => {
+            only(req, &Method::GET)?;
+            app.store
+                .subscription(sub)
+                .ok_or_else(|| subscription_not_found(sub))?;
+            app.store
+                .resource_group(sub, rg)
+                .ok_or_else(|| rg_not_found(rg))?;
+            let hub = app
+                .store
+                .hub(sub, rg, name)
+                .ok_or_else(|| hub_not_found(rg, name))?;
+            paged(app, req, crate::permissions::list(&hub.seed.permissions))
         }
         ArmPath::Unknown => Err(ArmError::front_door(
             404,
@@ -195,9 +241,11 @@ fn page_bounds(
         Some(size) => start.saturating_add(size).min(total),
         None => total,
     };
+    // The next page is asked with the version this one was (each provider has its own).
+    let version = query_param(req.query, "api-version").unwrap_or(API_VERSION);
     let next = (end < total).then(|| {
         format!(
-            "{}{}?api-version={API_VERSION}&$skiptoken={end}",
+            "{}{}?api-version={version}&$skiptoken={end}",
             req.origin, req.path
         )
     });

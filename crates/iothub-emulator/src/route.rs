@@ -2,7 +2,8 @@
 //!
 //! ARM matches its fixed segments (`subscriptions`, `resourceGroups`, `providers`,
 //! `Microsoft.Devices`, `IotHubs`, ...) case-insensitively, so this is a hand-written matcher
-//! over the path segments rather than a router table.
+//! over the path segments rather than a router table. Besides Microsoft.Devices it knows the
+//! reads a preflight makes: the Activity Log and, at each scope, locks and permissions.
 
 /// What a hub-scoped path asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +35,22 @@ pub(crate) enum ArmPath<'a> {
         name: &'a str,
         action: HubAction,
     },
+    /// The subscription's Activity Log (Microsoft.Insights, 2015-04-01).
+    ActivityLog {
+        sub: &'a str,
+    },
+    /// Management locks at a subscription, resource group or hub (2016-09-01).
+    Locks {
+        sub: &'a str,
+        rg: Option<&'a str>,
+        hub: Option<&'a str>,
+    },
+    /// The caller's permissions on a hub (Microsoft.Authorization, 2022-04-01).
+    Permissions {
+        sub: &'a str,
+        rg: &'a str,
+        name: &'a str,
+    },
     /// Under a subscription, but not an IoT Hub operation the emulator serves.
     Unknown,
 }
@@ -45,7 +62,37 @@ fn is(segment: &str, literal: &str) -> bool {
 /// Parses `path` (no query). Trailing slashes are ignored, as ARM does.
 pub(crate) fn parse(path: &str) -> ArmPath<'_> {
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let authz = |p: &str, ns: &str| is(p, "providers") && is(ns, "Microsoft.Authorization");
     match segs.as_slice() {
+        [s, sub, p, ns, e, m, v]
+            if is(s, "subscriptions")
+                && is(p, "providers")
+                && is(ns, "Microsoft.Insights")
+                && is(e, "eventtypes")
+                && is(m, "management")
+                && is(v, "values") =>
+        {
+            ArmPath::ActivityLog { sub }
+        }
+        [s, sub, p, ns, l] if is(s, "subscriptions") && authz(p, ns) && is(l, "locks") => {
+            ArmPath::Locks {
+                sub,
+                rg: None,
+                hub: None,
+            }
+        }
+        [s, sub, g, rg, p, ns, l]
+            if is(s, "subscriptions")
+                && is(g, "resourceGroups")
+                && authz(p, ns)
+                && is(l, "locks") =>
+        {
+            ArmPath::Locks {
+                sub,
+                rg: Some(rg),
+                hub: None,
+            }
+        }
         [s, sub, p, ns, hubs]
             if is(s, "subscriptions")
                 && is(p, "providers")
@@ -95,6 +142,14 @@ pub(crate) fn parse(path: &str) -> ArmPath<'_> {
                         name,
                         action,
                     }
+                }
+                [name, p, ns, l] if authz(p, ns) && is(l, "locks") => ArmPath::Locks {
+                    sub,
+                    rg: Some(rg),
+                    hub: Some(name),
+                },
+                [name, p, ns, perms] if authz(p, ns) && is(perms, "permissions") => {
+                    ArmPath::Permissions { sub, rg, name }
                 }
                 _ => ArmPath::Unknown,
             }
@@ -162,6 +217,44 @@ mod tests {
             ArmPath::OperationResult { sub: "s", id: "x" }
         );
         assert_eq!(parse(&format!("{base}/h/skus")), ArmPath::Unknown);
+        assert_eq!(
+            parse("/subscriptions/s/providers/microsoft.insights/eventTypes/management/values"),
+            ArmPath::ActivityLog { sub: "s" }
+        );
+        assert_eq!(
+            parse("/subscriptions/s/providers/Microsoft.Authorization/locks"),
+            ArmPath::Locks {
+                sub: "s",
+                rg: None,
+                hub: None
+            }
+        );
+        assert_eq!(
+            parse("/subscriptions/s/resourcegroups/rg/providers/Microsoft.Authorization/locks"),
+            ArmPath::Locks {
+                sub: "s",
+                rg: Some("rg"),
+                hub: None
+            }
+        );
+        assert_eq!(
+            parse(&format!("{base}/h/providers/Microsoft.Authorization/locks")),
+            ArmPath::Locks {
+                sub: "s",
+                rg: Some("rg"),
+                hub: Some("h")
+            }
+        );
+        assert_eq!(
+            parse(&format!(
+                "{base}/h/providers/Microsoft.Authorization/permissions"
+            )),
+            ArmPath::Permissions {
+                sub: "s",
+                rg: "rg",
+                name: "h"
+            }
+        );
         assert_eq!(parse("/"), ArmPath::Unknown);
     }
 

@@ -10,6 +10,7 @@ use crate::error::ScenarioError;
 pub use crate::fault_rule::{FaultRule, HoldStage};
 pub use crate::generate::Generate;
 use crate::ordered::OrderedMap;
+pub use crate::preflight_seed::{ActivitySeed, LockSeed, PermissionSeed};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -44,6 +45,9 @@ pub struct Scenario {
     /// ARM's per-subscription request budgets, enforced with 429 + `Retry-After`; absent: off.
     #[serde(default)]
     pub throttling: Option<Throttling>,
+    /// Management locks at hub, resource group or subscription scope.
+    #[serde(default)]
+    pub locks: Vec<LockSeed>,
 }
 
 /// One token bucket: `burst` requests at once, refilled at `per_second` (emulated seconds).
@@ -380,13 +384,22 @@ pub struct HubSeed {
     /// `systemData.createdAt` (RFC 3339); default: a fixed date.
     #[serde(default)]
     pub created_at: Option<String>,
+    /// `properties.enableDataResidency`: such a hub refuses every failover.
+    #[serde(default)]
+    pub enable_data_residency: bool,
+    /// Past Activity Log events of the hub (its own failovers are added as they happen).
+    #[serde(default)]
+    pub activity_log: Vec<ActivitySeed>,
+    /// The caller's permissions on the hub; default one entry `actions: ["*"]`.
+    #[serde(default = "crate::preflight_seed::default_permissions")]
+    pub permissions: Vec<PermissionSeed>,
 }
 
 fn default_rg() -> String {
     DEFAULT_RESOURCE_GROUP.to_owned()
 }
 
-fn default_sub() -> String {
+pub(crate) fn default_sub() -> String {
     DEFAULT_SUBSCRIPTION.to_owned()
 }
 
@@ -441,6 +454,9 @@ impl HubSeed {
             network_rule_sets: None,
             event_hub: EventHubSeed::default(),
             created_at: None,
+            enable_data_residency: false,
+            activity_log: Vec::new(),
+            permissions: crate::preflight_seed::default_permissions(),
         }
     }
 }
@@ -484,6 +500,7 @@ impl Scenario {
             resource_groups: Vec::new(),
             generate: None,
             throttling: None,
+            locks: Vec::new(),
         }
     }
 
@@ -580,6 +597,9 @@ impl Scenario {
                     "only meaningful with outcome: failed",
                 ));
             }
+            if let Some((field, message)) = crate::preflight_seed::hub_problem(&hub.activity_log) {
+                return Err(invalid(format!("{at}.{field}"), &message));
+            }
             if let Some(status) = hub.failover.error.as_ref().and_then(|e| e.status)
                 && !(400..=599).contains(&status)
             {
@@ -587,6 +607,11 @@ impl Scenario {
                     format!("{at}.failover.error.status"),
                     "must be 400..=599",
                 ));
+            }
+        }
+        for (i, lock) in self.locks.iter().enumerate() {
+            if let Some((field, message)) = lock.problem() {
+                return Err(invalid(format!("locks[{i}].{field}"), &message));
             }
         }
         for (i, fault) in self.faults.iter().enumerate() {

@@ -123,6 +123,8 @@ impl Emulator {
                 .as_ref()
                 .map(|t| crate::throttle::Throttle::new(t, config.time_scale)),
             holds: Holds::default(),
+            locks: scenario.locks.clone(),
+            started: time::OffsetDateTime::now_utc(),
         });
         let router = Router::new()
             .route("/_emulator/requests", get(control::requests))

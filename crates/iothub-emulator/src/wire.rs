@@ -43,6 +43,9 @@ pub struct IotHubProperties<'a> {
     pub storage_endpoints: BTreeMap<&'static str, StorageEndpoint>,
     pub messaging_endpoints: BTreeMap<&'static str, MessagingEndpoint>,
     pub enable_file_upload_notifications: bool,
+    /// Sent only when true: the official `iothub_get.json` leaves it out, which reads as false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub enable_data_residency: bool,
     pub cloud_to_device: CloudToDevice,
     pub features: &'static str,
     pub locations: [Location<'a>; 2],
@@ -346,6 +349,7 @@ pub fn render_hub(hub: &Hub, st: &HubState) -> (Vec<u8>, String) {
             )]),
             messaging_endpoints: BTreeMap::from([("fileNotifications", messaging())]),
             enable_file_upload_notifications: false,
+            enable_data_residency: s.enable_data_residency,
             cloud_to_device: CloudToDevice {
                 max_delivery_count: 10,
                 default_ttl_as_iso8601: "PT1H",

@@ -1,7 +1,7 @@
 //! `IotHubDescription`: the hub resource (GET hub, list by resource group / subscription).
 //!
 //! Only what a DR drill reads is typed: identity, location, state, provisioning state,
-//! host name, SKU, tags and the primary/secondary `locations`. Every other field is ignored.
+//! host name, SKU, tags, the primary/secondary `locations` and `enableDataResidency`. Every other field is ignored.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -51,6 +51,10 @@ pub struct IotHubProperties {
     /// Where the hub is provisioned: the primary region and its DR pair.
     #[serde(default)]
     pub locations: Vec<HubLocation>,
+    /// `enableDataResidency`: a hub created with it (Brazil South, Southeast Asia) keeps its
+    /// data in one region and has no failover at all. Absent on most hubs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enable_data_residency: Option<bool>,
 }
 
 /// `IotHubLocationDescription`: one region of the hub and its role.
