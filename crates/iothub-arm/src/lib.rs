@@ -10,7 +10,8 @@
 //! [`ArmError`]s. Token requests go through the same reqwest client stack
 //! (`identity_transport`): one HTTP and one TLS stack in the binary. The crate knows nothing
 //! of runbooks. A [`token_bucket::ArmBudget`] shared per subscription keeps many clients within
-//! ARM's throttling budget.
+//! ARM's throttling budget. Azure Monitor metrics of a hub (connected devices, telemetry) are
+//! read by [`metrics`], a read like any other.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -34,6 +35,7 @@ pub mod credentials;
 pub mod error;
 pub mod failover;
 mod identity_transport;
+pub mod metrics;
 pub mod models;
 pub mod operation;
 pub mod options;
@@ -47,6 +49,10 @@ pub use azure_core::credentials::TokenCredential;
 pub use client::{ArmClient, CallKind};
 pub use credentials::{AuthMethod, StaticTokenCredential, credential_for};
 pub use error::ArmError;
+pub use metrics::{
+    Aggregation, MAX_METRICS_PER_CALL, METRICS_API_VERSION, MetricOutcome, MetricResult,
+    MetricsQuery, MetricsReading,
+};
 pub use models::{
     EndpointHealth, EndpointHealthStatus, HubLocation, IotHub, IotHubProperties, QuotaMetric,
     RegistryStats, ReplicaRole,
