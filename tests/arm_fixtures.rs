@@ -65,13 +65,19 @@ fn listed() -> BTreeMap<String, BTreeMap<String, Row>> {
             .get_mut(folder)
             .unwrap()
             .insert(cells[1].to_owned(), row);
-        assert!(previous.is_none(), "SOURCE.md:{n}: {} listed twice", cells[1]);
+        assert!(
+            previous.is_none(),
+            "SOURCE.md:{n}: {} listed twice",
+            cells[1]
+        );
     }
     folders
 }
 
 fn is_hex(s: &str, len: usize) -> bool {
-    s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 #[test]
@@ -80,10 +86,7 @@ fn source_md_lists_every_vendored_folder() {
     let counts: Vec<(&str, usize)> = listed.iter().map(|(k, v)| (k.as_str(), v.len())).collect();
     assert_eq!(
         counts,
-        vec![
-            ("2023-06-30", 8),
-            ("monitor-2023-10-01", 2),
-        ],
+        vec![("2023-06-30", 8), ("monitor-2023-10-01", 2),],
         "folders and how many files each lists"
     );
     let mut on_disk: Vec<String> = std::fs::read_dir(root())
@@ -95,7 +98,10 @@ fn source_md_lists_every_vendored_folder() {
     on_disk.sort();
     let sections: Vec<String> = listed.keys().cloned().collect();
     assert_eq!(on_disk, sections, "folders under {}", root().display());
-    assert!(root().join("LICENSE").is_file(), "the licence stays beside SOURCE.md");
+    assert!(
+        root().join("LICENSE").is_file(),
+        "the licence stays beside SOURCE.md"
+    );
 }
 
 #[test]
@@ -116,7 +122,11 @@ fn every_fixture_matches_its_recorded_provenance_size_and_hash() {
                 "{folder}/{name}: upstream path {}",
                 row.upstream_path
             );
-            assert!(is_hex(&row.commit, 40), "{folder}/{name}: commit {}", row.commit);
+            assert!(
+                is_hex(&row.commit, 40),
+                "{folder}/{name}: commit {}",
+                row.commit
+            );
             let data = std::fs::read(dir.join(name)).unwrap();
             assert_eq!(data.len() as u64, row.bytes, "{folder}/{name}: size");
             let digest: String = Sha256::digest(&data)

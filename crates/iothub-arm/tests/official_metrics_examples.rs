@@ -77,7 +77,10 @@ fn get_metric_error_example_keeps_the_failure_per_metric() {
         MetricOutcome::Failed { code, message } => {
             assert_eq!(code, "InvalidSamplingType");
             assert!(
-                message.as_deref().unwrap().starts_with("Sampling type is not found."),
+                message
+                    .as_deref()
+                    .unwrap()
+                    .starts_with("Sampling type is not found."),
                 "{message:?}"
             );
         }
@@ -115,7 +118,11 @@ fn client() -> ArmClient {
 #[test]
 fn the_request_carries_the_examples_parameters_in_azures_form() {
     let params = example("GetMetric.json")["parameters"].clone();
-    let (start, end) = params["timespan"].as_str().unwrap().split_once('/').unwrap();
+    let (start, end) = params["timespan"]
+        .as_str()
+        .unwrap()
+        .split_once('/')
+        .unwrap();
     let names: Vec<String> = params["metricnames"]
         .as_str()
         .unwrap()
@@ -126,7 +133,11 @@ fn the_request_carries_the_examples_parameters_in_azures_form() {
         names.clone(),
         OffsetDateTime::parse(start, &Rfc3339).unwrap(),
         OffsetDateTime::parse(end, &Rfc3339).unwrap(),
-        &[Aggregation::Average, Aggregation::Minimum, Aggregation::Maximum],
+        &[
+            Aggregation::Average,
+            Aggregation::Minimum,
+            Aggregation::Maximum,
+        ],
     );
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let url = client().metrics_url("rg", "hub", &refs, &query);
@@ -137,10 +148,19 @@ fn the_request_carries_the_examples_parameters_in_azures_form() {
         "{url}"
     );
     let pairs: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
-    assert_eq!(pairs["api-version"], params["api-version"].as_str().unwrap());
+    assert_eq!(
+        pairs["api-version"],
+        params["api-version"].as_str().unwrap()
+    );
     assert_eq!(pairs["api-version"], METRICS_API_VERSION);
-    assert_eq!(pairs["metricnames"], params["metricnames"].as_str().unwrap());
-    assert_eq!(pairs["aggregation"], params["aggregation"].as_str().unwrap());
+    assert_eq!(
+        pairs["metricnames"],
+        params["metricnames"].as_str().unwrap()
+    );
+    assert_eq!(
+        pairs["aggregation"],
+        params["aggregation"].as_str().unwrap()
+    );
     // The example asks with milliseconds; Azure echoes whole seconds, as the client sends.
     assert_eq!(
         pairs["timespan"],

@@ -226,7 +226,21 @@ fn check_api_version(query: &str, path: &ArmPath<'_>) -> Result<(), ArmError> {
             "The api-version query parameter (?api-version=) is required for all requests.",
         ));
     };
-    if version == crate::wire::API_VERSION {
+    let metrics = matches!(
+        path,
+        ArmPath::Hub {
+            action: route::HubAction::Metrics,
+            ..
+        }
+    );
+    let supported = if metrics {
+        crate::monitor::api::METRICS_API_VERSIONS.join("', '")
+    } else {
+        crate::wire::API_VERSION.to_owned()
+    };
+    if (!metrics && version == crate::wire::API_VERSION)
+        || (metrics && crate::monitor::api::METRICS_API_VERSIONS.contains(&version))
+    {
         return Ok(());
     }
     let well_formed = {
@@ -246,8 +260,7 @@ fn check_api_version(query: &str, path: &ArmPath<'_>) -> Result<(), ArmError> {
             400,
             "InvalidApiVersionParameter",
             format!(
-                "The api-version '{version}' is invalid. The supported versions are '{}'.",
-                crate::wire::API_VERSION
+                "The api-version '{version}' is invalid. The supported versions are '{supported}'."
             ),
         ));
     }
@@ -259,9 +272,9 @@ fn check_api_version(query: &str, path: &ArmPath<'_>) -> Result<(), ArmError> {
         400,
         "NoRegisteredProviderFound",
         format!(
-            "No registered resource provider found for API version '{version}' and type 'IotHubs'. \
-             The supported api-versions are '{}'.",
-            crate::wire::API_VERSION
+            "No registered resource provider found for API version '{version}' and type '{}'. \
+             The supported api-versions are '{supported}'.",
+            if metrics { "metrics" } else { "IotHubs" }
         ),
     ))
 }

@@ -12,6 +12,8 @@ pub(crate) enum HubAction {
     QuotaMetrics,
     EndpointHealth,
     Failover,
+    /// `providers/Microsoft.Insights/metrics` under the hub (Azure Monitor).
+    Metrics,
 }
 
 /// A recognised ARM path.
@@ -94,6 +96,16 @@ pub(crate) fn parse(path: &str) -> ArmPath<'_> {
                         rg,
                         name,
                         action,
+                    }
+                }
+                [name, p, ns, m]
+                    if is(p, "providers") && is(ns, "Microsoft.Insights") && is(m, "metrics") =>
+                {
+                    ArmPath::Hub {
+                        sub,
+                        rg,
+                        name,
+                        action: HubAction::Metrics,
                     }
                 }
                 _ => ArmPath::Unknown,

@@ -9,6 +9,7 @@ use crate::duration;
 use crate::error::ScenarioError;
 pub use crate::fault_rule::{FaultRule, HoldStage};
 pub use crate::generate::Generate;
+pub use crate::monitor::{MonitorSeed, ReconnectSeed};
 use crate::ordered::OrderedMap;
 use serde::Deserialize;
 use std::collections::HashSet;
@@ -380,6 +381,9 @@ pub struct HubSeed {
     /// `systemData.createdAt` (RFC 3339); default: a fixed date.
     #[serde(default)]
     pub created_at: Option<String>,
+    /// The device population Azure Monitor reports (connected devices, telemetry).
+    #[serde(default)]
+    pub monitor: MonitorSeed,
 }
 
 fn default_rg() -> String {
@@ -441,6 +445,7 @@ impl HubSeed {
             network_rule_sets: None,
             event_hub: EventHubSeed::default(),
             created_at: None,
+            monitor: MonitorSeed::default(),
         }
     }
 }
