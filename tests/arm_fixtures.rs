@@ -91,6 +91,7 @@ fn source_md_lists_every_vendored_folder() {
             ("activitylog-2015-04-01", 2),
             ("authorization-2022-04-01", 3),
             ("locks-2016-09-01", 4),
+            ("monitor-2023-10-01", 2),
         ],
         "folders and how many files each lists"
     );

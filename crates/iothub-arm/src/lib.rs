@@ -10,7 +10,8 @@
 //! [`ArmError`]s. Token requests go through the same reqwest client stack
 //! (`identity_transport`): one HTTP and one TLS stack in the binary. The crate knows nothing
 //! of runbooks. A [`token_bucket::ArmBudget`] shared per subscription keeps many clients within
-//! ARM's throttling budget.
+//! ARM's throttling budget. Azure Monitor metrics of a hub (connected devices, telemetry) are
+//! read by [`metrics`], a read like any other.
 //!
 //! Before a failover, a preflight reads what Azure would refuse it for: the hub's Activity Log
 //! ([`activity_log`]), the management locks at the hub, resource group and subscription
@@ -42,6 +43,7 @@ pub mod error;
 pub mod failover;
 mod identity_transport;
 pub mod locks;
+pub mod metrics;
 pub mod models;
 pub mod operation;
 pub mod options;
@@ -58,6 +60,10 @@ pub use client::{ArmClient, CallKind};
 pub use credentials::{AuthMethod, StaticTokenCredential, available_credential, credential_for};
 pub use error::ArmError;
 pub use locks::{LOCKS_API_VERSION, LockScope};
+pub use metrics::{
+    Aggregation, MAX_METRICS_PER_CALL, METRICS_API_VERSION, MetricOutcome, MetricResult,
+    MetricsQuery, MetricsReading,
+};
 pub use models::{ActivityLog, ActivityLogEvent, LockLevel, ManagementLock, Permission, permits};
 pub use models::{
     EndpointHealth, EndpointHealthStatus, HubLocation, IotHub, IotHubProperties, QuotaMetric,

@@ -231,13 +231,29 @@ fn check_api_version(query: &str, path: &ArmPath<'_>) -> Result<(), ArmError> {
         ));
     };
     // Each provider has its own api-versions; these are the ones served.
+    let metrics = matches!(
+        path,
+        ArmPath::Hub {
+            action: route::HubAction::Metrics,
+            ..
+        }
+    );
     let (served, resource_type) = match path {
-        ArmPath::ActivityLog { .. } => (crate::activity::API_VERSION, "eventtypes"),
-        ArmPath::Locks { .. } => (crate::locks::API_VERSION, "locks"),
-        ArmPath::Permissions { .. } => (crate::permissions::API_VERSION, "permissions"),
-        _ => (crate::wire::API_VERSION, "IotHubs"),
+        ArmPath::ActivityLog { .. } => (crate::activity::API_VERSION.to_owned(), "eventtypes"),
+        ArmPath::Locks { .. } => (crate::locks::API_VERSION.to_owned(), "locks"),
+        ArmPath::Permissions { .. } => (crate::permissions::API_VERSION.to_owned(), "permissions"),
+        _ if metrics => (
+            crate::monitor::api::METRICS_API_VERSIONS.join("', '"),
+            "metrics",
+        ),
+        _ => (crate::wire::API_VERSION.to_owned(), "IotHubs"),
     };
-    if version == served {
+    let accepted = if metrics {
+        crate::monitor::api::METRICS_API_VERSIONS.contains(&version)
+    } else {
+        version == served
+    };
+    if accepted {
         return Ok(());
     }
     let well_formed = {

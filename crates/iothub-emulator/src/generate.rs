@@ -8,7 +8,8 @@
 
 use crate::ordered::OrderedMap;
 use crate::scenario::{
-    DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, Devices, FailoverSeed, HubSeed, Outcome,
+    DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, Devices, FailoverSeed, HubSeed, MonitorSeed,
+    Outcome,
 };
 use serde::Deserialize;
 
@@ -47,6 +48,9 @@ pub struct Generate {
     /// Every Nth hub gets no `tags` (so a tag selector leaves it out).
     #[serde(default)]
     pub untagged_every: Option<usize>,
+    /// Every hub's device population (as a hub's `monitor:`).
+    #[serde(default)]
+    pub monitor: MonitorSeed,
 }
 
 fn default_prefix() -> String {
@@ -120,6 +124,7 @@ impl Generate {
                 hub.secondary = self.secondary.clone();
                 hub.devices = self.devices;
                 hub.failover = self.failover.clone();
+                hub.monitor = self.monitor.clone();
                 let untagged = self.untagged_every.is_some_and(|n| i % n == 0);
                 if !untagged {
                     hub.tags = self.tags.clone();

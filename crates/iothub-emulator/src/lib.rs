@@ -17,6 +17,10 @@
 //!
 //! Test support: the `testing` cargo feature exposes `testing` (start, bounded polls, log counts).
 //!
+//! Azure Monitor (`monitor`): each hub's device population (connected devices, telemetry) drops
+//! at a failover and reconnects along the scenario's curve; the metrics read serves it in
+//! one-minute grains with Azure's aggregation rules and publication delay.
+//!
 //! Fleet scale: `generate` makes N hubs from a template; `throttle` enforces ARM's
 //! per-subscription read/write budgets (429 + `Retry-After`).
 //!
@@ -40,6 +44,7 @@ mod holds;
 mod hub;
 mod locks;
 mod log;
+mod monitor;
 mod ops;
 mod ordered;
 mod permissions;
@@ -57,14 +62,16 @@ pub use duration::parse_duration;
 pub use error::{ControlError, EmulatorError, ScenarioError};
 pub use holds::HeldRequest;
 pub use log::RecordedRequest;
+/// The api-versions the Azure Monitor metrics read answers to.
+pub use monitor::api::METRICS_API_VERSIONS;
 pub use ordered::OrderedMap;
 pub use scenario::{
     ActivitySeed, AfterEffects, BucketSpec, Completion, DEFAULT_HUB, DEFAULT_RESOURCE_GROUP,
     DEFAULT_SUBSCRIPTION, Devices, DevicesPatch, EndpointHealth, EventHubSeed, FailoverSeed,
-    FaultRule, Generate, HoldStage, HubSeed, IpFilterRuleSeed, LockSeed, MAX_DEVICES,
-    NetworkRuleSetSeed, OperationErrorSeed, Outcome, PermissionSeed, ResourceGroupSeed, Scenario,
-    SkuSeed, Throttling,
+    FaultRule, Generate, HoldStage, HubSeed, IpFilterRuleSeed, LockSeed, MAX_DEVICES, MonitorSeed,
+    NetworkRuleSetSeed, OperationErrorSeed, Outcome, PermissionSeed, ReconnectSeed,
+    ResourceGroupSeed, Scenario, SkuSeed, Throttling,
 };
 pub use server::{Emulator, EmulatorConfig};
-/// The only api-version served.
+/// The IoT Hub api-version served.
 pub use wire::API_VERSION;

@@ -7,6 +7,8 @@
 use crate::app::{App, Req};
 use crate::arm_error::{ArmError, add_retry_after};
 use crate::hub::{Hub, OpStatus, poll_interval};
+use crate::monitor::api::MetricsInput;
+use crate::monitor::population::{Outage, Population};
 use crate::route::{ArmPath, HubAction, query_param};
 use crate::wire::{self, API_VERSION, Page};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -81,6 +83,7 @@ pub(crate) fn run(app: &App, req: &Req<'_>, path: ArmPath<'_>) -> Result<Respons
                     }
                     failover(app, req, hub)
                 }
+                HubAction::Metrics => metrics(app, req, hub),
             }
         }
         ArmPath::OperationResult { sub, id } => {
@@ -136,6 +139,38 @@ pub(crate) fn run(app: &App, req: &Req<'_>, path: ArmPath<'_>) -> Result<Respons
             ),
         )),
     }
+}
+
+/// Azure Monitor metrics of the hub, from its population and failovers as they stand now.
+fn metrics(app: &App, req: &Req<'_>, hub: &Hub) -> Result<Response, ArmError> {
+    let (population, region) = {
+        let st = locked(hub, req);
+        let outages = st
+            .operations
+            .iter()
+            .map(|op| Outage {
+                start: op.started_at,
+                end: op.ended_at,
+            })
+            .collect();
+        let population = Population::new(
+            &hub.seed.monitor,
+            st.devices.enabled,
+            outages,
+            app.clock.time_scale,
+        );
+        (population, st.location.clone())
+    };
+    let hub_id = wire::hub_id(hub);
+    let input = MetricsInput {
+        hub_id: &hub_id,
+        region: &region,
+        seed: &hub.seed.monitor,
+        population: &population,
+        now: OffsetDateTime::now_utc(),
+    };
+    let body = crate::monitor::api::answer(&input, req.query)?;
+    Ok(json(StatusCode::OK, &body))
 }
 
 fn only(req: &Req<'_>, method: &Method) -> Result<(), ArmError> {

@@ -13,6 +13,8 @@ pub(crate) enum HubAction {
     QuotaMetrics,
     EndpointHealth,
     Failover,
+    /// `providers/Microsoft.Insights/metrics` under the hub (Azure Monitor).
+    Metrics,
 }
 
 /// A recognised ARM path.
@@ -150,6 +152,16 @@ pub(crate) fn parse(path: &str) -> ArmPath<'_> {
                 },
                 [name, p, ns, perms] if authz(p, ns) && is(perms, "permissions") => {
                     ArmPath::Permissions { sub, rg, name }
+                }
+                [name, p, ns, m]
+                    if is(p, "providers") && is(ns, "Microsoft.Insights") && is(m, "metrics") =>
+                {
+                    ArmPath::Hub {
+                        sub,
+                        rg,
+                        name,
+                        action: HubAction::Metrics,
+                    }
                 }
                 _ => ArmPath::Unknown,
             }

@@ -9,6 +9,7 @@ use crate::duration;
 use crate::error::ScenarioError;
 pub use crate::fault_rule::{FaultRule, HoldStage};
 pub use crate::generate::Generate;
+pub use crate::monitor::{MonitorSeed, ReconnectSeed};
 use crate::ordered::OrderedMap;
 pub use crate::preflight_seed::{ActivitySeed, LockSeed, PermissionSeed};
 use serde::Deserialize;
@@ -393,6 +394,9 @@ pub struct HubSeed {
     /// The caller's permissions on the hub; default one entry `actions: ["*"]`.
     #[serde(default = "crate::preflight_seed::default_permissions")]
     pub permissions: Vec<PermissionSeed>,
+    /// The device population Azure Monitor reports (connected devices, telemetry).
+    #[serde(default)]
+    pub monitor: MonitorSeed,
 }
 
 fn default_rg() -> String {
@@ -457,6 +461,7 @@ impl HubSeed {
             enable_data_residency: false,
             activity_log: Vec::new(),
             permissions: crate::preflight_seed::default_permissions(),
+            monitor: MonitorSeed::default(),
         }
     }
 }

@@ -319,9 +319,7 @@ pub fn render_hub(hub: &Hub, st: &HubState) -> (Vec<u8>, String) {
                     partition_count: eh.partition_count,
                     partition_ids: (0..eh.partition_count).map(|i| i.to_string()).collect(),
                     path: eh.path.clone().unwrap_or_else(|| lower.clone()),
-                    endpoint: eh.endpoint.clone().unwrap_or_else(|| {
-                        format!("sb://iothub-ns-{lower}.servicebus.windows.net/")
-                    }),
+                    endpoint: events_endpoint(eh.endpoint.as_deref(), &lower, st.completed.len()),
                 },
             )]),
             routing: Routing {
@@ -440,4 +438,20 @@ pub fn endpoint_health(st: &HubState, now: OffsetDateTime) -> Vec<EndpointHealth
             }
         })
         .collect()
+}
+
+/// The built-in Event Hub-compatible endpoint after `failovers` completed failovers: Azure moves
+/// it to a new namespace on failover, so each one gives the first host label a new suffix
+/// (`sb://iothub-ns-myhub.servicebus...` -> `sb://iothub-ns-myhub-f1.servicebus...`).
+pub fn events_endpoint(seeded: Option<&str>, lower_name: &str, failovers: usize) -> String {
+    let base = seeded
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("sb://iothub-ns-{lower_name}.servicebus.windows.net/"));
+    if failovers == 0 {
+        return base;
+    }
+    let (scheme, rest) = base.split_once("://").unwrap_or(("", base.as_str()));
+    let cut = rest.find(['.', '/', ':']).unwrap_or(rest.len());
+    let sep = if scheme.is_empty() { "" } else { "://" };
+    format!("{scheme}{sep}{}-f{failovers}{}", &rest[..cut], &rest[cut..])
 }

@@ -12,6 +12,7 @@ pub mod endpoint_health;
 pub mod error_body;
 pub mod hub;
 pub mod lock;
+pub mod metrics;
 pub mod operation_status;
 pub mod page;
 pub mod permission;
