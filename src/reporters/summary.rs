@@ -3,7 +3,8 @@
 //! is. Rendered from the finished DR log, so it says exactly what the log says; when that log
 //! could not be written, the summary leads with that instead of the verdict (a drill nobody
 //! can audit did not succeed) and says where the journal is. Text from the log is escaped for
-//! the terminal (`terminal_text`): a reason can carry whatever ARM's message held.
+//! the terminal (`terminal_text`): a reason can carry whatever ARM's message held. Under a
+//! scaled emulator the objectives line says its durations are in emulated time.
 
 use runbook_record::{DrLog, RunStatus, SectionName, StepStatus};
 
@@ -82,7 +83,7 @@ pub fn render(log: &DrLog, write: &LogWrite<'_>) -> String {
                 .collect()
         };
         let (met, missed, unmeasured) = (names(Some(true)), names(Some(false)), names(None));
-        let line = if unmeasured.len() == log.objectives.len() {
+        let mut line = if unmeasured.len() == log.objectives.len() {
             "not measured".to_string()
         } else {
             let mut line = format!("{} of {} met", met.len(), log.objectives.len());
@@ -94,6 +95,15 @@ pub fn render(log: &DrLog, write: &LogWrite<'_>) -> String {
             }
             line
         };
+        // Under a scaled emulator, an RTO of 21 s may come from a 4 s run: say whose seconds.
+        if let Some(scale) = log.time_scale.filter(|s| *s > 0.0 && *s != 1.0)
+            && unmeasured.len() < log.objectives.len()
+        {
+            line.push_str(&format!(
+                " (durations in emulated time, {}x faster than real)",
+                (1.0 / scale).round()
+            ));
+        }
         s.push_str(&format!("  objectives: {line}\n"));
     }
     match &write.error {

@@ -260,12 +260,15 @@ fn drill(out: &mut String, d: &Drill, n: usize, alone: bool) {
 
 fn trend_section(out: &mut String, t: &trend::Trend) {
     out.push_str(&format!("<h3>{}</h3>\n", html(&t.hub)));
-    if let Some((name, values)) = t.series() {
-        out.push_str(&format!(
-            "<p class=\"note\">{}, oldest to newest:</p>\n{}\n",
-            html(name),
-            trend::sparkline_svg(name, &values)
-        ));
+    match t.rto_series() {
+        Some(values) => out.push_str(&format!(
+            "<p class=\"note\">RTO, oldest to newest ({}):</p>\n{}\n",
+            html(&trend::scale_text(&values)),
+            trend::sparkline_svg("RTO", &values)
+        )),
+        None => out.push_str(
+            "<p class=\"note\">RTO measured by fewer than two of these drills: no RTO trend to draw.</p>\n",
+        ),
     }
     out.push_str("<table class=\"trend-table\"><thead><tr><th>Drill started (UTC)</th><th>Verdict</th><th class=\"num\">RTO</th><th>RTO target</th><th class=\"num\">Failover</th></tr></thead><tbody>\n");
     for p in &t.points {

@@ -155,3 +155,33 @@ fn the_footer_names_the_runbook_that_wrote_the_log() {
         "{html}"
     );
 }
+
+#[test]
+fn markdown_of_a_big_fleet_stays_under_githubs_job_summary_limit_and_says_what_it_left_out() {
+    // Issue 19: a 429-hub fleet's Markdown was 1.09 MB; GitHub refuses a step summary over
+    // 1 MiB.
+    let one = fixture("passed.json");
+    let drills: Vec<Drill> = (0..600).flat_map(|_| one.clone()).collect();
+    let full: usize = one.len() * render(&one, Format::Markdown).len() * 600;
+    assert!(
+        full > 1_048_576,
+        "the fixture is too small to test the cap ({full} bytes)"
+    );
+    let md = render(&drills, Format::Markdown);
+    assert!(md.len() <= 1_000_000, "{} bytes", md.len());
+    let (left_out, of) = left_out_count(&md);
+    assert_eq!(of, 600);
+    assert!(0 < left_out && left_out < 600, "{left_out} left out");
+    // The overview still lists every drill, and the footer is there.
+    assert!(md.trim_end().ends_with("All times are UTC._"));
+    // A small report is not cut.
+    assert!(!render(&fixture("passed.json"), Format::Markdown).contains("not shown in detail"));
+}
+
+/// The number in "**N of M drills not shown in detail**", and M.
+fn left_out_count(md: &str) -> (usize, usize) {
+    let at = md.find(" drills not shown in detail").expect("note");
+    let start = md[..at].rfind("**").expect("bold") + 2;
+    let (n, m) = md[start..at].split_once(" of ").expect("N of M");
+    (n.parse().unwrap(), m.parse().unwrap())
+}
