@@ -21,6 +21,12 @@ use crate::glob;
 /// budget per subscription).
 pub trait ClientSource: Send + Sync {
     fn client(&self, subscription: &str) -> Result<ArmClient, String>;
+
+    /// How long a read of `subscription` sent now would wait for its ARM budget (zero when
+    /// the source keeps no budget); the scheduler starts hubs where this is shortest.
+    fn budget_wait(&self, _subscription: &str) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 /// The hubs `targets` names, each once.
