@@ -159,3 +159,67 @@ async fn canaries_named_by_order_start_first_in_any_subscription() {
     );
     assert_eq!(posts(&reqs).len(), 8, "every hub once");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bench_drill_reads_each_hub_at_most_ten_times_and_says_what_it_reused() {
+    // bench/fleet-drill.yaml's steps (validate, snapshot, failover, await, validate, snapshot,
+    // compare) over a handful of hubs, as the bench runs them.
+    let emu = emulator_yaml("generate: { count: 6, failover: { duration: 0s } }").await;
+    let dir = tempfile::tempdir().unwrap();
+    let out = command(dir.path())
+        .arg("exec")
+        .arg(repo("bench/fleet-drill.yaml"))
+        .args([
+            "--arm-endpoint",
+            emu.base_url(),
+            "--auth",
+            "emulator",
+            "--time-scale",
+            SCALE,
+            "--yes",
+            "--fleet-dir",
+            "fleet",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let reqs = emu.requests();
+    for i in 1..=6 {
+        let hub = format!("/IotHubs/hub-000{i}");
+        let mine: Vec<&RecordedRequest> = reqs
+            .iter()
+            .filter(|r| r.path.contains(&format!("{hub}/")) || r.path.ends_with(&hub))
+            .collect();
+        // The operation polls name the operation, not the hub: count them out of the DR log.
+        let log: Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join(format!("fleet/hub-000{i}.json"))).unwrap(),
+        )
+        .unwrap();
+        let details = step(&log, "monitor_failover")["details"].as_str().unwrap();
+        let polls: u64 = details
+            .strip_prefix("failover completed after ")
+            .and_then(|d| d.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{details}"));
+        let reads = mine.iter().filter(|r| r.method == "GET").count() as u64 + polls;
+        assert!(reads <= 10, "{hub}: {reads} reads");
+        // The safety reads stay: a GET of the hub right before the POST, and one after.
+        let post = mine.iter().position(|r| r.method == "POST").unwrap();
+        assert!(mine[post - 1].method == "GET" && mine[post - 1].path.ends_with(&hub));
+        assert!(mine[post + 1..].iter().any(|r| r.path.ends_with(&hub)));
+        // The DR log names what was reused, and never across the failover.
+        let reused = |id: &str| step(&log, id)["reused_reading"]["from"].clone();
+        assert_eq!(reused("pre_failover_validation"), "targets");
+        // Reusing a reused reading names where it was read: still the listing.
+        assert_eq!(reused("pre"), "targets");
+        assert_eq!(reused("post_failover_validation"), "monitor_failover");
+        assert_eq!(reused("post"), "monitor_failover");
+        assert!(step(&log, "initiate_failover")["reused_reading"].is_null());
+        assert_log_matches_schema(&log);
+    }
+}

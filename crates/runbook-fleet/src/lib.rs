@@ -43,7 +43,7 @@ pub use clients::{Budgets, Clients, NoClients};
 pub use duplicates::{Duplicate, Duplicated};
 pub use fleet_log::{FleetHeader, FleetLogError, FleetLogFile};
 pub use layout::{LayoutError, is_fleet_path};
-pub use resolve::{ClientSource, Resolved, resolve};
+pub use resolve::{ClientSource, ListedHub, Resolved, listing_key, resolve};
 pub use resume::{ResumeError, ResumePlan, plan_resume};
 pub use run::{FleetHub, FleetObserver, FleetRequest, FleetResult, LockSpec, Progress, run_fleet};
 pub use select::{limits, select};

@@ -51,6 +51,8 @@ pub struct FleetHub {
     pub prior: Option<(PriorRun, String)>,
     /// Resume: the hub already ended in an earlier run; carried over as it was.
     pub done: Option<FleetHubRecord>,
+    /// The hub as the target listing returned it (its run may reuse it as its first reading).
+    pub listed: Option<crate::resolve::ListedHub>,
 }
 
 /// Everything a fleet run needs besides clients and an observer.
@@ -388,7 +390,10 @@ async fn run_hub(
     };
     // Held until the DR log is written.
     let session = match Session::open(session, shared.journal.clone(), req.time_scale).await {
-        Ok(s) => s,
+        Ok(s) => match &hub.listed {
+            Some(l) => s.with_listed_hub(l.hub.clone(), l.at),
+            None => s,
+        },
         Err(e) => return error(record, e.0.trim_start_matches("error: ").to_string()),
     };
     let client = match clients.client(&hub.target.subscription) {
