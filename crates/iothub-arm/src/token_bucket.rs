@@ -76,6 +76,21 @@ impl TokenBucket {
         }
     }
 
+    /// How long a token taken now would wait, without taking it (zero while tokens are left).
+    /// A scheduler uses it to start work where the budget answers soonest.
+    pub fn backlog(&self) -> Duration {
+        let Ok(s) = self.state.lock() else {
+            return Duration::ZERO;
+        };
+        let elapsed = Instant::now().saturating_duration_since(s.at).as_secs_f64();
+        let tokens = (s.tokens + elapsed * self.rate).min(self.burst) - 1.0;
+        if tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-tokens / self.rate)
+        }
+    }
+
     /// How many callers had to wait so far.
     pub fn waits(&self) -> u64 {
         self.waits.load(Ordering::Relaxed)
@@ -165,6 +180,14 @@ mod tests {
             "{w2:?}"
         );
         assert_eq!(bucket.waits(), 2);
+        // Looking does not take: the backlog stays what the next reserve would wait.
+        let b = bucket.backlog();
+        assert!(
+            b > Duration::from_millis(280) && b <= Duration::from_millis(300),
+            "{b:?}"
+        );
+        assert_eq!(bucket.waits(), 2);
+        assert_eq!(TokenBucket::new(1, 1.0).backlog(), Duration::ZERO);
     }
 
     #[test]

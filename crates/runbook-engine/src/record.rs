@@ -72,6 +72,7 @@ pub(crate) fn started_failover(
         inputs: Value::Null,
         outputs,
         error: None,
+        reused_reading: None,
     }
 }
 

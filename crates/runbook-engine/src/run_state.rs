@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use iothub_arm::FailoverOperation;
+use iothub_arm::{FailoverOperation, IotHub};
 
 use crate::cooldown::PastFailover;
 
@@ -50,6 +50,19 @@ pub(crate) struct RunState {
     pub dry_skipped_change: bool,
     /// The failover's region is not known yet: the next reading of the hub names it.
     pub target_region_pending: bool,
+    /// The latest reading of the hub, which a later step may reuse (`steps::hub_reading`).
+    pub hub_reading: Option<HubReading>,
+    /// The reading the current step reused, for its record.
+    pub reused_reading: Option<runbook_record::ReusedReading>,
+}
+
+/// A hub resource as ARM returned it, when and by what.
+#[derive(Debug, Clone)]
+pub(crate) struct HubReading {
+    pub hub: IotHub,
+    pub at: std::time::Instant,
+    /// The step that read it, or `targets` (the fleet's listing).
+    pub from: String,
 }
 
 impl RunState {

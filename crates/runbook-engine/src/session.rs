@@ -146,6 +146,8 @@ pub struct Session {
     fresh_journal: Option<PathBuf>,
     /// Kept so the writer thread outlives the run's handle.
     _service: Option<JournalService>,
+    /// The hub as a fleet's target listing returned it, and when.
+    listed: Option<(iothub_arm::IotHub, std::time::Instant)>,
 }
 
 impl Session {
@@ -180,7 +182,15 @@ impl Session {
             journal,
             fresh_journal,
             _service: service,
+            listed: None,
         })
+    }
+
+    /// The hub as the fleet's target listing returned it at `at`: the run's first reading of
+    /// the hub may reuse it (under the engine's freshness rule) instead of reading it again.
+    pub fn with_listed_hub(mut self, hub: iothub_arm::IotHub, at: std::time::Instant) -> Self {
+        self.listed = Some((hub, at));
+        self
     }
 
     /// The session will not run (the connection failed): a journal it created holds
@@ -206,6 +216,7 @@ impl Session {
             lock,
             history,
             journal,
+            listed,
             ..
         } = self;
         let journal_path = journal.as_ref().map(|j| j.path().to_path_buf());
@@ -214,7 +225,7 @@ impl Session {
             deps.reporters,
             Redactor::new(request.secrets.clone()),
         );
-        let engine = Engine::new(
+        let mut engine = Engine::new(
             EngineParts {
                 client: deps.client,
                 clock: deps.clock,
@@ -226,6 +237,9 @@ impl Session {
             },
             &request.run,
         );
+        if let Some((hub, at)) = listed {
+            engine.seed_hub_reading(hub, at);
+        }
         let run = engine.run(request.run.clone(), request.prior.clone()).await;
         let log_error = match (&request.log_file, &run.log) {
             (Some(path), Some(log)) => {

@@ -32,7 +32,8 @@ pub struct Clients {
     sizes: Budgets,
     time_scale: f64,
     cache: Mutex<HashMap<String, ArmClient>>,
-    budgets: Mutex<Vec<Arc<ArmBudget>>>,
+    /// By lowercased subscription, as `cache`.
+    budgets: Mutex<HashMap<String, Arc<ArmBudget>>>,
 }
 
 impl std::fmt::Debug for Clients {
@@ -60,7 +61,7 @@ impl Clients {
             sizes,
             time_scale,
             cache: Mutex::new(HashMap::new()),
-            budgets: Mutex::new(Vec::new()),
+            budgets: Mutex::new(HashMap::new()),
         }
     }
 
@@ -68,7 +69,7 @@ impl Clients {
     pub fn throttled(&self) -> u64 {
         self.budgets
             .lock()
-            .map(|b| b.iter().map(|b| b.throttled()).sum())
+            .map(|b| b.values().map(|b| b.throttled()).sum())
             .unwrap_or(0)
     }
 
@@ -102,10 +103,23 @@ impl ClientSource for Clients {
         }
         let (client, budget) = self.make(subscription)?;
         if let Ok(mut budgets) = self.budgets.lock() {
-            budgets.push(budget);
+            budgets.insert(key.clone(), budget);
         }
         cache.insert(key, client.clone());
         Ok(client)
+    }
+
+    fn budget_wait(&self, subscription: &str) -> std::time::Duration {
+        // Reads are a drill's clock (a dozen per hub against one write), so their bucket says
+        // when a hub of this subscription could get going.
+        self.budgets
+            .lock()
+            .ok()
+            .and_then(|b| {
+                b.get(&subscription.to_ascii_lowercase())
+                    .map(|b| b.reads.backlog())
+            })
+            .unwrap_or_default()
     }
 }
 

@@ -51,6 +51,7 @@ pub fn fresh_hubs(dir: &Path, hubs: Vec<HubTarget>) -> Vec<FleetHub> {
             log_path: dir.join(name),
             prior: None,
             done: None,
+            listed: None,
         })
         .collect()
 }

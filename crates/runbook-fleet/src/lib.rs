@@ -16,8 +16,10 @@
 //! - `select` orders them (`rollout.order`) and narrows them (`--target`, `--limit`); `limits`
 //!   turns the rollout's counts and percentages into numbers.
 //! - `layout` is the fleet directory: created empty, `<hub>.json` (+ journal) per hub.
-//! - `run` schedules: each hub its own hub lock, journal, engine run and DR log, at most
+//! - `run` runs: each hub its own hub lock, journal, engine run and DR log, at most
 //!   `max_concurrency` at once; no hub starts once `max_errors` have failed or on Ctrl-C.
+//! - `schedule` picks which hub takes a free slot: `rollout.order` first, then the
+//!   subscription whose ARM budget answers soonest, so every subscription's budget is spent.
 //! - `fleet_log` writes `fleet.json` before any hub starts and rewrites it at the end.
 //! - `resume` reads `fleet.json` and the hubs' journals back into a `FleetRequest`.
 //! - `clients` gives one ARM client per subscription, each with its own ARM budget, shared by
@@ -34,13 +36,14 @@ pub mod layout;
 pub mod resolve;
 pub mod resume;
 pub mod run;
+pub mod schedule;
 pub mod select;
 
 pub use clients::{Budgets, Clients, NoClients};
 pub use duplicates::{Duplicate, Duplicated};
 pub use fleet_log::{FleetHeader, FleetLogError, FleetLogFile};
 pub use layout::{LayoutError, is_fleet_path};
-pub use resolve::{ClientSource, Resolved, resolve};
+pub use resolve::{ClientSource, ListedHub, Resolved, listing_key, resolve};
 pub use resume::{ResumeError, ResumePlan, plan_resume};
 pub use run::{FleetHub, FleetObserver, FleetRequest, FleetResult, LockSpec, Progress, run_fleet};
 pub use select::{limits, select};

@@ -5,7 +5,8 @@
 //! glob and the tags filter client-side. The result is sorted (subscription in the order given,
 //! then resource group and name) so a fleet runs in the same order every time. A hub is named
 //! once: entries naming one hub (or one subscription) in another case are dropped, and said so
-//! (`duplicates`).
+//! (`duplicates`). What the listing returned for each hub is kept (`listed`), so a hub's run
+//! need not read the hub again moments later.
 
 use iothub_arm::{ArmClient, IotHub};
 use runbook_spec::{Targets, TemplateText};
@@ -21,12 +22,28 @@ use crate::glob;
 /// budget per subscription).
 pub trait ClientSource: Send + Sync {
     fn client(&self, subscription: &str) -> Result<ArmClient, String>;
+
+    /// How long a read of `subscription` sent now would wait for its ARM budget (zero when
+    /// the source keeps no budget); the scheduler starts hubs where this is shortest.
+    fn budget_wait(&self, _subscription: &str) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
+}
+
+/// A hub resource as the target listing returned it, and when: a hub's run may take it as its
+/// first reading of the hub (the engine's freshness rule decides).
+#[derive(Debug, Clone)]
+pub struct ListedHub {
+    pub hub: IotHub,
+    pub at: std::time::Instant,
 }
 
 /// The hubs `targets` names, each once.
 #[derive(Debug, Clone, Default)]
 pub struct Resolved {
     pub hubs: Vec<HubTarget>,
+    /// What a selector's listing returned for each hub, by [`listing_key`].
+    pub listed: std::collections::HashMap<String, ListedHub>,
     /// Entries left out because an earlier one names the same hub or subscription.
     pub duplicates: Vec<Duplicate>,
 }
@@ -59,7 +76,11 @@ pub async fn resolve(
             out.push((hub, format!("targets.hubs[{i}]")));
         }
         let (hubs, duplicates) = unique_hubs(out);
-        return Ok(Resolved { hubs, duplicates });
+        return Ok(Resolved {
+            hubs,
+            duplicates,
+            listed: Default::default(),
+        });
     }
     let mut subscriptions = Vec::new();
     if let Some(s) = &targets.subscription {
@@ -91,6 +112,7 @@ pub async fn resolve(
         tags.push((k.clone(), render(v, &format!("tags.{k}"))?));
     }
     let mut out = Vec::new();
+    let mut listed = std::collections::HashMap::new();
     for sub in &subscriptions {
         let client = clients.client(sub)?;
         let literal_rg = rg.as_deref().filter(|r| !glob::is_glob(r));
@@ -98,6 +120,7 @@ pub async fn resolve(
             .list_hubs(literal_rg)
             .await
             .map_err(|e| format!("listing the hubs of subscription {sub}: {e}"))?;
+        let at = std::time::Instant::now();
         let mut chosen: Vec<HubTarget> = hubs
             .iter()
             .filter_map(|h| {
@@ -109,10 +132,14 @@ pub async fn resolve(
                             .iter()
                             .any(|(hk, hv)| hk.eq_ignore_ascii_case(k) && hv == v)
                     });
-                keep.then(|| HubTarget {
-                    subscription: sub.clone(),
-                    resource_group: hub_rg,
-                    hub: h.name.clone(),
+                keep.then(|| {
+                    let target = HubTarget {
+                        subscription: sub.clone(),
+                        resource_group: hub_rg,
+                        hub: h.name.clone(),
+                    };
+                    listed.insert(listing_key(&target), ListedHub { hub: h.clone(), at });
+                    target
                 })
             })
             .collect();
@@ -122,7 +149,13 @@ pub async fn resolve(
     Ok(Resolved {
         hubs: out,
         duplicates,
+        listed,
     })
+}
+
+/// The key of a hub in [`Resolved::listed`] (ARM's names are case-insensitive).
+pub fn listing_key(hub: &HubTarget) -> String {
+    format!("{}/{}/{}", hub.subscription, hub.resource_group, hub.hub).to_ascii_lowercase()
 }
 
 /// The resource group in a hub's id (`/subscriptions/s/resourceGroups/RG/providers/...`).

@@ -147,6 +147,7 @@ fn resume_hub(dir: &Path, r: &FleetHubRecord) -> Result<FleetHub, ResumeError> {
         log_path: dir.join(&r.log),
         prior: None,
         done: None,
+        listed: None,
     };
     let finished = matches!(
         r.status,

@@ -1,7 +1,9 @@
 //! The fleet runner: each hub drilled as `runbook exec` drills one, many at once.
 //!
-//! Hubs start in order while fewer than `max_concurrency` run (a semaphore permit per running
-//! hub). Before each start the runner checks the stop conditions: Ctrl-C (the shared
+//! Hubs start while fewer than `max_concurrency` run (a semaphore permit per running hub); which
+//! hub takes a free permit is the scheduler's choice (`schedule`: `rollout.order` first, then
+//! the subscription whose ARM budget answers soonest), so every subscription's budget is spent
+//! at once. Before each start the runner checks the stop conditions: Ctrl-C (the shared
 //! cancellation token) or `max_errors` hubs failed; once one holds, no hub starts and the rest
 //! are recorded `not_started`, while hubs in flight run to their end (Ctrl-C cancels them as it
 //! cancels a single run: polling stops, a failover request in flight is never abandoned, each
@@ -24,7 +26,9 @@ use runbook_spec::Runbook;
 use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
 
+use crate::glob;
 use crate::resolve::ClientSource;
+use crate::schedule::{Pending, Scheduler};
 use runbook_engine::session::{
     HistoryIndex, HistoryPlan, JournalPlan, JournalService, LockPlan, Session, SessionDeps,
     SessionRequest, history_lookback,
@@ -47,6 +51,8 @@ pub struct FleetHub {
     pub prior: Option<(PriorRun, String)>,
     /// Resume: the hub already ended in an earlier run; carried over as it was.
     pub done: Option<FleetHubRecord>,
+    /// The hub as the target listing returned it (its run may reuse it as its first reading).
+    pub listed: Option<crate::resolve::ListedHub>,
 }
 
 /// Everything a fleet run needs besides clients and an observer.
@@ -152,8 +158,26 @@ pub async fn run_fleet(
     let mut tasks = tokio::task::JoinSet::new();
     let mut stopped_by_max_errors = false;
     let mut stop_reason: Option<String> = None;
-    let pending: Vec<usize> = (0..total).filter(|i| records[*i].is_none()).collect();
-    for index in pending {
+    let order = req
+        .runbook
+        .rollout
+        .as_ref()
+        .map(|r| r.order.clone())
+        .unwrap_or_default();
+    let scheduler = Arc::new(Mutex::new(Scheduler::new(
+        (0..total).filter(|i| records[*i].is_none()).map(|i| {
+            let name = &req.hubs[i].target.hub;
+            Pending {
+                index: i,
+                subscription: &req.hubs[i].target.subscription,
+                rank: order
+                    .iter()
+                    .position(|p| glob::matches(p, name))
+                    .unwrap_or(order.len()),
+            }
+        }),
+    )));
+    loop {
         let permit = tokio::select! {
             biased;
             _ = cancel.cancelled() => None,
@@ -178,11 +202,16 @@ pub async fn run_fleet(
             break;
         }
         let Some(permit) = permit else { break };
+        let next = match scheduler.lock() {
+            Ok(mut s) => s.next(|sub| clients.budget_wait(sub)),
+            Err(_) => None,
+        };
+        let Some(index) = next else { break };
         if let Ok(mut t) = tally.lock() {
             t.running += 1;
             observer.hub_started(&req.hubs[index].target, t.progress());
         }
-        let (req, shared, clients, observer, cancel, failed, tally) = (
+        let (req, shared, clients, observer, cancel, failed, tally, scheduler) = (
             req.clone(),
             shared.clone(),
             clients.clone(),
@@ -190,6 +219,7 @@ pub async fn run_fleet(
             cancel.clone(),
             failed.clone(),
             tally.clone(),
+            scheduler.clone(),
         );
         tasks.spawn(async move {
             let record = run_hub(&req, &shared, index, &*clients, observer.clone(), cancel).await;
@@ -203,6 +233,9 @@ pub async fn run_fleet(
                 t.done += 1;
                 t.failed += usize::from(is_error);
                 observer.hub_finished(&record, t.progress());
+            }
+            if let Ok(mut s) = scheduler.lock() {
+                s.finished(&req.hubs[index].target.subscription);
             }
             // Released only now, so the next start sees this hub's failure.
             drop(permit);
@@ -357,7 +390,10 @@ async fn run_hub(
     };
     // Held until the DR log is written.
     let session = match Session::open(session, shared.journal.clone(), req.time_scale).await {
-        Ok(s) => s,
+        Ok(s) => match &hub.listed {
+            Some(l) => s.with_listed_hub(l.hub.clone(), l.at),
+            None => s,
+        },
         Err(e) => return error(record, e.0.trim_start_matches("error: ").to_string()),
     };
     let client = match clients.client(&hub.target.subscription) {

@@ -245,6 +245,7 @@ mod tests {
             inputs: Value::Null,
             outputs: outputs.as_object().cloned().unwrap_or_default(),
             error: None,
+            reused_reading: None,
         }
     }
 

@@ -130,6 +130,7 @@ fn empty_step() -> StepRecord {
         inputs: Value::Null,
         outputs: Map::new(),
         error: None,
+        reused_reading: None,
     }
 }
 

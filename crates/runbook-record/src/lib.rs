@@ -42,4 +42,4 @@ pub use kind::StepKindName;
 pub use objective::ObjectiveResult;
 pub use section::SectionName;
 pub use status::{RunStatus, StepStatus};
-pub use step::{StepError, StepIdentity, StepRecord};
+pub use step::{ReusedReading, StepError, StepIdentity, StepRecord};

@@ -24,6 +24,16 @@ pub struct StepError {
     pub message: String,
 }
 
+/// A hub reading the step took from earlier instead of asking ARM again (see the engine's
+/// `steps::hub_reading` for the freshness rule).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct ReusedReading {
+    /// Where the reading came from: an earlier step's id, or `targets` (the fleet's listing).
+    pub from: String,
+    /// How old the reading was when reused, in the runbook's (emulated) milliseconds.
+    pub age_ms: u64,
+}
+
 /// One step's record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct StepRecord {
@@ -54,6 +64,10 @@ pub struct StepRecord {
     pub outputs: Map<String, Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<StepError>,
+    /// The hub reading this step reused rather than read (absent: it read the hub itself, or
+    /// did not read it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reused_reading: Option<ReusedReading>,
 }
 
 /// Who a step is, for building its record.
@@ -89,6 +103,7 @@ impl StepRecord {
             inputs: Value::Null,
             outputs,
             error: None,
+            reused_reading: None,
         }
     }
 

@@ -160,7 +160,12 @@ pub fn exec(
             errln!("error: {e}");
             return exit_code::INVALID;
         }
-        let fleet_hubs = fresh_hubs(&dir, hubs);
+        let mut fleet_hubs = fresh_hubs(&dir, hubs);
+        // Each hub's run may start from what the listing returned moments ago.
+        let mut listed = resolved.listed;
+        for hub in &mut fleet_hubs {
+            hub.listed = listed.remove(&runbook_fleet::listing_key(&hub.target));
+        }
         let (max_concurrency, max_errors) = limits(rollout, fleet_hubs.len());
         let header = FleetHeader::new(&p.params.values, p.params.secret_values());
         let req = FleetRequest {

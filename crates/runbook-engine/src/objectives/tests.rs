@@ -28,6 +28,7 @@ fn rec(step: &str, kind: &str, status: StepStatus, ended: &str, outputs: Value) 
         },
         outputs: outputs.as_object().cloned().unwrap_or_default(),
         error: None,
+        reused_reading: None,
     }
 }
 

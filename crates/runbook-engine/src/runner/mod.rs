@@ -155,6 +155,16 @@ impl Engine {
         }
     }
 
+    /// A reading of the hub taken before the run (a fleet's target listing), which the run's
+    /// first reading step may reuse.
+    pub(crate) fn seed_hub_reading(&mut self, hub: iothub_arm::IotHub, at: std::time::Instant) {
+        self.state.hub_reading = Some(crate::run_state::HubReading {
+            hub,
+            at,
+            from: "targets".to_string(),
+        });
+    }
+
     /// Runs the runbook to the end (or to Ctrl-C) and returns the outcome with the DR log.
     pub async fn run(mut self, req: RunRequest, prior: Option<PriorRun>) -> RunOutcome {
         // A journal that cannot hold the run's start holds nothing: no change may start.

@@ -39,6 +39,7 @@ impl Engine {
         let retries_before = self.client.retry_count();
         let mut attempts = 0u32;
         let inputs = self.templates.step_inputs(&step.kind);
+        self.state.reused_reading = None;
 
         let outcome: Attempt = 'outcome: {
             if let Some(w) = &step.when {
@@ -89,6 +90,9 @@ impl Engine {
                 });
                 match self.attempt(step).await {
                     Attempt::Failed(f) if attempts < max && f.retryable && !f.changed => {
+                        // A retry reads the hub afresh: what the failed attempt saw is
+                        // what it is retrying past.
+                        self.state.hub_reading = None;
                         let delay = step
                             .retry
                             .as_ref()
@@ -178,6 +182,7 @@ impl Engine {
             inputs,
             outputs,
             error,
+            reused_reading: self.state.reused_reading.take(),
         };
         tracing::debug!(step = %record.step, status = ?record.status, "step finished");
         // A change step's record is durable (`RunEvent::is_durable`); a failure to write it is

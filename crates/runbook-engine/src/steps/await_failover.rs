@@ -206,7 +206,9 @@ async fn run_inner(cx: &mut StepContext<'_>, spec: &AwaitSpec) -> Result<StepDon
             source: "this run".to_string(),
         });
     }
+    // Read after the failover ended, always afresh; later steps may reuse it.
     let hub = cx.client.get_hub(&rg, &name).await.map_err(goes_on)?;
+    super::hub_reading::remember(cx, &hub);
     let took = (completed - started_at).as_seconds_f64().max(0.0);
     let mut outputs = Map::new();
     outputs.insert("completed_at".into(), json!(rfc3339(completed)));

@@ -51,6 +51,9 @@ pub(crate) async fn run(
     spec: &FailoverSpec,
 ) -> Result<StepDone, StepFail> {
     let step = cx.step;
+    // From here on the hub may change: no reading taken before stands for it any more, and
+    // this step reads the hub itself right before its POST.
+    super::hub_reading::forget(cx);
     // Resume after a crash during this step's POST: find out first what became of it.
     let mut resumed_note: Option<String> = None;
     if let Some(intent) = cx.state.pending_intents.remove(step) {

@@ -1,11 +1,11 @@
-//! `snapshot-metrics`: reads the hub, registry statistics, quota metrics and endpoint health
+//! `snapshot-metrics`: reads the hub (or reuses a reading moments old, see `hub_reading`), registry statistics, quota metrics and endpoint health
 //! (the parts asked for) into the step's outputs, for later comparison and the DR log.
 
 use runbook_spec::{SnapshotPart, SnapshotSpec};
 use serde_json::{Map, Value, json};
 
 use super::context::StepContext;
-use super::hub_reading::hub_outputs;
+use super::hub_reading::{hub_outputs, read_reusable};
 use crate::outcome::{StepDone, StepFail};
 
 pub(crate) async fn run(
@@ -16,7 +16,7 @@ pub(crate) async fn run(
     let mut outputs = Map::new();
     let mut said = Vec::new();
     if spec.include.contains(&SnapshotPart::Hub) {
-        let hub = cx.client.get_hub(&rg, &name).await?;
+        let hub = read_reusable(cx).await?;
         outputs.extend(hub_outputs(&hub));
         said.push(format!("{} in {}", hub.state(), hub.primary_location()));
     }

@@ -1,11 +1,12 @@
-//! `validate`: reads the hub and checks each expectation; any miss fails the step and the
+//! `validate`: reads the hub (or reuses a reading moments old, see `hub_reading`) and checks
+//! each expectation; any miss fails the step and the
 //! message lists every miss, not just the first.
 
 use runbook_record::ErrorCode;
 use runbook_spec::ValidateSpec;
 
 use super::context::StepContext;
-use super::hub_reading::hub_outputs;
+use super::hub_reading::{hub_outputs, read_reusable};
 use crate::outcome::{StepDone, StepFail};
 use crate::region::same_region;
 
@@ -17,10 +18,7 @@ pub(crate) async fn run(
     let provisioning = cx.render_opt(spec.provisioning_state.as_ref())?;
     let location = cx.render_opt(spec.location.as_ref())?;
     let secondary = cx.render_opt(spec.secondary.as_ref())?;
-    let hub = cx
-        .client
-        .get_hub(&cx.target.resource_group, &cx.target.hub)
-        .await?;
+    let hub = read_reusable(cx).await?;
     let outputs = hub_outputs(&hub);
     let mut misses = Vec::new();
     if let Some(want) = &state
