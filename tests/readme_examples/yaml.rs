@@ -17,6 +17,7 @@ const SCENARIO_KEYS: &[&str] = &[
     "throttling",
     "page_size",
     "resource_groups",
+    "locks",
 ];
 const RUNBOOK_KEYS: &[&str] = &[
     "version",
