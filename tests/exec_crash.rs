@@ -46,7 +46,7 @@ fn connection(url: &str) -> [String; 6] {
     ]
 }
 
-fn spawn_drill(url: &str, dir: &Path, stop_after: Option<usize>) -> Child {
+fn spawn_drill(url: &str, dir: &Path, stop_after: Option<usize>) -> Running {
     let mut cmd = command(dir);
     cmd.arg("exec")
         .arg(repo("runbooks/drill.yaml"))
@@ -57,7 +57,7 @@ fn spawn_drill(url: &str, dir: &Path, stop_after: Option<usize>) -> Child {
     if let Some(n) = stop_after {
         cmd.env(HOOK, n.to_string());
     }
-    cmd.spawn().unwrap()
+    cmd.start()
 }
 
 /// The process's state letter from /proc (`T` when stopped).
@@ -203,7 +203,7 @@ async fn crash_while_arm_answers_the_post(runbook: &str, sets: &[&str], while_fa
     for s in sets {
         cmd.args(["--set", s]);
     }
-    let mut child = cmd.spawn().unwrap();
+    let mut child = cmd.start();
     // The POST reached ARM: freeze the drill, let ARM carry it out and answer, then kill.
     let held = emu
         .wait_for_hold(Duration::from_secs(60))
@@ -246,7 +246,7 @@ async fn crash_while_arm_answers_the_post(runbook: &str, sets: &[&str], while_fa
     for s in sets.iter().filter(|s| s.starts_with("token=")) {
         resume.args(["--set", s]);
     }
-    let resumed = resume.spawn().unwrap();
+    let resumed = resume.start();
     if while_failing_over {
         // The resume has found the failover under way when it journals it as started.
         let d = dir.path().to_path_buf();
@@ -258,7 +258,7 @@ async fn crash_while_arm_answers_the_post(runbook: &str, sets: &[&str], while_fa
         .expect("the resume found the failover under way");
         emu.complete_failover("myIoTHub").unwrap();
     }
-    let out = tokio::task::spawn_blocking(move || resumed.wait_with_output().unwrap())
+    let out = tokio::task::spawn_blocking(move || resumed.wait_with_output())
         .await
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

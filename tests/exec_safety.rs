@@ -7,7 +7,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
@@ -92,16 +92,17 @@ async fn wait_for_holder(locks: PathBuf, pid: u32) -> PathBuf {
     .unwrap()
 }
 
-fn wait_child(mut child: Child) -> Output {
+fn wait_child(mut child: Running) -> Output {
     child.stdin.take();
-    child.wait_with_output().unwrap()
+    child.wait_with_output()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_drill_on_the_same_hub_is_refused_naming_the_holder() {
-    // A 5 min failover (3 s at 0.01) keeps the first drill on the hub while the second tries.
+    // The first drill's failover stays in progress until the test completes it, so the first
+    // drill holds the hub while the second and the resume try, however slow the machine.
     let emu = start(
-        &format!("{HUB}    failover: {{ duration: 300s }}\n"),
+        &format!("{HUB}    failover: {{ complete: manual }}\n"),
         scaled(),
     )
     .await;
@@ -121,7 +122,7 @@ async fn a_second_drill_on_the_same_hub_is_refused_naming_the_holder() {
         .args(["--time-scale", SCALE])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let first = first.spawn().unwrap();
+    let first = first.start();
     let pid = first.id();
     wait_for_holder(locks.path().to_path_buf(), pid).await;
 
@@ -174,6 +175,7 @@ async fn a_second_drill_on_the_same_hub_is_refused_naming_the_holder() {
             .starts_with(&before)
     );
 
+    complete_failover(&emu, "myIoTHub").await;
     let done = tokio::task::spawn_blocking(move || wait_child(first))
         .await
         .unwrap();
@@ -207,7 +209,7 @@ async fn a_holder_killed_with_sigkill_does_not_block_the_next_drill() {
         .args(["--time-scale", SCALE])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let mut holder = holder.spawn().unwrap();
+    let mut holder = holder.start();
     let lock_file = wait_for_holder(locks.path().to_path_buf(), holder.id()).await;
     holder.kill().unwrap(); // SIGKILL: no handler, no clean-up
     holder.wait().unwrap();
