@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+use iothub_emulator::Emulator;
 use serde_json::Value;
 use support::*;
 
@@ -61,32 +61,11 @@ const HOSTILE: &[&str] = &[
 ];
 
 async fn emulator() -> Emulator {
-    let scenario = Scenario::single_hub(
-        "00000000-0000-0000-0000-000000000000",
-        "myResourceGroup",
-        HUB,
-    );
-    let config = EmulatorConfig {
-        time_scale: 0.001,
-        ..EmulatorConfig::default()
-    };
-    Emulator::start(scenario, config)
-        .await
-        .expect("emulator starts")
+    single_hub_emulator(0.001).await
 }
 
 fn connection(url: &str) -> Vec<String> {
-    [
-        "--arm-endpoint",
-        url,
-        "--auth",
-        "emulator",
-        "--time-scale",
-        "0.001",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    against_url(url, "0.001")
 }
 
 fn drill(url: &str, dir: &Path, key: &str, stop_after: Option<usize>) -> Running {

@@ -7,7 +7,6 @@
 //! editor and the loader would disagree with the model. Every shipped runbook points editors at
 //! it with the `yaml-language-server` comment on its first line.
 
-#[allow(dead_code)]
 mod support;
 
 use std::path::Path;

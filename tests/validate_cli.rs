@@ -9,7 +9,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-#[allow(dead_code)]
 mod support;
 
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+use iothub_emulator::{Emulator, Scenario};
 use serde_json::Value;
 
 /// The time scale every test runs at: a 2 s failover takes 20 ms, a 15 s poll interval 150 ms.
@@ -184,13 +184,18 @@ pub async fn code_of(mut child: Running) -> Option<i32> {
 /// The arguments that point a run at `emu`: `--arm-endpoint URL --auth emulator
 /// --time-scale SCALE`.
 pub fn against(emu: &Emulator) -> Vec<String> {
+    against_url(emu.base_url(), SCALE)
+}
+
+/// `against` for an emulator known by its URL, at `scale`.
+pub fn against_url(url: &str, scale: &str) -> Vec<String> {
     [
         "--arm-endpoint",
-        emu.base_url(),
+        url,
         "--auth",
         "emulator",
         "--time-scale",
-        SCALE,
+        scale,
     ]
     .map(str::to_string)
     .to_vec()
@@ -347,11 +352,22 @@ pub fn step<'a>(log: &'a Value, id: &str) -> &'a Value {
 pub async fn emulator(scenario: &str) -> Emulator {
     let s = Scenario::load(&repo(&format!("tests/fixtures/scenarios/{scenario}.yaml")))
         .expect("scenario loads");
-    let config = EmulatorConfig {
-        time_scale: 0.01,
-        ..EmulatorConfig::default()
-    };
-    Emulator::start(s, config).await.expect("emulator starts")
+    iothub_emulator::testing::start(s, 0.01)
+        .await
+        .expect("emulator starts")
+}
+
+/// An emulator serving only the default hub (`myIoTHub` in `myResourceGroup`, subscription
+/// 0000...), at `time_scale`.
+pub async fn single_hub_emulator(time_scale: f64) -> Emulator {
+    let s = Scenario::single_hub(
+        "00000000-0000-0000-0000-000000000000",
+        "myResourceGroup",
+        "myIoTHub",
+    );
+    iothub_emulator::testing::start(s, time_scale)
+        .await
+        .expect("emulator starts")
 }
 
 /// Runs `runbook exec` against a running emulator (as one would a standalone `runbook emulator`).
@@ -360,16 +376,8 @@ pub async fn exec_against(emu: &Emulator, runbook: &str, args: &[&str]) -> Exec 
     let mut cmd = command(dir.path());
     cmd.arg("exec")
         .arg(repo(runbook))
-        .args([
-            "--arm-endpoint",
-            emu.base_url(),
-            "--auth",
-            "emulator",
-            "--time-scale",
-            SCALE,
-            "--log",
-            "dr.json",
-        ])
+        .args(against(emu))
+        .args(["--log", "dr.json"])
         .args(args);
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
@@ -408,17 +416,8 @@ pub fn spawn_exec_against(emu: &Emulator, dir: &Path, runbook: &str) -> Running 
     command(dir)
         .arg("exec")
         .arg(repo(runbook))
-        .args([
-            "--arm-endpoint",
-            emu.base_url(),
-            "--auth",
-            "emulator",
-            "--time-scale",
-            SCALE,
-            "--yes",
-            "--log",
-            "dr.json",
-        ])
+        .args(against(emu))
+        .args(["--yes", "--log", "dr.json"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .start()

@@ -56,10 +56,9 @@ async fn concurrent_gets_within_the_budget_get_no_429() {
     let throttled = emu.requests().iter().filter(|r| r.status == 429).count();
     assert_eq!(throttled, 0, "the emulator answered 429");
     assert_eq!(budget.throttled(), 0);
-    assert!(
-        budget.reads.waits() > 0,
-        "the budget never made anyone wait"
-    );
+    // Whether anyone had to wait depends on the machine: a slow one spaces the reads out by
+    // itself and the bucket refills in time. What the budget guarantees is the spacing below
+    // and that the server never had to refuse (no 429 above).
     // The bound: the client keeps 225 of the 250 burst, the rest come at 25 per emulated
     // second: (400 - 225) / 25 = 7 emulated s = 700 ms at 0.1.
     let bound = Duration::from_secs_f64((GETS as f64 - 225.0) / 25.0 * SCALE);

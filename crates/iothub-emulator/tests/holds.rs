@@ -46,8 +46,11 @@ fn spawn_failover(emu: &Emulator) -> tokio::task::JoinHandle<Answer> {
 
 #[tokio::test]
 async fn hold_before_keeps_the_failover_from_starting_until_released_over_http() {
+    // `complete: manual`: once released, the failover stays under way until told, however
+    // long the next read takes on a loaded machine.
     let emu = start_yaml(
-        "hubs: [{ name: myIoTHub }]\nfaults: [{ method: POST, path: failover, hold: before }]\n",
+        "hubs: [{ name: myIoTHub, failover: { complete: manual } }]\n\
+         faults: [{ method: POST, path: failover, hold: before }]\n",
     )
     .await;
     let answer = spawn_failover(&emu);

@@ -64,8 +64,13 @@ pub fn redact_keeping_met(log: &Value, keep_met: &[&str]) -> Value {
             let kept = o["objective"]
                 .as_str()
                 .is_some_and(|name| keep_met.contains(&name));
-            for key in ["measured", "measured_value", "details", "met"] {
-                if !o[key].is_null() && !(kept && key == "met") {
+            let keys: &[&str] = if kept {
+                &["measured", "measured_value", "details"]
+            } else {
+                &["measured", "measured_value", "details", "met"]
+            };
+            for &key in keys {
+                if !o[key].is_null() {
                     o[key] = Value::String(format!("[{key}]"));
                 }
             }
