@@ -11,6 +11,9 @@ use std::process::Stdio;
 use iothub_emulator::RecordedRequest;
 use support::*;
 
+/// One Active hub in westus2 whose paired region is westus.
+const HUB_WEST2: &str = "hubs: [{ name: myIoTHub, location: westus2, secondary: westus }]";
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hub_not_active_aborts_before_any_change() {
     let emu = emulator("hub-not-active").await;
@@ -291,11 +294,10 @@ fn sigint_during_await_cancels_writes_the_log_and_exits_130() {
         .arg(repo("tests/fixtures/scenarios/stuck-failover.yaml"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .start();
     wait_for_journal(dir.path(), "\"step\":\"monitor_failover\"");
     interrupt(&child);
-    let out = child.wait_with_output().unwrap();
+    let out = child.wait_with_output();
     let e = collect(out, dir);
     assert_eq!(e.code, 130, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
     let log = check_log(&e);
@@ -325,9 +327,9 @@ async fn dry_run_posts_no_failover() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dry_run_still_fails_on_what_it_can_check() {
-    // A dry run forgives only readings that differ because the failover was left out; a
-    // device-count mismatch between two real readings is not one of them.
+async fn dry_run_still_fails_a_hub_that_is_not_active() {
+    // A dry run reads the hub for real: a precheck it fails stops it as it would a real run.
+    // (Drift between two real readings under --dry-run: tests/dry_run_drift.rs.)
     let emu = emulator("hub-not-active").await;
     let e = exec_against(&emu, "runbooks/drill.yaml", &["--dry-run"]).await;
     assert_eq!(e.code, 3, "stdout:\n{}", e.stdout);
@@ -477,9 +479,18 @@ fn secret_parameter_is_masked_in_human_output_too() {
     );
 }
 
-#[test]
-fn await_until_a_condition_that_never_holds_times_out() {
-    let e = exec_emulated("tests/fixtures/exec/await-until-timeout.yaml", &[]);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn await_until_a_condition_that_never_holds_times_out() {
+    let emu = emulator_yaml(HUB_WEST2).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Time scale 0.1: a one-minute await takes 6 s, so even a starved first read leaves time
+    // for a second; how many reads fit is not asserted, only that every look is accounted for.
+    let mut cmd = command(dir.path());
+    cmd.arg("exec")
+        .arg(repo("tests/fixtures/exec/await-until-timeout.yaml"))
+        .args(["--arm-endpoint", emu.base_url(), "--auth", "emulator"])
+        .args(["--time-scale", "0.1", "--log", "dr.json"]);
+    let e = collect(output_of(cmd).await, dir);
     assert_eq!(e.code, 3, "nothing was changed: stdout:\n{}", e.stdout);
     let log = check_log(&e);
     let w = step(log, "in_west");
@@ -488,14 +499,20 @@ fn await_until_a_condition_that_never_holds_times_out() {
         w["error"]["message"],
         "hub myIoTHub did not reach state Active and location westus within 1m: it is Active in westus2"
     );
-    let reads = e
+    let progress = e
         .journal
         .iter()
         .filter(|ev| ev["event"] == "step_progress")
         .count();
+    let reads = iothub_emulator::testing::count_requests(&emu, "GET", "/IotHubs/myIoTHub");
     assert!(
-        reads >= 5,
-        "re-read every 10 s for a minute, not once: {reads} progress events"
+        reads >= 2,
+        "re-read every 10 s for a minute, not once: {reads} reads"
+    );
+    assert_eq!(
+        progress + 1,
+        reads,
+        "each read but the last is reported as progress"
     );
 }
 
@@ -512,18 +529,7 @@ async fn a_journal_that_cannot_be_written_stops_the_failover() {
         repo("runbooks/drill.yaml").display(),
         emu.base_url()
     );
-    let mut cmd = std::process::Command::new("bash");
-    cmd.args(["-c", &script])
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .env("AZURE_SUBSCRIPTION_ID", EMULATED_SUBSCRIPTION)
-        .env(
-            "RUNBOOK_LOCK_DIR",
-            std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("runbook-locks"),
-        );
-    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap();
+    let out = output_of(shell(dir.path(), &script)).await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
     // Aborted before any change (3), but the same limit stops the DR log too, and a lost log
@@ -567,7 +573,7 @@ async fn first_ctrl_c_runs_finally_and_a_second_leaves_at_once() {
         .await
         .unwrap();
     interrupt(&child);
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .unwrap();
     assert_eq!(out.status.code(), Some(130));
@@ -580,32 +586,38 @@ async fn first_ctrl_c_runs_finally_and_a_second_leaves_at_once() {
         && ev["record"]["status"] == "cancelled"));
 }
 
-#[test]
-fn ctrl_c_during_the_rollback_is_an_interruption() {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_the_rollback_is_an_interruption() {
+    // Each failover completes only when the test says so: the first one (after which 100
+    // devices are missing, so the drill rolls back) at once, the rollback's failback never,
+    // so the Ctrl-C lands while the rollback waits, however loaded the machine.
+    let emu = emulator("manual-devices-drop").await;
     let dir = tempfile::tempdir().unwrap();
     let child = command(dir.path())
         .arg("exec")
         .arg(repo("runbooks/failover-test.yaml"))
-        .args([
-            "--emulator",
-            "--time-scale",
-            SCALE,
-            "--log",
-            "dr.json",
-            "--yes",
-            "--scenario",
-        ])
-        .arg(repo("tests/fixtures/scenarios/slow-devices-drop.yaml"))
+        .args(against(&emu))
+        // The rollback's failback comes within the (scaled) hour of the failover; the local
+        // cooldown check, off with --emulator, must not stop it here either.
+        .args(["--log", "dr.json", "--yes", "--force-cooldown"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
+        .start();
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || wait_for_journal(&d, "\"event\":\"failover_started\""))
+        .await
         .unwrap();
-    wait_for_journal(
-        dir.path(),
-        "\"event\":\"step_started\",\"step\":\"rollback_wait\"",
-    );
+    complete_failover(&emu, "myIoTHub").await;
+    let d = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        wait_for_journal(&d, "\"event\":\"step_started\",\"step\":\"rollback_wait\"")
+    })
+    .await
+    .unwrap();
     interrupt(&child);
-    let out = child.wait_with_output().unwrap();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap();
     let e = collect(out, dir);
     assert_eq!(e.code, 130, "stdout:\n{}", e.stdout);
     let log = check_log(&e);

@@ -142,6 +142,12 @@ fn missing_client_secret_is_a_setup_error_naming_the_variables() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for variable in ["AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"] {
+        assert!(
+            stderr.contains(variable),
+            "{variable} is not named: {stderr}"
+        );
+    }
     assert!(
         stderr.contains("--emulator"),
         "the error should point at --emulator: {stderr}"

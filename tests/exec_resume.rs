@@ -9,7 +9,8 @@ use std::process::Stdio;
 
 use support::*;
 
-/// Starts `runbook exec drill.yaml` against `emu` and kills it (SIGKILL: no handler runs)
+/// Starts `runbook exec drill.yaml` against `emu` (a `complete: manual` failover, so the hub
+/// is still failing over whatever the machine's load) and kills it (SIGKILL: no handler runs)
 /// once the journal shows the failover started. Returns the run's directory.
 async fn kill_mid_failover(emu: &iothub_emulator::Emulator) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -20,6 +21,11 @@ async fn kill_mid_failover(emu: &iothub_emulator::Emulator) -> tempfile::TempDir
         .unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
+    assert_eq!(
+        emu.complete_failover("myIoTHub").err(),
+        None,
+        "the failover was still in progress when the run was killed"
+    );
     dir
 }
 
@@ -64,7 +70,7 @@ fn step_ids(log: &serde_json::Value) -> Vec<&str> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_drill_resumes_without_a_second_failover() {
-    let emu = emulator("slow-failover").await;
+    let emu = emulator("manual-failover").await;
     let dir = kill_mid_failover(&emu).await;
     assert!(
         !dir.path().join("dr.json").exists(),
@@ -90,7 +96,7 @@ async fn killed_drill_resumes_without_a_second_failover() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resume_repairs_a_torn_last_line() {
-    let emu = emulator("slow-failover").await;
+    let emu = emulator("manual-failover").await;
     let dir = kill_mid_failover(&emu).await;
     // The process died mid-write: half an event and no newline.
     let journal = dir.path().join("dr.json.jsonl");
@@ -113,14 +119,22 @@ async fn resume_repairs_a_torn_last_line() {
 async fn interrupted_drill_resumes_and_writes_a_second_log() {
     let emu = emulator("stuck-failover").await;
     let dir = tempfile::tempdir().unwrap();
-    let child = spawn_exec_against(&emu, dir.path(), "tests/fixtures/exec/await-timeout.yaml");
+    // The first run's clock is real time (its await would give up after 2 real minutes), so
+    // the Ctrl-C lands during the await on any machine; the resume runs at the tests' scale.
+    let child = command(dir.path())
+        .arg("exec")
+        .arg(repo("tests/fixtures/exec/await-timeout.yaml"))
+        .args(["--arm-endpoint", emu.base_url(), "--auth", "emulator"])
+        .args(["--time-scale", "1", "--yes", "--log", "dr.json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .start();
     let d = dir.path().to_path_buf();
     tokio::task::spawn_blocking(move || wait_for_journal(&d, "\"step\":\"wait\""))
         .await
         .unwrap();
     interrupt(&child);
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130));
+    assert_eq!(code_of(child).await, Some(130));
     assert!(dir.path().join("dr.json").exists(), "Ctrl-C writes the log");
 
     // The stuck failover cannot finish, so the resumed await times out (2 min: 1.2 s here); what matters is that it
@@ -143,7 +157,7 @@ async fn interrupted_drill_resumes_and_writes_a_second_log() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resume_that_cannot_connect_keeps_the_journal() {
-    let emu = emulator("slow-failover").await;
+    let emu = emulator("manual-failover").await;
     let dir = kill_mid_failover(&emu).await;
     let before = std::fs::read(dir.path().join("dr.json.jsonl")).unwrap();
     let out = command(dir.path())
@@ -151,7 +165,13 @@ async fn resume_that_cannot_connect_keeps_the_journal() {
         .env("PATH", "/nonexistent")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    // Exit 2 for the reason at hand (no credential), not for any other setup error.
+    assert!(
+        stderr.contains("no Azure credential (azure-cli auth)") && stderr.contains("az login"),
+        "{stderr}"
+    );
     assert_eq!(
         std::fs::read(dir.path().join("dr.json.jsonl")).unwrap(),
         before,
@@ -175,17 +195,10 @@ fn resume_refuses_a_finished_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_interrupted_twice_resumes_twice_with_one_failover() {
-    let emu = emulator("slow-devices-drop").await;
+    // The failover stays in progress until the test completes it: both Ctrl-Cs land during
+    // it however slowly the processes start.
+    let emu = emulator("manual-devices-drop").await;
     let dir = tempfile::tempdir().unwrap();
-    let endpoint = emu.base_url().to_string();
-    let target = [
-        "--arm-endpoint",
-        endpoint.as_str(),
-        "--auth",
-        "emulator",
-        "--time-scale",
-        SCALE,
-    ];
     let await_started = "\"event\":\"step_started\",\"step\":\"monitor_failover\"";
 
     // Ctrl-C during the await, then again during the resumed await.
@@ -195,21 +208,25 @@ async fn a_run_interrupted_twice_resumes_twice_with_one_failover() {
         .await
         .unwrap();
     interrupt(&child);
-    assert_eq!(child.wait_with_output().unwrap().status.code(), Some(130));
+    assert_eq!(code_of(child).await, Some(130));
 
     let resumed = command(dir.path())
         .args(["resume", "dr.json.jsonl"])
-        .args(target)
+        .args(against(&emu))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .start();
     let d = dir.path().to_path_buf();
     tokio::task::spawn_blocking(move || wait_for_journal_count(&d, await_started, 2))
         .await
         .unwrap();
     interrupt(&resumed);
-    assert_eq!(resumed.wait_with_output().unwrap().status.code(), Some(130));
+    assert_eq!(code_of(resumed).await, Some(130));
+    assert_eq!(
+        emu.complete_failover("myIoTHub").err(),
+        None,
+        "the failover outlived both processes"
+    );
 
     let e = resume(&emu, dir, "dr.json.jsonl").await;
     assert_eq!(

@@ -7,7 +7,7 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
@@ -38,13 +38,7 @@ fn exec_cmd(emu: &Emulator, dir: &Path, locks: &Path, runbook: &str, log: &str) 
 async fn run_drill(emu: &Emulator, dir: &Path, locks: &Path, log: &str, extra: &[&str]) -> Output {
     let mut cmd = exec_cmd(emu, dir, locks, "runbooks/drill.yaml", log);
     cmd.args(["--time-scale", SCALE]).args(extra);
-    output(cmd).await
-}
-
-async fn output(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().unwrap())
-        .await
-        .unwrap()
+    output_of(cmd).await
 }
 
 fn text(b: &[u8]) -> String {
@@ -92,16 +86,17 @@ async fn wait_for_holder(locks: PathBuf, pid: u32) -> PathBuf {
     .unwrap()
 }
 
-fn wait_child(mut child: Child) -> Output {
+fn wait_child(mut child: Running) -> Output {
     child.stdin.take();
-    child.wait_with_output().unwrap()
+    child.wait_with_output()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_drill_on_the_same_hub_is_refused_naming_the_holder() {
-    // A 5 min failover (3 s at 0.01) keeps the first drill on the hub while the second tries.
+    // The first drill's failover stays in progress until the test completes it, so the first
+    // drill holds the hub while the second and the resume try, however slow the machine.
     let emu = start(
-        &format!("{HUB}    failover: {{ duration: 300s }}\n"),
+        &format!("{HUB}    failover: {{ complete: manual }}\n"),
         scaled(),
     )
     .await;
@@ -121,7 +116,7 @@ async fn a_second_drill_on_the_same_hub_is_refused_naming_the_holder() {
         .args(["--time-scale", SCALE])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let first = first.spawn().unwrap();
+    let first = first.start();
     let pid = first.id();
     wait_for_holder(locks.path().to_path_buf(), pid).await;
 
@@ -133,7 +128,7 @@ async fn a_second_drill_on_the_same_hub_is_refused_naming_the_holder() {
         "dr.json",
     );
     second.args(["--time-scale", SCALE]);
-    let refused = output(second).await;
+    let refused = output_of(second).await;
     let err = text(&refused.stderr);
     assert_eq!(refused.status.code(), Some(2), "stderr:\n{err}");
     assert!(
@@ -165,7 +160,7 @@ async fn a_second_drill_on_the_same_hub_is_refused_naming_the_holder() {
         .args(["--arm-endpoint", emu.base_url(), "--auth", "emulator"])
         .args(["--time-scale", SCALE])
         .env("RUNBOOK_LOCK_DIR", locks.path());
-    let resumed = output(resume).await;
+    let resumed = output_of(resume).await;
     assert_eq!(resumed.status.code(), Some(2), "{}", text(&resumed.stderr));
     assert!(text(&resumed.stderr).contains(&format!("pid {pid}")));
     assert!(
@@ -174,6 +169,7 @@ async fn a_second_drill_on_the_same_hub_is_refused_naming_the_holder() {
             .starts_with(&before)
     );
 
+    complete_failover(&emu, "myIoTHub").await;
     let done = tokio::task::spawn_blocking(move || wait_child(first))
         .await
         .unwrap();
@@ -207,7 +203,7 @@ async fn a_holder_killed_with_sigkill_does_not_block_the_next_drill() {
         .args(["--time-scale", SCALE])
         .stdout(Stdio::null())
         .stderr(Stdio::null());
-    let mut holder = holder.spawn().unwrap();
+    let mut holder = holder.start();
     let lock_file = wait_for_holder(locks.path().to_path_buf(), holder.id()).await;
     holder.kill().unwrap(); // SIGKILL: no handler, no clean-up
     holder.wait().unwrap();
@@ -283,7 +279,7 @@ async fn a_failover_ten_minutes_after_the_last_is_refused_before_any_change() {
     for (log, extra) in [("dry.json", Some("--dry-run")), ("dr.json", None)] {
         let mut cmd = exec_cmd(&emu, dir.path(), locks.path(), "runbooks/drill.yaml", log);
         cmd.args(extra);
-        let out = output(cmd).await;
+        let out = output_of(cmd).await;
         let stdout = text(&out.stdout);
         assert_eq!(
             out.status.code(),
@@ -429,7 +425,7 @@ async fn azures_own_refusal_stops_the_drill_before_any_change() {
         "dr.json",
     );
     first.args(["--time-scale", SCALE]);
-    assert_eq!(output(first).await.status.code(), Some(0));
+    assert_eq!(output_of(first).await.status.code(), Some(0));
 
     let dir = tempfile::tempdir().unwrap();
     let out = run_drill(
@@ -477,7 +473,7 @@ async fn failover_test_on_a_shared_hub_refuses_its_failback_within_the_hour() {
         "dr.json",
     );
     cmd.args(["--time-scale", SCALE]);
-    let out = output(cmd).await;
+    let out = output_of(cmd).await;
     assert_eq!(
         out.status.code(),
         Some(4),

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+use iothub_emulator::Emulator;
 use serde_json::Value;
 use support::*;
 
@@ -61,35 +61,14 @@ const HOSTILE: &[&str] = &[
 ];
 
 async fn emulator() -> Emulator {
-    let scenario = Scenario::single_hub(
-        "00000000-0000-0000-0000-000000000000",
-        "myResourceGroup",
-        HUB,
-    );
-    let config = EmulatorConfig {
-        time_scale: 0.001,
-        ..EmulatorConfig::default()
-    };
-    Emulator::start(scenario, config)
-        .await
-        .expect("emulator starts")
+    single_hub_emulator(0.001).await
 }
 
 fn connection(url: &str) -> Vec<String> {
-    [
-        "--arm-endpoint",
-        url,
-        "--auth",
-        "emulator",
-        "--time-scale",
-        "0.001",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect()
+    against_url(url, "0.001")
 }
 
-fn drill(url: &str, dir: &Path, key: &str, stop_after: Option<usize>) -> std::process::Child {
+fn drill(url: &str, dir: &Path, key: &str, stop_after: Option<usize>) -> Running {
     let mut cmd = command(dir);
     cmd.arg("exec")
         .arg(repo(RUNBOOK))
@@ -106,7 +85,7 @@ fn drill(url: &str, dir: &Path, key: &str, stop_after: Option<usize>) -> std::pr
     if let Some(n) = stop_after {
         cmd.env("RUNBOOK_CRASH_TEST_STOP_AFTER_EVENT", n.to_string());
     }
-    cmd.spawn().unwrap()
+    cmd.start()
 }
 
 /// The journal's shape: each event's type and step, progress ticks left out (their number
@@ -179,7 +158,6 @@ async fn run(key: &str) -> Ran {
     );
     let out = tokio::task::spawn_blocking(move || drill(&url, &d, &k, None).wait_with_output())
         .await
-        .unwrap()
         .unwrap();
     emu.shutdown().await;
     let journal = std::fs::read_to_string(dir.path().join("dr.json.jsonl")).unwrap();
@@ -354,7 +332,7 @@ async fn a_secret_hub_stays_out_of_lock_files_log_names_and_the_busy_message() {
             .env("RUNBOOK_CRASH_TEST_STOP_AFTER_EVENT", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        let mut first = first.spawn().unwrap();
+        let mut first = first.start();
         let deadline = Instant::now() + Duration::from_secs(60);
         while !std::fs::read_dir(&first_dir)
             .unwrap()

@@ -8,9 +8,9 @@ mod support;
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+use iothub_emulator::Emulator;
 use serde_json::Value;
 use support::*;
 
@@ -115,26 +115,76 @@ fn target_and_limit_narrow_the_fleet() {
     assert_eq!(hubs, ["hub-0001", "hub-0002", "hub-0003"]);
 }
 
-#[test]
-fn max_errors_stops_new_hubs_and_in_flight_ones_finish() {
-    let (out, dir) = run_emulated("failing", &[]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_errors_stops_new_hubs_and_in_flight_ones_finish() {
+    // Every failover completes only when the test says so, which fixes the order of events:
+    // hubs 1-5 start; hub-0001 fails, so hub-0006 takes its place; hub-0002 fails, so no new
+    // hub starts; then the four in flight finish.
+    let emu = emulator_yaml(
+        "generate: { count: 20, tags: { dr-drill: enabled }, failing: [hub-0001, hub-0002], failover: { complete: manual } }",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = fleet_command(&emu, dir.path(), "exec", &repo(DRILL));
+    let printed = dir.path().join("stdout.txt");
+    cmd.args(["--fleet-dir", "fleet"])
+        .stdout(std::fs::File::create(&printed).unwrap());
+    let run = output_in_background(cmd);
+    let posted = |hub: &str| {
+        let hub = format!("/{hub}/");
+        posts(&emu.requests()).iter().any(|r| r.path.contains(&hub))
+    };
+    until("five failover POSTs", || posts(&emu.requests()).len() == 5).await;
+    complete_failover(&emu, "hub-0001").await;
+    until("hub-0006 to start in hub-0001's place", || {
+        posted("hub-0006")
+    })
+    .await;
+    complete_failover(&emu, "hub-0002").await;
+    // Only once the fleet has stopped starting hubs may the four in flight finish (a slot
+    // they free earlier would start hub-0007).
+    until("max_errors to stop the fleet", || {
+        std::fs::read_to_string(&printed)
+            .unwrap_or_default()
+            .contains("max_errors reached")
+    })
+    .await;
+    let out = drive_to_the_end(&emu, run, 20).await;
+    let stdout = std::fs::read_to_string(&printed).unwrap();
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     let log = fleet_log(&dir.path().join("fleet"));
     assert_eq!(log["hubs"].as_array().unwrap().len(), 20);
-    assert_eq!(count(&log, "failed"), 2);
+    assert_eq!(count(&log, "failed"), 2, "{:?}", statuses(&log));
     assert!(log["stopped_by_max_errors"].as_bool().unwrap());
-    let not_started = count(&log, "not_started");
-    // Five at once: hubs 1-5 start; the two failing ones end first (their await fails), so
-    // few if any hubs start after them.
-    assert!(not_started >= 10, "{:?}", statuses(&log));
-    assert_eq!(count(&log, "succeeded") + 2 + not_started, 20);
+    assert_eq!(count(&log, "succeeded"), 4, "{:?}", statuses(&log));
+    assert_eq!(count(&log, "not_started"), 14, "{:?}", statuses(&log));
+    assert_eq!(
+        posts(&emu.requests()).len(),
+        6,
+        "no hub started after the second failure"
+    );
     // Nothing was left half-done: every hub that started has a finished DR log.
     for (hub, status) in statuses(&log) {
         let dr = dir.path().join("fleet").join(format!("{hub}.json"));
         assert_eq!(dr.exists(), status != "not_started", "{hub} {status}");
     }
     assert!(stdout.contains("max_errors reached"), "{stdout}");
+}
+
+/// Completes every `complete: manual` failover of hubs `hub-0001`..`hub-{count}` as soon as
+/// it is in progress, until `run` ends; returns what it printed.
+async fn drive_to_the_end(
+    emu: &Emulator,
+    run: tokio::task::JoinHandle<std::process::Output>,
+    count: usize,
+) -> std::process::Output {
+    while !run.is_finished() {
+        for i in 1..=count {
+            let _ = emu.complete_failover(&format!("hub-{i:04}"));
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    run.await.unwrap()
 }
 
 #[test]
@@ -157,17 +207,11 @@ fn single_hub_options_are_refused_for_a_fleet_and_fleet_options_for_one_hub() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("fleet runbooks"));
 }
 
-async fn emulator_yaml(yaml: &str) -> Emulator {
-    let scenario = Scenario::from_yaml(yaml, "test.yaml").unwrap();
-    Emulator::start(
-        scenario,
-        EmulatorConfig {
-            time_scale: 0.01,
-            ..EmulatorConfig::default()
-        },
-    )
-    .await
-    .unwrap()
+/// Runs `cmd` to its end on a blocking thread.
+fn output_in_background(
+    mut cmd: std::process::Command,
+) -> tokio::task::JoinHandle<std::process::Output> {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
 }
 
 fn fleet_command(emu: &Emulator, dir: &Path, verb: &str, what: &Path) -> std::process::Command {
@@ -184,29 +228,20 @@ fn fleet_command(emu: &Emulator, dir: &Path, verb: &str, what: &Path) -> std::pr
     c
 }
 
-/// Polls `check` (bounded) until it holds.
-async fn until(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_mid_fleet_records_every_failover_and_resume_finishes_without_a_second_post() {
-    // Failovers of 5 emulated minutes (3 s real): Ctrl-C lands while five are in flight.
+    // Failovers that complete only when the test says so: Ctrl-C lands while five are in
+    // flight, however slowly the processes run.
     let emu = emulator_yaml(
-        "generate: { count: 8, tags: { dr-drill: enabled }, failover: { duration: 300s } }",
+        "generate: { count: 8, tags: { dr-drill: enabled }, failover: { complete: manual } }",
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = fleet_command(&emu, dir.path(), "exec", &repo(DRILL))
+    let child = fleet_command(&emu, dir.path(), "exec", &repo(DRILL))
         .args(["--fleet-dir", "fleet"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .start();
     until("five failover POSTs", || posts(&emu.requests()).len() >= 5).await;
     let fleet = dir.path().join("fleet");
     // Each accepted POST is journalled before the hub does anything else.
@@ -219,19 +254,15 @@ async fn ctrl_c_mid_fleet_records_every_failover_and_resume_finishes_without_a_s
     })
     .await;
     interrupt(&child);
-    let code = tokio::task::spawn_blocking(move || child.wait().unwrap().code())
-        .await
-        .unwrap();
-    assert_eq!(code, Some(130));
+    assert_eq!(code_of(child).await, Some(130));
     let log = fleet_log(&fleet);
     assert_eq!(count(&log, "cancelled"), 5, "{:?}", statuses(&log));
     assert_eq!(count(&log, "not_started"), 3);
     assert!(log["interrupted"].as_bool().unwrap());
     assert_eq!(posts(&emu.requests()).len(), 5);
 
-    let out = fleet_command(&emu, dir.path(), "resume", &fleet)
-        .output()
-        .unwrap();
+    let resume = fleet_command(&emu, dir.path(), "resume", &fleet);
+    let out = drive_to_the_end(&emu, output_in_background(resume), 8).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -284,10 +315,9 @@ async fn a_fleet_stays_within_arms_budget_under_throttling() {
             .replace("max_concurrency: 5", "max_concurrency: 20"),
     )
     .unwrap();
-    let out = fleet_command(&emu, dir.path(), "exec", &runbook)
-        .args(["--fleet-dir", "fleet"])
-        .output()
-        .unwrap();
+    let mut cmd = fleet_command(&emu, dir.path(), "exec", &runbook);
+    cmd.args(["--fleet-dir", "fleet"]);
+    let out = output_of(cmd).await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
     let reqs = emu.requests();
@@ -333,8 +363,12 @@ fn plan_lists_the_resolved_hubs_in_run_order() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("add --resolve"));
     assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
+        entries_besides_tmp(dir.path()),
+        Vec::<String>::new(),
         "plan writes nothing"
+    );
+    assert_eq!(
+        entries_besides_tmp(&dir.path().join(".tmp")),
+        Vec::<String>::new()
     );
 }

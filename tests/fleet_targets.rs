@@ -13,7 +13,7 @@ mod support;
 
 use std::path::Path;
 
-use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+use iothub_emulator::Emulator;
 use serde_json::Value;
 use support::*;
 
@@ -60,16 +60,7 @@ fn hubs_twice() -> String {
 }
 
 async fn start_emulator() -> Emulator {
-    let scenario = Scenario::from_yaml(&scenario(), "two-hubs.yaml").unwrap();
-    Emulator::start(
-        scenario,
-        EmulatorConfig {
-            time_scale: 0.01,
-            ..EmulatorConfig::default()
-        },
-    )
-    .await
-    .unwrap()
+    emulator_yaml(&scenario()).await
 }
 
 struct Run {

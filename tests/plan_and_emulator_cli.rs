@@ -29,9 +29,13 @@ fn plan_lists_each_step_and_its_arm_calls() {
     assert!(text.contains("POST https://management.azure.com/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myResourceGroup/providers/Microsoft.Devices/IotHubs/contoso-hub/failover?api-version=2023-06-30"), "{text}");
     insta::assert_snapshot!(text);
     assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
+        entries_besides_tmp(dir.path()),
+        Vec::<String>::new(),
         "plan writes nothing"
+    );
+    assert_eq!(
+        entries_besides_tmp(&dir.path().join(".tmp")),
+        Vec::<String>::new()
     );
 }
 
@@ -55,8 +59,7 @@ fn standalone_emulator_serves_another_runbook_process() {
     let mut emu = command(dir.path())
         .args(["emulator", "--addr", "127.0.0.1:0"])
         .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .start();
     let mut lines = BufReader::new(emu.stdout.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     let url = first.rsplit(' ').next().unwrap().to_string();

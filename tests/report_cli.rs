@@ -89,8 +89,12 @@ fn browser_or_note(test: &str) -> Option<PathBuf> {
             "{test}: CI=true but no Chromium was found (tried $RUNBOOK_CHROMIUM, chromium, chromium-browser on PATH); \
              install it (apt-get install -y chromium; .ci/run does) or point RUNBOOK_CHROMIUM at one"
         );
-        eprintln!(
-            "note: {test}: the HTML structure was checked, but the browser part was skipped: it needs Chromium \
+        // Straight to the process's stderr, not through `eprintln!`, which the test harness
+        // captures and shows only for a failing test: a skip must be seen on a pass too.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: {test}: the HTML structure was checked, but the browser part was SKIPPED: it needs Chromium \
              (apt-get install -y chromium, or set RUNBOOK_CHROMIUM)"
         );
     }

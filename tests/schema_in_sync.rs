@@ -7,6 +7,8 @@
 //! editor and the loader would disagree with the model. Every shipped runbook points editors at
 //! it with the `yaml-language-server` comment on its first line.
 
+mod support;
+
 use std::path::Path;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -51,7 +53,7 @@ fn checked_in_test_file_schema_matches_the_generated_one() {
 
 #[test]
 fn schema_command_prints_the_checked_in_schema() {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_runbook"))
+    let out = support::command_in_repo()
         .args(["schema", "runbook"])
         .output()
         .expect("run runbook schema");

@@ -56,18 +56,56 @@ fn edit(path: &Path, from: &str, to: &str) {
     std::fs::write(path, text.replacen(from, to, 1)).expect("write");
 }
 
+/// The shipped `runbooks/*.test.yaml` cases.
+const SHIPPED_CASES: [&str; 29] = [
+    "runbooks/drill.test.yaml::happy-path",
+    "runbooks/drill.test.yaml::hub-not-active",
+    "runbooks/drill.test.yaml::failover-fails",
+    "runbooks/drill.test.yaml::device-drop",
+    "runbooks/drill.test.yaml::unhealthy-endpoint",
+    "runbooks/drill.test.yaml::throttled",
+    "runbooks/drill.test.yaml::no-confirmation",
+    "runbooks/drill.test.yaml::dry-run",
+    "runbooks/failover-test.test.yaml::happy-path",
+    "runbooks/failover-test.test.yaml::hub-not-active",
+    "runbooks/failover-test.test.yaml::failover-fails",
+    "runbooks/failover-test.test.yaml::device-drop",
+    "runbooks/failover-test.test.yaml::unhealthy-endpoint",
+    "runbooks/failover-test.test.yaml::throttled",
+    "runbooks/failover-test.test.yaml::no-confirmation",
+    "runbooks/planned-failover.test.yaml::happy-path",
+    "runbooks/planned-failover.test.yaml::hub-not-active",
+    "runbooks/planned-failover.test.yaml::failover-fails",
+    "runbooks/planned-failover.test.yaml::device-drop-within-tolerance",
+    "runbooks/planned-failover.test.yaml::device-drop",
+    "runbooks/planned-failover.test.yaml::unhealthy-endpoint",
+    "runbooks/planned-failover.test.yaml::throttled",
+    "runbooks/verify.test.yaml::happy-path",
+    "runbooks/verify.test.yaml::hub-not-active",
+    "runbooks/verify.test.yaml::still-in-primary-region",
+    "runbooks/verify.test.yaml::no-expected-location",
+    "runbooks/verify.test.yaml::device-drop-not-checked",
+    "runbooks/verify.test.yaml::unhealthy-endpoint",
+    "runbooks/verify.test.yaml::throttled",
+];
+
 #[test]
 fn every_shipped_test_case_passes_against_its_golden() {
     let dir = copy_of_runbooks();
     let (code, stdout, stderr) = run_test(dir.path(), &["runbooks"], true);
     assert_eq!(code, 0, "stdout:\n{stdout}\nstderr:\n{stderr}");
-    let passed = stdout.lines().filter(|l| l.starts_with("PASS ")).count();
+    // Every shipped case, by name: a case that disappears (or is renamed) fails here.
+    let mut passed: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("PASS "))
+        .map(|l| l.split(" (").next().unwrap_or(l))
+        .collect();
+    passed.sort_unstable();
+    let mut shipped = SHIPPED_CASES.to_vec();
+    shipped.sort_unstable();
+    assert_eq!(passed, shipped, "{stdout}");
     assert!(
-        passed >= 24,
-        "the shipped suite shrank to {passed} cases:\n{stdout}"
-    );
-    assert!(
-        stdout.ends_with(&format!("{passed} passed, 0 failed\n")),
+        stdout.ends_with(&format!("{} passed, 0 failed\n", SHIPPED_CASES.len())),
         "{stdout}"
     );
     // Each shipped runbook is tested for the ways Azure misbehaves.
@@ -211,7 +249,7 @@ fn validate_checks_test_files_too() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(
-        text.contains("runbooks/drill.test.yaml:20:9: error: cases[0].expect.log.post_failover_locaton: the DR log has no field `post_failover_locaton`"),
+        text.contains("runbooks/drill.test.yaml:22:9: error: cases[0].expect.log.post_failover_locaton: the DR log has no field `post_failover_locaton`"),
         "{text}"
     );
     assert!(
@@ -281,4 +319,44 @@ fn no_test_files_or_no_matching_case_is_a_usage_error() {
         stderr.contains("no case matches -k no-such-case"),
         "{stderr}"
     );
+}
+
+#[test]
+fn expect_objectives_are_checked_and_named_objectives_must_exist() {
+    let dir = copy_of_runbooks();
+    let file = dir.path().join("runbooks/drill.test.yaml");
+    // The device-drop case says its drift objective was met: the run missed it.
+    edit(
+        &file,
+        "        rto: missed\n        max_device_drift: missed\n        min_healthy_endpoints: met",
+        "        rto: missed\n        max_device_drift: met\n        min_healthy_endpoints: met",
+    );
+    let (code, stdout, _) = run_test(
+        dir.path(),
+        &["runbooks/drill.test.yaml", "-k", "device-drop"],
+        true,
+    );
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains(
+            "objective `max_device_drift` was missed, expected met: 1200 devices at `pre`, 1100 at `post`"
+        ),
+        "{stdout}"
+    );
+
+    // An objective the runbook does not declare is a located error, not a silent pass.
+    edit(&file, "        rto: met\n", "        rtoo: met\n");
+    let out = command(dir.path())
+        .args(["validate", "runbooks/drill.test.yaml"])
+        .output()
+        .expect("run validate");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains(
+            "error: cases[0].expect.objectives.rtoo: the runbook has no objective `rtoo`"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("did you mean `rto`?"), "{text}");
 }

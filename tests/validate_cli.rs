@@ -9,8 +9,10 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -21,9 +23,8 @@ const INVALID: i32 = 2;
 const WHOLE_FILE: &[&str] = &["empty.yaml", "whitespace-only.yaml", "comments-only.yaml"];
 
 fn runbook(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_runbook"))
+    support::command_in_repo()
         .args(args)
-        .current_dir(ROOT)
         .output()
         .expect("run the runbook binary")
 }
@@ -100,14 +101,19 @@ fn assert_located(file: &str, out: &str, whole_file: bool) {
     }
 }
 
+/// How many fixtures `tests/fixtures/invalid/` holds.
+const INVALID_FIXTURES: usize = 100;
+
 /// Every invalid fixture exits 2 with a located message (snapshot name: the fixture's).
 #[test]
 fn invalid() {
     let files = yaml_files("tests/fixtures/invalid");
-    assert!(
-        files.len() >= 35,
-        "the invalid corpus shrank to {}",
-        files.len()
+    // Exactly: a fixture that disappears (its snapshot would linger unnoticed) fails here;
+    // one added must be counted here too.
+    assert_eq!(
+        files.len(),
+        INVALID_FIXTURES,
+        "the invalid corpus changed size"
     );
     insta::glob!("fixtures/invalid/*.yaml", |path| {
         let file = relative(path);

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+use iothub_emulator::{Emulator, Scenario};
 use serde_json::Value;
 
 /// The time scale every test runs at: a 2 s failover takes 20 ms, a 15 s poll interval 150 ms.
@@ -36,20 +36,213 @@ pub struct Exec {
     pub dir: tempfile::TempDir,
 }
 
+/// The one way tests start the binary: in `dir`, stdin closed, no colour, and none of the
+/// caller's `AZURE_*`, `RUNBOOK_*`, `CI` or `RUST_LOG` settings (an inherited
+/// `AZURE_SUBSCRIPTION_ID` would move the target hub, an inherited `RUNBOOK_LOCK_DIR` would
+/// share locks between tests). A test that needs one sets it on the returned command.
+///
+/// Each run gets private state: `TMPDIR` is `dir/.tmp` and `RUNBOOK_LOCK_DIR` a directory in
+/// it (tests of the lock itself point two processes at one directory explicitly; tests of the
+/// default directory remove the variable, and the default, `<temp>/runbook-locks`, is then
+/// `dir/.tmp/runbook-locks`, still the test's own).
 pub fn command(dir: &Path) -> Command {
+    command_with_tmp(dir, &private_tmp(dir))
+}
+
+/// `command` for a run whose working directory is the repository itself (`validate` and
+/// `schema` over the checked-in files, whose paths the snapshots show relative to it): its
+/// temp dir is under the build's scratch directory, never in the repository.
+pub fn command_in_repo() -> Command {
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("runbook-repo-runs");
+    std::fs::create_dir_all(&tmp).unwrap();
+    command_with_tmp(&repo(""), &tmp)
+}
+
+fn command_with_tmp(dir: &Path, tmp: &Path) -> Command {
     let mut c = Command::new(bin());
-    c.current_dir(dir)
-        .stdin(Stdio::null())
-        .env("NO_COLOR", "1")
-        // The shipped runbooks require a subscription (from here or --set); the emulators the
-        // tests start serve the all-zero one. Never the developer's own subscription.
+    c.current_dir(dir).stdin(Stdio::null()).env("NO_COLOR", "1");
+    for (key, _) in std::env::vars_os() {
+        let Some(key) = key.to_str() else { continue };
+        if key.starts_with("AZURE_")
+            || key.starts_with("RUNBOOK_")
+            || key == "CI"
+            || key == "RUST_LOG"
+        {
+            c.env_remove(key);
+        }
+    }
+    // The shipped runbooks require a subscription (from here or --set); the emulators the
+    // tests start serve the all-zero one. Never the developer's own subscription.
+    c.env("TMPDIR", tmp)
         .env("AZURE_SUBSCRIPTION_ID", EMULATED_SUBSCRIPTION)
-        .env_remove("RUST_LOG")
-        // Each test's hub locks stay in its own directory: tests run in parallel, often on the
-        // same hub name (against different emulators, or none), and must not refuse each other.
-        // Tests of the lock itself point two processes at one directory explicitly.
-        .env("RUNBOOK_LOCK_DIR", dir.join(".runbook-locks"));
+        .env("RUNBOOK_LOCK_DIR", tmp.join("runbook-locks-set"));
     c
+}
+
+/// `bash -c SCRIPT` in `dir` with exactly the environment `command(dir)` gives the binary,
+/// for the few tests that must set a shell limit (`ulimit`) before `exec`ing it.
+pub fn shell(dir: &Path, script: &str) -> Command {
+    let mut c = wrapper(dir, "bash");
+    c.arg("-c").arg(script);
+    c
+}
+
+/// `program` (a wrapper such as `bash` or `script` that will start the binary) in `dir`, with
+/// exactly the environment `command(dir)` gives the binary.
+pub fn wrapper(dir: &Path, program: &str) -> Command {
+    let base = command(dir);
+    let mut c = Command::new(program);
+    c.current_dir(dir).stdin(Stdio::null());
+    for (key, value) in base.get_envs() {
+        match value {
+            Some(v) => c.env(key, v),
+            None => c.env_remove(key),
+        };
+    }
+    c
+}
+
+/// `dir/.tmp`, created: the `TMPDIR` of every process `command(dir)` starts.
+pub fn private_tmp(dir: &Path) -> PathBuf {
+    let tmp = dir.join(".tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
+    tmp
+}
+
+/// The entries a run left in `dir`, other than the private temp dir `command` gives it.
+pub fn entries_besides_tmp(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".tmp")
+        .collect();
+    names.sort();
+    names
+}
+
+/// A spawned process that is killed (SIGKILL) and reaped when dropped, so a failing test
+/// leaves no drill or emulator behind. Derefs to the `Child`.
+#[derive(Debug)]
+pub struct Running(Option<std::process::Child>);
+
+impl Running {
+    /// Waits for the process and collects what it printed (piped streams only).
+    pub fn wait_with_output(mut self) -> Output {
+        self.0.take().unwrap().wait_with_output().unwrap()
+    }
+
+    /// Waits for the process to end and returns its exit code (`None`: ended by a signal).
+    pub fn wait_code(&mut self) -> Option<i32> {
+        self.0.as_mut().unwrap().wait().unwrap().code()
+    }
+}
+
+impl std::ops::Deref for Running {
+    type Target = std::process::Child;
+    fn deref(&self) -> &std::process::Child {
+        self.0.as_ref().unwrap()
+    }
+}
+
+impl std::ops::DerefMut for Running {
+    fn deref_mut(&mut self) -> &mut std::process::Child {
+        self.0.as_mut().unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            // Already ended: kill fails harmlessly and wait returns the status.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// `Command::spawn` that hands back a `Running` guard.
+pub trait Start {
+    fn start(&mut self) -> Running;
+}
+
+impl Start for Command {
+    fn start(&mut self) -> Running {
+        Running(Some(self.spawn().unwrap()))
+    }
+}
+
+/// Runs `cmd` to its end off the async runtime (a blocking wait on a tokio worker would starve
+/// the in-process emulator on a 2-worker test runtime).
+pub async fn output_of(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+/// Waits for `child` off the async runtime and returns its exit code.
+pub async fn code_of(mut child: Running) -> Option<i32> {
+    tokio::task::spawn_blocking(move || child.wait_code())
+        .await
+        .unwrap()
+}
+
+/// The arguments that point a run at `emu`: `--arm-endpoint URL --auth emulator
+/// --time-scale SCALE`.
+pub fn against(emu: &Emulator) -> Vec<String> {
+    against_url(emu.base_url(), SCALE)
+}
+
+/// `against` for an emulator known by its URL, at `scale`.
+pub fn against_url(url: &str, scale: &str) -> Vec<String> {
+    [
+        "--arm-endpoint",
+        url,
+        "--auth",
+        "emulator",
+        "--time-scale",
+        scale,
+    ]
+    .map(str::to_string)
+    .to_vec()
+}
+
+/// An emulator in the test process from scenario YAML, at the tests' time scale.
+pub async fn emulator_yaml(yaml: &str) -> Emulator {
+    iothub_emulator::testing::start_yaml(yaml, 0.01)
+        .await
+        .expect("emulator starts")
+}
+
+/// Polls `check` until it holds, at most 60 s (a bound for a hung test, not a timing claim).
+pub fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !check() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+}
+
+/// `wait_until` for async tests: the same bound, without blocking a runtime worker.
+pub async fn until(what: &str, check: impl FnMut() -> bool) {
+    let mut check = check;
+    iothub_emulator::testing::eventually(std::time::Duration::from_secs(60), || {
+        std::future::ready(check())
+    })
+    .await
+    .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+}
+
+/// Ends a `complete: manual` failover of `hub` once it is in progress (bounded wait).
+pub async fn complete_failover(emu: &Emulator, hub: &str) {
+    let done = iothub_emulator::testing::eventually(std::time::Duration::from_secs(60), || {
+        std::future::ready(emu.complete_failover(hub).is_ok())
+    })
+    .await;
+    assert!(done.is_ok(), "no failover of {hub} to complete");
 }
 
 pub fn collect(out: Output, dir: tempfile::TempDir) -> Exec {
@@ -165,11 +358,22 @@ pub fn step<'a>(log: &'a Value, id: &str) -> &'a Value {
 pub async fn emulator(scenario: &str) -> Emulator {
     let s = Scenario::load(&repo(&format!("tests/fixtures/scenarios/{scenario}.yaml")))
         .expect("scenario loads");
-    let config = EmulatorConfig {
-        time_scale: 0.01,
-        ..EmulatorConfig::default()
-    };
-    Emulator::start(s, config).await.expect("emulator starts")
+    iothub_emulator::testing::start(s, 0.01)
+        .await
+        .expect("emulator starts")
+}
+
+/// An emulator serving only the default hub (`myIoTHub` in `myResourceGroup`, subscription
+/// 0000...), at `time_scale`.
+pub async fn single_hub_emulator(time_scale: f64) -> Emulator {
+    let s = Scenario::single_hub(
+        "00000000-0000-0000-0000-000000000000",
+        "myResourceGroup",
+        "myIoTHub",
+    );
+    iothub_emulator::testing::start(s, time_scale)
+        .await
+        .expect("emulator starts")
 }
 
 /// Runs `runbook exec` against a running emulator (as one would a standalone `runbook emulator`).
@@ -178,16 +382,8 @@ pub async fn exec_against(emu: &Emulator, runbook: &str, args: &[&str]) -> Exec 
     let mut cmd = command(dir.path());
     cmd.arg("exec")
         .arg(repo(runbook))
-        .args([
-            "--arm-endpoint",
-            emu.base_url(),
-            "--auth",
-            "emulator",
-            "--time-scale",
-            SCALE,
-            "--log",
-            "dr.json",
-        ])
+        .args(against(emu))
+        .args(["--log", "dr.json"])
         .args(args);
     let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
@@ -222,25 +418,15 @@ pub fn check_log(e: &Exec) -> &serde_json::Value {
 }
 
 /// Starts `runbook exec RUNBOOK` in `dir` against a running emulator, without waiting.
-pub fn spawn_exec_against(emu: &Emulator, dir: &Path, runbook: &str) -> std::process::Child {
+pub fn spawn_exec_against(emu: &Emulator, dir: &Path, runbook: &str) -> Running {
     command(dir)
         .arg("exec")
         .arg(repo(runbook))
-        .args([
-            "--arm-endpoint",
-            emu.base_url(),
-            "--auth",
-            "emulator",
-            "--time-scale",
-            SCALE,
-            "--yes",
-            "--log",
-            "dr.json",
-        ])
+        .args(against(emu))
+        .args(["--yes", "--log", "dr.json"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
+        .start()
 }
 
 /// Waits (bounded, 30 s) until the run's journal in `dir` contains `needle`: the way tests
@@ -293,8 +479,7 @@ pub fn kill_at_event(mut cmd: Command, n: usize) {
         .env(STOP_AFTER_EVENT, n.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+        .start();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         assert!(

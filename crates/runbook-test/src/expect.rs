@@ -68,6 +68,27 @@ pub fn judge(case: &Case, run: &CaseRun) -> Vec<String> {
             out.push(format!("DR log `{field}` is {got}, expected {wanted}"));
         }
     }
+    for (name, want) in &case.expect.objectives {
+        let found = log["objectives"]
+            .as_array()
+            .and_then(|all| all.iter().find(|o| o["objective"] == name.as_str()));
+        match found {
+            None => out.push(format!("objective `{name}` has no result in the DR log")),
+            Some(o) if o["met"].as_bool() != want.met() => {
+                let got = match o["met"].as_bool() {
+                    Some(true) => "met",
+                    Some(false) => "missed",
+                    None => "not measured",
+                };
+                out.push(format!(
+                    "objective `{name}` was {got}, expected {}: {}",
+                    want.name().replace('_', " "),
+                    o["details"].as_str().unwrap_or_default()
+                ));
+            }
+            Some(_) => {}
+        }
+    }
     for (text, pattern, count) in &case.requests {
         let n = pattern.count(&run.requests);
         if n != *count {

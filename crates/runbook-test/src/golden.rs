@@ -32,6 +32,12 @@ pub fn path_for(test_file: &Path, case: &str) -> PathBuf {
 /// The DR log with run-to-run values (times, ids, durations, poll counts, objectives
 /// measured in seconds) replaced by `[name]` placeholders.
 pub fn redact(log: &Value) -> Value {
+    redact_keeping_met(log, &[])
+}
+
+/// `redact`, except that the timed objectives named in `keep_met` keep their `met`: a case
+/// that states the outcome (`expect.objectives`) controls it, so it is no longer noise.
+pub fn redact_keeping_met(log: &Value, keep_met: &[&str]) -> Value {
     let mut v = log.clone();
     for key in [
         "run_id",
@@ -59,7 +65,15 @@ pub fn redact(log: &Value) -> Value {
     if let Some(objectives) = v.get_mut("objectives").and_then(Value::as_array_mut) {
         let timed = |o: &&mut Value| o["unit"] == "seconds" && !o["measured"].is_null();
         for o in objectives.iter_mut().filter(timed) {
-            for key in ["measured", "measured_value", "details", "met"] {
+            let kept = o["objective"]
+                .as_str()
+                .is_some_and(|name| keep_met.contains(&name));
+            let keys: &[&str] = if kept {
+                &["measured", "measured_value", "details"]
+            } else {
+                &["measured", "measured_value", "details", "met"]
+            };
+            for &key in keys {
                 if !o[key].is_null() {
                     o[key] = Value::String(format!("[{key}]"));
                 }
@@ -120,9 +134,10 @@ pub fn redact_text(details: &str) -> String {
     out
 }
 
-/// The golden text of a DR log.
-pub fn render(log: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(&redact(log)).unwrap_or_default();
+/// The golden text of a DR log (`keep_met`: see `redact_keeping_met`).
+pub fn render(log: &Value, keep_met: &[&str]) -> String {
+    let mut s =
+        serde_json::to_string_pretty(&redact_keeping_met(log, keep_met)).unwrap_or_default();
     s.push('\n');
     s
 }

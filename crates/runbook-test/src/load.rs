@@ -119,6 +119,13 @@ pub fn load_test_file(path: &Path) -> Result<TestFile, LoadFailure> {
         .all_steps()
         .map(|(_, _, s)| s.id.clone())
         .collect();
+    let objective_names: Vec<&str> = loaded
+        .runbook
+        .objectives
+        .declared()
+        .iter()
+        .map(|o| o.name)
+        .collect();
     let mut names = HashSet::new();
     let mut cases = Vec::new();
     for (i, case) in file.cases.iter().enumerate() {
@@ -131,6 +138,7 @@ pub fn load_test_file(path: &Path) -> Result<TestFile, LoadFailure> {
             );
         }
         checker.expectations(&at, &case.expect, &step_ids, dr_log_fields);
+        checker.objectives(&at, &case.expect, &objective_names);
         let requests = checker.request_patterns(&at, &case.expect);
         let mut pairs: Vec<(String, String)> = file
             .set
@@ -329,6 +337,28 @@ impl Checker<'_> {
                     Some("write `absent` to require that the field is not set".into()),
                 );
             }
+        }
+    }
+
+    /// Each objective an expectation names must be one the runbook declares.
+    fn objectives(&mut self, at: &str, expect: &ExpectDoc, declared: &[&str]) {
+        for name in expect.objectives.keys() {
+            if declared.contains(&name.as_str()) {
+                continue;
+            }
+            let hint =
+                runbook_spec::suggest::did_you_mean(name, declared.iter().copied()).or_else(|| {
+                    Some(if declared.is_empty() {
+                        "the runbook declares no objectives".to_string()
+                    } else {
+                        format!("the runbook's objectives: {}", declared.join(", "))
+                    })
+                });
+            self.key_error(
+                &format!("{at}/expect/objectives/{}", escape_segment(name)),
+                format!("the runbook has no objective `{name}`"),
+                hint,
+            );
         }
     }
 

@@ -143,4 +143,43 @@ pub struct ExpectDoc {
     /// `"POST failover": 1` or `"GET IotHubStats": 3`.
     #[serde(default)]
     pub requests: IndexMap<String, u32>,
+    /// Objective name -> how it must have ended: `met`, `missed` (`met: false`) or
+    /// `not_measured` (`met: null`). A timed objective named here keeps its `met` in the golden
+    /// file (its measured time is still redacted), so give such a case a time scale that
+    /// leaves the outcome to the scenario, not to the machine's speed.
+    #[serde(default)]
+    pub objectives: IndexMap<String, ObjectiveOutcome>,
+}
+
+/// How an objective ended, as `expect.objectives` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectiveOutcome {
+    /// `met: true`.
+    Met,
+    /// `met: false`: measured and missed, or the failover was made and what the objective
+    /// needed never came to be (a check after it failed).
+    Missed,
+    /// `met: null`: there was nothing to measure (no failover was made, or a dry run).
+    NotMeasured,
+}
+
+impl ObjectiveOutcome {
+    /// The DR log's `met` for this outcome.
+    pub fn met(self) -> Option<bool> {
+        match self {
+            Self::Met => Some(true),
+            Self::Missed => Some(false),
+            Self::NotMeasured => None,
+        }
+    }
+
+    /// The name a test file uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Met => "met",
+            Self::Missed => "missed",
+            Self::NotMeasured => "not_measured",
+        }
+    }
 }

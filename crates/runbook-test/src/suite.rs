@@ -200,7 +200,8 @@ fn compare_golden(
     expectations_hold: bool,
 ) -> Result<GoldenOutcome, String> {
     let path = crate::golden::path_for(file, &case.name);
-    let actual = crate::golden::render(log);
+    let keep_met: Vec<&str> = case.expect.objectives.keys().map(String::as_str).collect();
+    let actual = crate::golden::render(log, &keep_met);
     let write = |path: &Path| -> Result<(), String> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;

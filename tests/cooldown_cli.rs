@@ -1,0 +1,190 @@
+//! The failover cooldown's edges through the binary (README, "Failover cooldown"): files not
+//! modified within the last day are passed over; a refusal after the run already failed the
+//! hub over is exit 1, not 3; `--force-cooldown` works on `resume`; and forcing a check that
+//! would not refuse changes nothing but the record.
+//!
+//! Runs use the tests' time scale against an emulator in the test process, so "an hour" is
+//! 36 s and "a day" 864 s; an earlier run is a DR log written beside this run's.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use iothub_emulator::Emulator;
+use serde_json::{Value, json};
+use support::*;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+const HUB: &str = "hubs: [{ name: myIoTHub, location: westus2, secondary: westus }]";
+
+/// A DR log of an earlier drill on the default hub whose failback (westus -> westus2)
+/// completed `secs` seconds ago: inside the scaled hour for any `secs` below 36.
+fn earlier_failback(secs: i64) -> Value {
+    let at = (OffsetDateTime::now_utc() - time::Duration::seconds(secs))
+        .replace_nanosecond(0)
+        .unwrap()
+        .format(&Rfc3339)
+        .unwrap();
+    json!({
+        "schema_version": "1", "run_id": "earlier", "status": "succeeded",
+        "subscription": "00000000-0000-0000-0000-000000000000",
+        "resource_group": "myResourceGroup", "hub_name": "myIoTHub",
+        "steps": [
+            {"step": "initiate_failover", "kind": "failover", "status": "success", "inputs": {},
+             "outputs": {"region": "westus2", "from_region": "westus", "status": "success"}},
+            {"step": "monitor_failover", "kind": "await", "status": "success",
+             "inputs": {"operation": "initiate_failover"},
+             "outputs": {"completed_at": at, "status": "success"}},
+        ]
+    })
+}
+
+fn write_earlier(dir: &Path) -> std::path::PathBuf {
+    let path = dir.join("earlier.json");
+    std::fs::write(&path, earlier_failback(5).to_string()).unwrap();
+    path
+}
+
+fn exec(emu: &Emulator, dir: &Path, runbook: &str, log: &str) -> std::process::Command {
+    let mut c = command(dir);
+    c.arg("exec")
+        .arg(repo(runbook))
+        .args(against(emu))
+        .args(["--yes", "--log", log]);
+    c
+}
+
+fn read(dir: &Path, name: &str) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join(name)).unwrap()).unwrap()
+}
+
+fn shown(out: &std::process::Output) -> String {
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_history_file_not_modified_within_the_last_day_is_passed_over() {
+    let emu = emulator_yaml(HUB).await;
+    let dir = tempfile::tempdir().unwrap();
+    let earlier = write_earlier(dir.path());
+
+    // Fresh, the earlier failback refuses the drill (the control).
+    let out = output_of(exec(&emu, dir.path(), "runbooks/drill.yaml", "fresh.json")).await;
+    assert_eq!(out.status.code(), Some(3), "{}", shown(&out));
+    assert_eq!(
+        step(&read(dir.path(), "fresh.json"), "initiate_failover")["error"]["code"],
+        "FailoverCooldown"
+    );
+    // The refused run's own log is history too, but records no failover; it goes as well.
+    std::fs::remove_file(dir.path().join("fresh.json")).unwrap();
+    let _ = std::fs::remove_file(dir.path().join("fresh.json.jsonl"));
+
+    // The same file, last modified ten days ago (past any day, scaled or not): passed over.
+    let ten_days_ago = SystemTime::now() - Duration::from_secs(10 * 24 * 3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&earlier)
+        .unwrap()
+        .set_modified(ten_days_ago)
+        .unwrap();
+    let out = output_of(exec(&emu, dir.path(), "runbooks/drill.yaml", "dr.json")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
+    assert_eq!(posts(&emu.requests()).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_after_the_run_failed_the_hub_over_exits_1() {
+    let emu = emulator_yaml(HUB).await;
+    let dir = tempfile::tempdir().unwrap();
+    // No earlier file: the run's own failover is what blocks its failback.
+    let out = output_of(exec(
+        &emu,
+        dir.path(),
+        "tests/fixtures/exec/failover-and-back.yaml",
+        "dr.json",
+    ))
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", shown(&out));
+    let log = read(dir.path(), "dr.json");
+    assert_eq!(log["status"], "failed");
+    assert_eq!(log["changed"], true);
+    assert_eq!(step(&log, "go")["status"], "success");
+    assert_eq!(step(&log, "back")["error"]["code"], "FailoverCooldown");
+    assert_eq!(
+        posts(&emu.requests()).len(),
+        1,
+        "the failback was not posted"
+    );
+}
+
+/// A drill killed (at its first journal event, before any step) beside an earlier failback,
+/// then resumed with `extra`.
+async fn resumed_beside_a_recent_failback(extra: &[&str]) -> (Emulator, tempfile::TempDir, Value) {
+    let emu = emulator_yaml(HUB).await;
+    let dir = tempfile::tempdir().unwrap();
+    write_earlier(dir.path());
+    let cmd = exec(&emu, dir.path(), "runbooks/drill.yaml", "dr.json");
+    tokio::task::spawn_blocking(move || kill_at_event(cmd, 1))
+        .await
+        .unwrap();
+    assert!(posts(&emu.requests()).is_empty());
+    let mut resume = command(dir.path());
+    resume
+        .arg("resume")
+        .arg("dr.json.jsonl")
+        .args(against(&emu))
+        .arg("--yes")
+        .args(extra);
+    let out = output_of(resume).await;
+    let log = read(dir.path(), "dr.json");
+    let _ = shown(&out);
+    (emu, dir, log)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_refuses_inside_the_cooldown_and_force_cooldown_overrides_it() {
+    let (emu, _dir, log) = resumed_beside_a_recent_failback(&[]).await;
+    assert_eq!(log["status"], "aborted", "{log}");
+    assert_eq!(
+        step(&log, "initiate_failover")["error"]["code"],
+        "FailoverCooldown"
+    );
+    assert!(posts(&emu.requests()).is_empty());
+
+    let (emu, _dir, log) = resumed_beside_a_recent_failback(&["--force-cooldown"]).await;
+    assert_eq!(log["status"], "succeeded", "{log}");
+    let s = step(&log, "initiate_failover");
+    assert_eq!(s["status"], "warning");
+    let details = s["details"].as_str().unwrap();
+    assert!(details.contains("--force-cooldown"), "{details}");
+    assert!(details.contains("would have refused"), "{details}");
+    assert_eq!(posts(&emu.requests()).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn force_cooldown_where_the_check_would_not_refuse_changes_nothing_but_the_record() {
+    let emu = emulator_yaml(HUB).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = exec(&emu, dir.path(), "runbooks/drill.yaml", "dr.json");
+    cmd.arg("--force-cooldown");
+    let out = output_of(cmd).await;
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
+    let log = read(dir.path(), "dr.json");
+    assert_eq!(log["status"], "succeeded");
+    let s = step(&log, "initiate_failover");
+    assert_eq!(s["status"], "success", "nothing was overridden: {s}");
+    let details = s["details"].as_str().unwrap_or_default();
+    assert!(
+        !details.contains("would have refused"),
+        "claims an override that did not happen: {details}"
+    );
+    assert_eq!(posts(&emu.requests()).len(), 1);
+}

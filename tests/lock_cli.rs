@@ -1,0 +1,261 @@
+//! The hub lock through the binary: where it lives (`--lock-dir`, `RUNBOOK_LOCK_DIR`, the
+//! default `<temp>/runbook-locks`), that `--emulator` takes none, that a refused run makes no
+//! ARM call at all, that the hub's identity is case-insensitive, and that a fleet locks each
+//! of its hubs.
+//!
+//! A holder keeps the lock for as long as the test wants: its failover completes only when the
+//! test calls `complete_failover` (`complete: manual`), so no test races a duration.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use iothub_emulator::Emulator;
+use support::*;
+
+const HUB: &str = "hubs: [{ name: myIoTHub, location: westus2, secondary: westus, failover: { complete: manual } }]";
+
+/// `HUB`, and the holder's first look at its failover parked at the emulator: while it is
+/// held the holder sends nothing (its await looks one request at a time), so every request
+/// the emulator sees meanwhile is someone else's.
+const HUB_PARKED: &str = "hubs: [{ name: myIoTHub, location: westus2, secondary: westus, failover: { complete: manual } }]\n\
+     faults: [{ method: GET, path: operationResults, hold: before, times: 1 }]";
+
+/// `runbook exec runbooks/drill.yaml` against `emu`, `--yes`, logging to `log`.
+fn drill(emu: &Emulator, dir: &Path, log: &str) -> Command {
+    let mut c = command(dir);
+    c.arg("exec")
+        .arg(repo("runbooks/drill.yaml"))
+        .args(against(emu))
+        .args(["--yes", "--log", log]);
+    c
+}
+
+/// The `*.lock` files in `dir` (none if it does not exist).
+fn lock_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "lock"))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// Starts a drill that holds the hub's lock until its failover is completed by the test.
+async fn holder(emu: &Emulator, dir: &Path, locks: &Path) -> Running {
+    let child = drill(emu, dir, "holder.json")
+        .env("RUNBOOK_LOCK_DIR", locks)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .start();
+    let journal = dir.join("holder.json.jsonl");
+    until("the holder's failover to start", || {
+        std::fs::read_to_string(&journal)
+            .unwrap_or_default()
+            .contains("\"event\":\"failover_started\"")
+    })
+    .await;
+    child
+}
+
+async fn finish_holder(emu: &Emulator, holder: Running) {
+    complete_failover(emu, "myIoTHub").await;
+    assert_eq!(code_of(holder).await, Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_lock_dir_is_under_temp_and_lock_dir_overrides_it() {
+    let emu = emulator_yaml(HUB).await;
+    let dir = tempfile::tempdir().unwrap();
+    let default_dir = private_tmp(dir.path()).join("runbook-locks");
+
+    // No --lock-dir, no RUNBOOK_LOCK_DIR: <temp>/runbook-locks.
+    let mut cmd = drill(&emu, dir.path(), "one.json");
+    cmd.env_remove("RUNBOOK_LOCK_DIR");
+    let holder = cmd.stdout(Stdio::null()).stderr(Stdio::null()).start();
+    until("a lock file in the default directory", || {
+        !lock_files(&default_dir).is_empty()
+    })
+    .await;
+    finish_holder(&emu, holder).await;
+    assert_eq!(lock_files(&default_dir).len(), 1);
+
+    // --lock-dir wins over the environment variable, and the default is left alone (a fresh
+    // hub and directory: the first drill's failover would refuse a second by cooldown).
+    let emu = emulator_yaml(HUB).await;
+    let dir = tempfile::tempdir().unwrap();
+    let default_dir = private_tmp(dir.path()).join("runbook-locks");
+    let (flag_dir, env_dir) = (dir.path().join("flag"), dir.path().join("env"));
+    let mut cmd = drill(&emu, dir.path(), "two.json");
+    cmd.arg("--lock-dir")
+        .arg(&flag_dir)
+        .env("RUNBOOK_LOCK_DIR", &env_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let holder = cmd.start();
+    until("a lock file in --lock-dir", || {
+        !lock_files(&flag_dir).is_empty()
+    })
+    .await;
+    finish_holder(&emu, holder).await;
+    assert_eq!(lock_files(&flag_dir).len(), 1);
+    assert!(!env_dir.exists(), "RUNBOOK_LOCK_DIR was used");
+    assert!(!default_dir.exists(), "the default directory was used");
+}
+
+#[test]
+fn an_emulated_run_takes_no_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let locks = dir.path().join("locks");
+    let out = command(dir.path())
+        .arg("exec")
+        .arg(repo("runbooks/drill.yaml"))
+        .args([
+            "--emulator",
+            "--time-scale",
+            SCALE,
+            "--yes",
+            "--log",
+            "dr.json",
+        ])
+        .env("RUNBOOK_LOCK_DIR", &locks)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!locks.exists(), "--emulator created the lock directory");
+    let default_dir = private_tmp(dir.path()).join("runbook-locks");
+    assert!(
+        !default_dir.exists(),
+        "--emulator used the default lock dir"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_run_makes_no_arm_call_and_the_hub_is_matched_case_insensitively() {
+    let emu = emulator_yaml(HUB_PARKED).await;
+    let (first, second, locks) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let held = holder(&emu, first.path(), locks.path()).await;
+    let parked = emu
+        .wait_for_hold(std::time::Duration::from_secs(60))
+        .await
+        .expect("the holder looks at its failover");
+    let before = emu.requests().len();
+
+    // The same hub spelled differently: Azure names are case-insensitive, so is the lock.
+    for (i, (rg, hub)) in [
+        ("myResourceGroup", "myIoTHub"),
+        ("MYRESOURCEGROUP", "MyIotHub"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut cmd = drill(&emu, second.path(), &format!("refused-{i}.json"));
+        cmd.args(["--set", &format!("resource_group={rg}")])
+            .args(["--set", &format!("hub={hub}")])
+            .env("RUNBOOK_LOCK_DIR", locks.path());
+        let out = output_of(cmd).await;
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{rg}/{hub}: {err}");
+        assert!(err.contains(&format!("pid {}", held.id())), "{err}");
+        assert_eq!(
+            emu.requests().len(),
+            before,
+            "a refused run ({rg}/{hub}) called ARM: {:?}",
+            &emu.requests()[before..]
+        );
+        assert!(
+            !second
+                .path()
+                .join(format!("refused-{i}.json.jsonl"))
+                .exists(),
+            "a refused run started a journal"
+        );
+    }
+    assert_eq!(lock_files(locks.path()).len(), 1, "one hub, one lock file");
+    assert!(emu.release(parked.id));
+    finish_holder(&emu, held).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_locks_each_of_its_hubs() {
+    // Each hub's first look at its failover is parked (see HUB_PARKED): once all three are,
+    // the fleet sends nothing until the test releases them.
+    let emu = emulator_yaml(
+        "generate: { count: 3, tags: { dr-drill: enabled }, failover: { complete: manual } }\n\
+         faults: [{ method: GET, path: operationResults, hold: before, times: 3 }]",
+    )
+    .await;
+    let (dir, locks) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut fleet = command(dir.path());
+    fleet
+        .arg("exec")
+        .arg(repo("tests/fixtures/fleet/drill.yaml"))
+        .args(against(&emu))
+        .args(["--yes", "--fleet-dir", "fleet"])
+        .env("RUNBOOK_LOCK_DIR", locks.path());
+    let run = tokio::task::spawn_blocking(move || fleet.output().unwrap());
+    until("three failover POSTs", || posts(&emu.requests()).len() == 3).await;
+    let files = lock_files(locks.path());
+    assert_eq!(files.len(), 3, "one lock per hub: {files:?}");
+    for i in 1..=3 {
+        let hub = format!("hub-000{i}");
+        assert!(
+            files
+                .iter()
+                .any(|f| f.file_name().unwrap().to_string_lossy().contains(&hub)),
+            "no lock for {hub}: {files:?}"
+        );
+    }
+
+    // A single drill on one of the fleet's hubs is refused while the fleet holds it.
+    until("the fleet's three looks to be parked", || {
+        emu.holds().len() == 3
+    })
+    .await;
+    let before = emu.requests().len();
+    let other = tempfile::tempdir().unwrap();
+    let mut cmd = drill(&emu, other.path(), "dr.json");
+    cmd.args(["--set", "hub=HUB-0002"])
+        .env("RUNBOOK_LOCK_DIR", locks.path());
+    let out = output_of(cmd).await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already"));
+    assert_eq!(emu.requests().len(), before, "the refused run called ARM");
+    assert_eq!(emu.release_all(), 3);
+
+    while !run.is_finished() {
+        for i in 1..=3 {
+            let _ = emu.complete_failover(&format!("hub-000{i}"));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let out = run.await.unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
