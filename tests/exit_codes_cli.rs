@@ -60,11 +60,13 @@ fn an_unwritable_report_or_junit_file_leaves_the_drills_code_alone() {
 #[test]
 fn a_missing_subscription_is_a_setup_error() {
     let dir = tempfile::tempdir().unwrap();
-    // `command` clears AZURE_SUBSCRIPTION_ID, the runbook's only source for it.
+    // Against Azure (no --emulator, whose own subscription would apply) with
+    // AZURE_SUBSCRIPTION_ID unset, the runbook's only source for it: refused before any call.
     let out = command(dir.path())
+        .env_remove("AZURE_SUBSCRIPTION_ID")
         .arg("exec")
         .arg(repo("tests/fixtures/exec/subscription-from-env.yaml"))
-        .args(["--emulator", "--log", "dr.json"])
+        .args(["--log", "dr.json"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
