@@ -10,8 +10,6 @@ use std::path::Path;
 
 use runbook_engine::DrLog;
 
-use crate::exit_code;
-
 /// Where the run's record went.
 #[derive(Debug)]
 pub struct LogWrite<'a> {
@@ -61,18 +59,13 @@ pub fn conclude(log: &DrLog, run_code: i32, write: &LogWrite<'_>) -> Ending {
     }
 }
 
-/// The exit code of a run whose DR log was (not) written. A lost log is exit 1, "look at this
-/// run": it outranks 0 (a success nobody can audit is not one) and 3 (a script reading 3 would
-/// conclude nothing happened and nothing needs reading), while 4 (a rollback or finally step
-/// failed) and 130 (interrupted) keep theirs, being more urgent about the hub itself; the same
-/// ranking as a fleet's worst hub.
+/// The exit code of a run whose DR log was (not) written: a lost log follows the record's
+/// rule (`runbook_record::exit_code::with_lost_log`), the same ranking as a fleet's worst hub.
 pub fn exit_code(run_code: i32, log_written: bool) -> i32 {
     if log_written {
-        return run_code;
-    }
-    match run_code {
-        exit_code::SUCCESS | exit_code::ABORTED_BEFORE_CHANGE => exit_code::DRILL_FAILED,
-        other => other,
+        run_code
+    } else {
+        runbook_record::exit_code::with_lost_log(run_code)
     }
 }
 

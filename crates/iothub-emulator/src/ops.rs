@@ -52,16 +52,7 @@ pub(crate) fn run(app: &App, req: &Req<'_>, path: ArmPath<'_>) -> Result<Respons
                 Method::GET
             };
             only(req, &method)?;
-            app.store
-                .subscription(sub)
-                .ok_or_else(|| subscription_not_found(sub))?;
-            app.store
-                .resource_group(sub, rg)
-                .ok_or_else(|| rg_not_found(rg))?;
-            let hub = app
-                .store
-                .hub(sub, rg, name)
-                .ok_or_else(|| hub_not_found(rg, name))?;
+            let hub = find_hub(app, sub, rg, name)?;
             match action {
                 HubAction::Get => Ok(get_hub(hub, req)),
                 HubAction::Stats => {
@@ -118,16 +109,7 @@ pub(crate) fn run(app: &App, req: &Req<'_>, path: ArmPath<'_>) -> Result<Respons
         }
         ArmPath::Permissions { sub, rg, name } => {
             only(req, &Method::GET)?;
-            app.store
-                .subscription(sub)
-                .ok_or_else(|| subscription_not_found(sub))?;
-            app.store
-                .resource_group(sub, rg)
-                .ok_or_else(|| rg_not_found(rg))?;
-            let hub = app
-                .store
-                .hub(sub, rg, name)
-                .ok_or_else(|| hub_not_found(rg, name))?;
+            let hub = find_hub(app, sub, rg, name)?;
             paged(app, req, crate::permissions::list(&hub.seed.permissions))
         }
         ArmPath::Unknown => Err(ArmError::front_door(
@@ -186,6 +168,20 @@ fn only(req: &Req<'_>, method: &Method) -> Result<(), ArmError> {
             ),
         ))
     }
+}
+
+/// The hub at `sub/rg/name`, or ARM's 404 for the first part that is missing, in ARM's order
+/// (subscription, resource group, resource).
+fn find_hub<'a>(app: &'a App, sub: &str, rg: &str, name: &str) -> Result<&'a Hub, ArmError> {
+    app.store
+        .subscription(sub)
+        .ok_or_else(|| subscription_not_found(sub))?;
+    app.store
+        .resource_group(sub, rg)
+        .ok_or_else(|| rg_not_found(rg))?;
+    app.store
+        .hub(sub, rg, name)
+        .ok_or_else(|| hub_not_found(rg, name))
 }
 
 fn subscription_not_found(sub: &str) -> ArmError {

@@ -118,15 +118,15 @@ impl SessionOutcome {
     /// The exit code: the run's, raised to `DRILL_FAILED` when its record is incomplete (the
     /// journal stopped, or the DR log could not be written).
     pub fn exit_code(&self) -> i32 {
-        use crate::exit_code::{ABORTED_BEFORE_CHANGE, DRILL_FAILED, SUCCESS};
+        use crate::exit_code::{DRILL_FAILED, SUCCESS};
         let code = crate::exit_code::for_outcome(&self.run);
-        // A success nobody can audit is not one; and a script reading 3 ("nothing changed,
-        // nothing to read") must not miss that the DR log is missing. 4 and 130 say something
-        // more urgent about the hub and keep their code.
-        match code {
-            SUCCESS if self.record_lost() => DRILL_FAILED,
-            ABORTED_BEFORE_CHANGE if self.log_error.is_some() => DRILL_FAILED,
-            other => other,
+        if self.log_error.is_some() {
+            runbook_record::exit_code::with_lost_log(code)
+        } else if code == SUCCESS && self.run.sink_failure.is_some() {
+            // The journal stopped: the run's record is incomplete, so it is no success.
+            DRILL_FAILED
+        } else {
+            code
         }
     }
 
@@ -165,8 +165,18 @@ impl Session {
                 SessionError(format!("error: cannot start the journal writer: {e}"))
             })?),
         };
-        let req = request.clone();
-        let opened = tokio::task::spawn_blocking(move || open_blocking(&req, clock_scale))
+        // The blocking half needs the paths, the lock and the hub, not the runbook or the
+        // interrupted run's events.
+        let plan = OpenPlan {
+            lock: request.lock.clone(),
+            log_file: request.log_file.clone(),
+            secrets: request.secrets.clone(),
+            history: request.history.clone(),
+            journal: request.journal.clone(),
+            target: request.run.target.clone(),
+            run_id: request.run.run_id.clone(),
+        };
+        let opened = tokio::task::spawn_blocking(move || open_blocking(&plan, clock_scale))
             .await
             .map_err(|e| SessionError(format!("error: opening the run failed: {e}")))??;
         let (lock, history, file) = opened;
@@ -270,8 +280,19 @@ impl Session {
 
 type Opened = (Option<HubLock>, Vec<PastFailover>, Option<std::fs::File>);
 
+/// What the blocking half of `open` works from.
+struct OpenPlan {
+    lock: Option<LockPlan>,
+    log_file: Option<PathBuf>,
+    secrets: Vec<String>,
+    history: HistoryPlan,
+    journal: JournalPlan,
+    target: crate::target::HubTarget,
+    run_id: String,
+}
+
 /// The blocking half of `open`, in its order: lock, history, journal.
-fn open_blocking(req: &SessionRequest, clock_scale: f64) -> Result<Opened, SessionError> {
+fn open_blocking(req: &OpenPlan, clock_scale: f64) -> Result<Opened, SessionError> {
     let lock = match &req.lock {
         Some(plan) => {
             let shown_log = req
@@ -296,8 +317,9 @@ fn open_blocking(req: &SessionRequest, clock_scale: f64) -> Result<Opened, Sessi
     let history = match &req.history {
         HistoryPlan::None => Vec::new(),
         HistoryPlan::Known(h) => h.clone(),
-        HistoryPlan::Dir(dir) => HistoryIndex::scan(dir, history_lookback(clock_scale))
-            .for_hub(&req.run.target, &req.run.run_id),
+        HistoryPlan::Dir(dir) => {
+            HistoryIndex::scan(dir, history_lookback(clock_scale)).for_hub(&req.target, &req.run_id)
+        }
     };
     let file =
         match &req.journal {

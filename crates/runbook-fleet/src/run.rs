@@ -364,7 +364,7 @@ async fn run_hub(
         target: hub.target.clone(),
         dry_run: req.dry_run,
         log_path: log_path.display().to_string(),
-        run_id,
+        run_id: run_id.clone(),
         cooldown: req.cooldown,
     };
     let redactor = Redactor::new(req.secrets.clone());
@@ -383,7 +383,8 @@ async fn run_hub(
             command: "exec".to_string(),
         }),
         history: match shared.history.as_ref() {
-            Some(index) => HistoryPlan::Known(index.for_hub(&hub.target, "")),
+            // A resumed hub's own journal is in the index: its failovers come from memory.
+            Some(index) => HistoryPlan::Known(index.for_hub(&hub.target, &run_id)),
             None => HistoryPlan::None,
         },
         secrets: req.secrets.clone(),

@@ -31,6 +31,17 @@ pub fn for_run(status: RunStatus, cleanup_failed: bool) -> i32 {
     }
 }
 
+/// The exit code of a run whose DR log was lost (it could not be written). A success nobody
+/// can audit is not one, and a script reading 3 ("nothing changed, nothing to read") must not
+/// miss that the log is missing: both become `DRILL_FAILED`. 4 and 130 say something more
+/// urgent about the hub and keep their code.
+pub fn with_lost_log(code: i32) -> i32 {
+    match code {
+        SUCCESS | ABORTED_BEFORE_CHANGE => DRILL_FAILED,
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
