@@ -191,7 +191,7 @@ pub fn run(args: &ExecArgs) -> i32 {
         history: args.safety.history_plan(&args.target, &log_path),
         secrets,
     };
-    let Some(runtime) = crate::runtime::start() else {
+    let Some(runtime) = crate::runtime::start_single() else {
         return exit_code::INVALID;
     };
     let code = runtime.block_on(execute(
@@ -227,14 +227,32 @@ pub async fn execute(
 ) -> i32 {
     let target = session.run.target.clone();
     let redactor = Redactor::new(session.secrets.clone());
-    let session = match Session::open(session, None, target_args.history_scale()).await {
+    // Connecting (starting the in-process emulator, or the up-front token request) overlaps
+    // the session's file work (lock, history, journal); a session that cannot open still
+    // wins, at once, as if it had gone first.
+    let opening = Session::open(session, None, target_args.history_scale());
+    let connecting = target_args.connect(&target);
+    tokio::pin!(opening, connecting);
+    let mut connected = None;
+    let opened = loop {
+        tokio::select! {
+            biased;
+            opened = &mut opening => break opened,
+            conn = &mut connecting, if connected.is_none() => connected = Some(conn),
+        }
+    };
+    let session = match opened {
         Ok(s) => s,
         Err(e) => {
             errln!("{}", redactor.text(&e.0));
             return exit_code::INVALID;
         }
     };
-    let conn = match target_args.connect(&target).await {
+    let conn = match connected {
+        Some(conn) => conn,
+        None => connecting.await,
+    };
+    let conn = match conn {
         Ok(c) => c,
         Err(e) => {
             errln!("error: {}", redactor.text(&e.0));

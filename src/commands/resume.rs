@@ -207,7 +207,7 @@ fn plan(args: &ResumeArgs) -> Result<i32, String> {
         lock,
         secrets,
     };
-    let Some(runtime) = crate::runtime::start() else {
+    let Some(runtime) = crate::runtime::start_single() else {
         return Ok(exit_code::INVALID);
     };
     let code = runtime.block_on(execute(

@@ -41,6 +41,14 @@ pub enum AnyPrepared {
 /// As `prepare`, but a fleet runbook is prepared as a fleet instead of refused.
 pub fn prepare_any(path: &Path, sets: &[String]) -> Result<AnyPrepared, String> {
     let (loaded, pairs) = load_and_parse_sets(path, sets)?;
+    prepare_any_loaded(loaded, path, pairs)
+}
+
+fn prepare_any_loaded(
+    loaded: Loaded,
+    path: &Path,
+    pairs: Vec<(String, String)>,
+) -> Result<AnyPrepared, String> {
     if !loaded.runbook.is_fleet() {
         return prepare_loaded(loaded, path, &pairs, &|k| std::env::var(k).ok())
             .map(|p| AnyPrepared::Single(Box::new(p)));
@@ -71,19 +79,14 @@ pub fn prepare_any_with_subscription(
     sets: &[String],
     subscription: &str,
 ) -> Result<AnyPrepared, String> {
-    let loaded = runbook_spec::load_file(path).map_err(|f| f.render())?;
+    // Loaded once: parsing and checking the runbook is most of a short command's start-up.
+    let (loaded, mut pairs) = load_and_parse_sets(path, sets)?;
     let env = |k: &str| std::env::var(k).ok();
-    let mut sets = sets.to_vec();
-    if let Some(name) = unset_subscription_param(&loaded, &parsed_names(&sets), &env) {
-        sets.insert(0, format!("{name}={subscription}"));
+    let given: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
+    if let Some(name) = unset_subscription_param(&loaded, &given, &env) {
+        pairs.insert(0, (name, subscription.to_string()));
     }
-    prepare_any(path, &sets)
-}
-
-fn parsed_names(sets: &[String]) -> Vec<String> {
-    sets.iter()
-        .filter_map(|s| runbook_spec::params::parse_set(s).ok().map(|(k, _)| k))
-        .collect()
+    prepare_any_loaded(loaded, path, pairs)
 }
 
 /// The parameter the target's (or the fleet's) `subscription` is, when it is exactly

@@ -1,9 +1,12 @@
 //! The runbook language: YAML text in, a typed and validated `Runbook` out.
 //!
 //! Loading runs in stages, each feeding the next and each collecting every problem it finds:
-//! `source` (read with limits) -> `yaml_tree` (parse, positions) -> `schema` (JSON Schema) ->
-//! `typed` (serde into the model) -> `semantic` (references, ordering, templates). A stage that
-//! finds errors stops the pipeline, since later stages would only repeat them in other words.
+//! `source` (read with limits) -> `yaml_tree` (parse, positions) -> `typed` (serde into the
+//! model, which enforces every constraint the schema states: `model::constraints`) ->
+//! `semantic` (references, ordering, templates). When the typed model refuses a document,
+//! `schema` (JSON Schema) words what is wrong, located and in the user's terms; its validator
+//! is built only then. A stage that finds errors stops the pipeline, since later stages would
+//! only repeat them in other words.
 //! Fleet runbooks (`targets:`, `rollout:`) are checked in `fleet_check`.
 //! The result is a `Loaded` runbook with its warnings, or the list of diagnostics.
 //! This crate does no I/O beyond reading the file, and knows nothing of Azure or HTTP.
@@ -117,13 +120,27 @@ fn load_source(src: SourceFile) -> Result<Loaded, LoadFailure> {
         );
         return fail(src, vec![d]);
     }
-    let schema_errors = schema::check(&src, &doc);
-    if !schema_errors.is_empty() {
-        return fail(src, schema_errors);
-    }
-    let runbook = match typed::build(&src, &doc) {
-        Ok(rb) => rb,
-        Err(errors) => return fail(src, errors),
+    // The schema's validator is costly to build (most of a short command's start-up), so it
+    // runs only when the typed model cannot prove the document schema-valid on its own
+    // (`typed::build_checked`): its diagnostics come first, as if it had run first.
+    let runbook = match typed::build_checked(&src, &doc) {
+        Ok((rb, true)) => rb,
+        Ok((rb, false)) => {
+            let schema_errors = schema::check(&src, &doc);
+            if !schema_errors.is_empty() {
+                return fail(src, schema_errors);
+            }
+            rb
+        }
+        Err(errors) => {
+            let schema_errors = schema::check(&src, &doc);
+            let shown = if schema_errors.is_empty() {
+                errors
+            } else {
+                schema_errors
+            };
+            return fail(src, shown);
+        }
     };
     let mut diagnostics = semantic::check(&src, &doc, &runbook);
     diagnostics.sort_by_key(|d| (d.line.unwrap_or(0), d.column.unwrap_or(0)));

@@ -10,7 +10,21 @@ use crate::source::SourceFile;
 use crate::yaml_tree::YamlDocument;
 
 pub fn build(src: &SourceFile, doc: &YamlDocument) -> Result<Runbook, Vec<Diagnostic>> {
+    build_checked(src, doc).map(|(runbook, _)| runbook)
+}
+
+/// As `build`, also saying whether the document is proven schema-valid without the schema:
+/// the typed model enforces the schema's value constraints (`model::constraints`), and the
+/// model, written back out, still holds every key of the document with a value of the same
+/// JSON type. That second half catches what serde lets through and the schema does not: a
+/// list given for a mapping (serde reads a struct from a sequence by position), or a key an
+/// untagged or flattened part ignored. `false` means "not proven", not "invalid".
+pub fn build_checked(
+    src: &SourceFile,
+    doc: &YamlDocument,
+) -> Result<(Runbook, bool), Vec<Diagnostic>> {
     let rb: RunbookDoc = deserialize_located(src, doc).map_err(|d| vec![*d])?;
+    let proven = serde_json::to_value(&rb).is_ok_and(|echo| covers(&doc.value, &echo));
     let mut errors = Vec::new();
     let mut convert = |section: Section, docs: Vec<StepDoc>| -> Vec<Step> {
         let mut steps = Vec::with_capacity(docs.len());
@@ -51,19 +65,42 @@ pub fn build(src: &SourceFile, doc: &YamlDocument) -> Result<Runbook, Vec<Diagno
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(Runbook {
-        version: rb.version,
-        name: rb.name,
-        description: rb.description,
-        parameters: rb.parameters,
-        target: rb.target.unwrap_or_default(),
-        objectives: rb.objectives,
-        targets: rb.targets,
-        rollout: rb.rollout,
-        steps,
-        rollback,
-        finally,
-    })
+    Ok((
+        Runbook {
+            version: rb.version,
+            name: rb.name,
+            description: rb.description,
+            parameters: rb.parameters,
+            target: rb.target.unwrap_or_default(),
+            objectives: rb.objectives,
+            targets: rb.targets,
+            rollout: rb.rollout,
+            steps,
+            rollback,
+            finally,
+        },
+        proven,
+    ))
+}
+
+/// Whether every key of `input` is in `echo` with a value of the same JSON type, recursively
+/// (lists of the same length). Values themselves may differ: the model writes a duration or a
+/// default in its own canonical form.
+fn covers(input: &serde_json::Value, echo: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (input, echo) {
+        (Value::Object(i), Value::Object(e)) => i
+            .iter()
+            .all(|(k, v)| e.get(k).is_some_and(|ev| covers(v, ev))),
+        (Value::Array(i), Value::Array(e)) => {
+            i.len() == e.len() && i.iter().zip(e).all(|(a, b)| covers(a, b))
+        }
+        (Value::String(_), Value::String(_))
+        | (Value::Bool(_), Value::Bool(_))
+        | (Value::Null, Value::Null) => true,
+        (Value::Number(a), Value::Number(b)) => a.is_f64() == b.is_f64(),
+        _ => false,
+    }
 }
 
 /// Reads a schema-valid document into `T`; a mismatch comes back located at the field serde

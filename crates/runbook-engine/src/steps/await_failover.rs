@@ -90,7 +90,11 @@ async fn run_inner(cx: &mut StepContext<'_>, spec: &AwaitSpec) -> Result<StepDon
         && let Some(ms) = op.retry_after_ms
     {
         let since = (Clock::now() - op.started_at).unsigned_abs();
-        tokio::time::sleep(Duration::from_millis(ms).saturating_sub(since)).await;
+        let first_look = Duration::from_millis(ms).saturating_sub(since);
+        // A timer rounds up to its next tick: "look now" must not wait for one.
+        if !first_look.is_zero() {
+            tokio::time::sleep(first_look).await;
+        }
     }
     let place = cx.cooldown.failover_goes_on();
     let goes_on = |e: ArmError| {

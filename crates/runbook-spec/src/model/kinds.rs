@@ -117,6 +117,7 @@ fn default_await_interval() -> DurationSpec {
 #[serde(untagged)]
 pub enum Drift {
     Count(u64),
+    #[serde(deserialize_with = "super::constraints::percent_text")]
     Percent(String),
 }
 
@@ -188,7 +189,11 @@ pub struct HealthCheckSpec {
     #[serde(default = "default_requirement")]
     pub require: HealthRequirement,
     /// Alternatively, the minimum share of healthy endpoints, e.g. `"80%"`; overrides `require`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::constraints::optional_percent_text"
+    )]
     #[schemars(pattern(PERCENT_PATTERN))]
     pub min_healthy: Option<String>,
     /// Health statuses counted as healthy (`healthy` by default; add `degraded` to tolerate it).

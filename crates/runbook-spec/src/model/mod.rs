@@ -5,6 +5,7 @@
 //! `targets:`/`rollout:` of fleet runbooks; `parameter`, `duration` and `template` the value
 //! types.
 
+pub mod constraints;
 pub mod duration;
 pub mod fleet;
 pub mod kinds;

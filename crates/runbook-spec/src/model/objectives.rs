@@ -25,7 +25,7 @@ pub const OBJECTIVE_NAMES: &[&str] = &[
 /// A share such as `"100%"` or `"99.5%"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Percent(pub String);
+pub struct Percent(#[serde(deserialize_with = "super::constraints::percent_text")] pub String);
 
 impl Percent {
     /// The number before the `%`; `None` if the text is malformed (the schema pattern prevents

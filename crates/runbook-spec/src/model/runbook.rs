@@ -34,8 +34,10 @@ pub struct Target {
 pub struct RunbookDoc {
     /// Language version; only `1` exists.
     #[schemars(range(min = 1, max = 1))]
+    #[serde(deserialize_with = "super::constraints::version")]
     pub version: u32,
     #[schemars(length(min = 1, max = 128))]
+    #[serde(deserialize_with = "super::constraints::runbook_name")]
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
@@ -57,6 +59,7 @@ pub struct RunbookDoc {
     pub objectives: Objectives,
     /// The drill, run in order.
     #[schemars(length(min = 1))]
+    #[serde(deserialize_with = "super::constraints::non_empty")]
     pub steps: Vec<StepDoc>,
     /// Run, in order, only when a step failed and aborted the run.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -40,6 +40,7 @@ pub enum Backoff {
 pub struct RetrySpec {
     /// Total attempts, the first included.
     #[schemars(range(min = 1, max = 100))]
+    #[serde(deserialize_with = "super::constraints::attempts")]
     pub attempts: u32,
     #[serde(default)]
     pub backoff: Backoff,
@@ -72,6 +73,7 @@ pub const KIND_NAMES: &[&str] = &[
 pub struct StepDoc {
     /// Unique id: lowercase letters, digits and `_`, starting with a letter.
     #[schemars(regex(pattern = r"^[a-z][a-z0-9_]*$"), length(max = 64))]
+    #[serde(deserialize_with = "super::constraints::step_id")]
     pub id: String,
     /// Human name for reports; the id is used when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
