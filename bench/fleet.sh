@@ -13,6 +13,10 @@
 #    max((reads - 250) / 25, (writes - 200) / 10) emulated seconds, times the scale; the
 #    client keeps 10% of each burst in reserve, so its own bound is (reads - 225) / 25.
 #    Targets: zero 429s from the emulator, total within 10% of the bound.
+# 3. The same 1,000 hubs spread over three subscriptions, each with its own budget: the
+#    scheduler spends all three at once, so the fleet takes the slowest subscription's bound,
+#    not the sum. Targets: zero 429s, within 10% of that bound; reads per hub printed.
+# 4. 10,000 hubs in-process as in 1 (one run). Targets: under 30 s, under 300 MiB.
 #
 # Needs hyperfine and /usr/bin/time (apt-get install -y hyperfine time), python3, curl.
 # Usage: bench/fleet.sh [runs] [scale]
@@ -70,3 +74,58 @@ print(f"  whole process {elapsed:.2f} s = {elapsed / arm_bound:.3f} x the bound 
 print(f"  hubs: {fleet['counts']}")
 assert fleet["counts"]["succeeded"] == 1000 and throttled == 0
 PY
+
+echo
+echo "== 1,000 hubs over 3 subscriptions under ARM's budgets, time scale $scale"
+kill "$emu_pid" 2>/dev/null || true
+subs="11111111-1111-1111-1111-111111111111, 22222222-2222-2222-2222-222222222222, 33333333-3333-3333-3333-333333333333"
+printf 'generate:\n  count: 1000\n  subscriptions: [%s]\n  failover: { duration: 0s, retry_after: 0s }\nthrottling: {}\n' "$subs" > "$work/3subs.yaml"
+sed "s/^  subscription: .*/  subscriptions: [$subs]/" bench/fleet-drill.yaml > "$work/fleet-3subs.yaml"
+"$bin" emulator --scenario "$work/3subs.yaml" --time-scale "$scale" > "$work/emu3.txt" &
+emu_pid=$!
+for _ in $(seq 1 500); do grep -q "listening on" "$work/emu3.txt" 2>/dev/null && break; sleep 0.01; done
+url="$(sed -n 's/^ARM emulator listening on //p' "$work/emu3.txt")"
+start=$(date +%s.%N)
+"$bin" exec "$work/fleet-3subs.yaml" --arm-endpoint "$url" --auth emulator --time-scale "$scale" --yes \
+  --fleet-dir "$work/c" --lock-dir "$work/locks" > /dev/null
+end=$(date +%s.%N)
+curl -s "$url/_emulator/requests" > "$work/requests3.json"
+python3 - "$work/requests3.json" "$start" "$end" "$scale" "$work/c/fleet.json" <<'PY'
+import json, re, sys, collections
+reqs = [r for r in json.load(open(sys.argv[1])) if not r["path"].startswith("/_emulator")]
+elapsed = float(sys.argv[3]) - float(sys.argv[2]); scale = float(sys.argv[4])
+by_sub = collections.defaultdict(lambda: [0, 0])
+for r in reqs:
+    m = re.search(r"/subscriptions/([^/]+)/", r["path"])
+    by_sub[m.group(1) if m else "?"][0 if r["method"] == "GET" else 1] += 1
+throttled = sum(1 for r in reqs if r["status"] == 429)
+bound = max(max((rd - 250) / 25, (wr - 200) / 10) for rd, wr in by_sub.values()) * scale
+fleet = json.load(open(sys.argv[5]))
+hubs = fleet["counts"]["total"]
+reads = sum(rd for rd, _ in by_sub.values())
+for sub, (rd, wr) in sorted(by_sub.items()):
+    print(f"  {sub}: {rd} reads, {wr} writes")
+print(f"  {reads / hubs:.1f} reads per hub (the listings included), {throttled} answered 429 (target 0)")
+print(f"  slowest subscription's bound {bound:.2f} s at {scale}; whole process {elapsed:.2f} s = {elapsed / bound:.3f} x (target within 10%)")
+print(f"  hubs: {fleet['counts']}")
+assert fleet["counts"]["succeeded"] == 1000 and throttled == 0
+PY
+
+echo
+echo "== 10,000 hubs, in-process emulator, zero failover, no throttling, time scale 0.0001 (one run)"
+printf 'generate:\n  count: 10000\n  failover: { duration: 0s, retry_after: 0s }\n' > "$work/10k.yaml"
+/usr/bin/time -v "$bin" exec bench/fleet-drill.yaml --emulator --scenario "$work/10k.yaml" --time-scale 0.0001 --yes \
+  --fleet-dir "$work/d" > /dev/null 2> "$work/time10k.txt"
+python3 - "$work/time10k.txt" "$work/d/fleet.json" <<'PY'
+import json, re, sys
+t = open(sys.argv[1]).read()
+rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
+wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", t).group(1)
+parts = [float(x) for x in wall.split(":")]
+secs = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+fleet = json.load(open(sys.argv[2]))
+print(f"  {secs:.1f} s (target < 30 s), peak RSS {rss_kb / 1024:.1f} MiB (target < 300 MiB)")
+print(f"  hubs: {fleet['counts']}")
+assert fleet["counts"]["succeeded"] == 10000
+PY
+

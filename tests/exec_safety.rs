@@ -119,6 +119,12 @@ async fn a_second_drill_on_the_same_hub_is_refused_naming_the_holder() {
     let first = first.start();
     let pid = first.id();
     wait_for_holder(locks.path().to_path_buf(), pid).await;
+    // The lock is taken before the journal is made: wait until the first drill is failing over
+    // (its intent journaled), so its journal is there to compare against below.
+    until("the first drill's failover POST", || {
+        posts(&emu.requests()).len() == 1
+    })
+    .await;
 
     let mut second = exec_cmd(
         &emu,

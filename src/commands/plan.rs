@@ -52,6 +52,10 @@ pub struct PlanArgs {
     /// Fleet runbooks: at most the first N hubs.
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
+    /// Fleet runbooks: show how `exec --shard I/N` splits the hubs into N shards (which hubs
+    /// and subscriptions each drills, and its share of each subscription's ARM budget).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub shards: Option<u16>,
 }
 
 pub fn run(args: &PlanArgs) -> i32 {
@@ -72,6 +76,10 @@ pub fn run(args: &PlanArgs) -> i32 {
             return exit_code::INVALID;
         }
     };
+    if args.shards.is_some() {
+        errln!("error: --shards applies to fleet runbooks (`targets:`); this one drills one hub");
+        return exit_code::INVALID;
+    }
     let cloud = match Cloud::parse(&args.cloud) {
         Ok(c) => c,
         Err(e) => {

@@ -65,6 +65,17 @@ impl Clients {
         }
     }
 
+    /// The same connection with other budgets (and no client made yet): a shard that shares
+    /// its subscription drills on its part of the budget, after listing on the whole.
+    pub fn with_budgets(&self, sizes: Budgets) -> Clients {
+        Clients::new(
+            self.options.clone(),
+            self.credential.clone(),
+            sizes,
+            self.time_scale,
+        )
+    }
+
     /// 429 answers the clients have seen, over every subscription.
     pub fn throttled(&self) -> u64 {
         self.budgets

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use runbook_engine::fleet::log::write;
 use runbook_engine::fleet::{
-    FLEET_LOG_NAME, FleetCounts, FleetHubRecord, FleetLog, fleet_exit_code,
+    FLEET_LOG_NAME, FleetCounts, FleetHubRecord, FleetLog, FleetShard, fleet_exit_code,
 };
 use runbook_engine::{Clock, Redactor};
 use serde_json::{Map, Value};
@@ -22,6 +22,8 @@ pub struct FleetHeader {
     pub started_at: String,
     /// The parameters, secrets masked.
     pub params: Value,
+    /// The shard this run drills (`--shard I/N`), kept for `resume`.
+    pub shard: Option<FleetShard>,
 }
 
 impl FleetHeader {
@@ -33,6 +35,7 @@ impl FleetHeader {
             fleet_run_id: uuid::Uuid::new_v4().to_string(),
             started_at: Clock::now_text(),
             params,
+            shard: None,
         }
     }
 }
@@ -112,6 +115,7 @@ impl FleetLogFile {
             interrupted,
             in_process_emulator: req.cooldown == runbook_engine::CooldownPolicy::PrivateEmulator,
             throttled_429s: throttled,
+            shard: self.header.shard,
             params: self.header.params.clone(),
             counts: FleetCounts::of(&hubs),
             hubs,

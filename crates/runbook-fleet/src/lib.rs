@@ -15,6 +15,8 @@
 //!   name one hub; the dropped ones are returned for the caller to report).
 //! - `select` orders them (`rollout.order`) and narrows them (`--target`, `--limit`); `limits`
 //!   turns the rollout's counts and percentages into numbers.
+//! - `shard` keeps one shard's hubs (`--shard I/N`): shards never share a hub or a
+//!   subscription's budget (a subscription split between k shards gives each 1/k of it).
 //! - `layout` is the fleet directory: created empty, `<hub>.json` (+ journal) per hub.
 //! - `run` runs: each hub its own hub lock, journal, engine run and DR log, at most
 //!   `max_concurrency` at once; no hub starts once `max_errors` have failed or on Ctrl-C.
@@ -38,6 +40,7 @@ pub mod resume;
 pub mod run;
 pub mod schedule;
 pub mod select;
+pub mod shard;
 
 pub use clients::{Budgets, Clients, NoClients};
 pub use duplicates::{Duplicate, Duplicated};
@@ -47,3 +50,4 @@ pub use resolve::{ClientSource, ListedHub, Resolved, listing_key, resolve};
 pub use resume::{ResumeError, ResumePlan, plan_resume};
 pub use run::{FleetHub, FleetObserver, FleetRequest, FleetResult, LockSpec, Progress, run_fleet};
 pub use select::{limits, select};
+pub use shard::{Shard, ShardSpec, partition, shard_of};

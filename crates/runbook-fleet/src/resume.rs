@@ -201,6 +201,7 @@ impl ResumePlan {
             fleet_run_id: self.old.fleet_run_id.clone(),
             started_at: self.old.started_at.clone(),
             params: self.old.params.clone(),
+            shard: self.old.shard,
         }
     }
 

@@ -131,6 +131,17 @@ impl FleetCounts {
     }
 }
 
+/// Which shard of a sharded fleet a fleet log is (`--shard I/N`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct FleetShard {
+    /// From 0.
+    pub index: usize,
+    pub count: usize,
+    /// Each subscription's ARM budget was divided by this (a subscription split between
+    /// this many shards); 1 when the shard has its subscriptions to itself.
+    pub budget_divisor: u32,
+}
+
 /// The fleet log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(
@@ -162,6 +173,9 @@ pub struct FleetLog {
     pub in_process_emulator: bool,
     /// 429s ARM answered despite the client-side budget (each was waited out and retried).
     pub throttled_429s: u64,
+    /// This run drilled one shard of the fleet (`--shard I/N`); absent for a whole fleet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<FleetShard>,
     /// Parameter values (secrets masked), for `resume`.
     pub params: serde_json::Value,
     pub counts: FleetCounts,

@@ -34,8 +34,8 @@ pub use dr_log::{
 };
 pub use event::RunEvent;
 pub use fleet::{
-    FLEET_LOG_NAME, FleetCounts, FleetHubRecord, FleetHubStatus, FleetLog, fleet_exit_code,
-    fleet_log_schema_text,
+    FLEET_LOG_NAME, FleetCounts, FleetHubRecord, FleetHubStatus, FleetLog, FleetShard,
+    fleet_exit_code, fleet_log_schema_text,
 };
 pub use fold::DrLogFold;
 pub use kind::StepKindName;

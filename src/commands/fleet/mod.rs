@@ -31,11 +31,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use runbook_engine::PreparedFleet;
+use runbook_engine::fleet::FleetShard;
 use runbook_engine::{CancellationToken, Redactor};
 use runbook_fleet::layout::{default_dir, fresh_hubs, prepare_dir};
 use runbook_fleet::{
     Budgets, Duplicate, FleetHeader, FleetLogFile, FleetRequest, LockSpec, Progress, limits,
-    resolve, run_fleet, select,
+    resolve, run_fleet, select, shard_of,
 };
 
 use crate::azure_args::TargetArgs;
@@ -62,6 +63,12 @@ pub struct FleetArgs {
     /// (default 250/25, ARM's; lower it when other tools share the principal).
     #[arg(long, value_name = "BURST/RATE", value_parser = parse_budget, default_value = "250/25")]
     pub arm_reads: (u32, f64),
+    /// Fleet runbooks: drill shard I (0 to N-1) of N, for N processes (CI matrix jobs, a
+    /// Kubernetes indexed Job: --shard $(JOB_COMPLETION_INDEX)/N) that never share a hub or a
+    /// subscription's ARM budget; each writes its own --fleet-dir. `plan --shards N` shows
+    /// the partition.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<runbook_fleet::ShardSpec>,
     /// Fleet runbooks: the client-side ARM write budget per subscription (default 200/10).
     #[arg(long, value_name = "BURST/RATE", value_parser = parse_budget, default_value = "200/10")]
     pub arm_writes: (u32, f64),
@@ -88,7 +95,10 @@ fn parse_budget(text: &str) -> Result<(u32, f64), String> {
 
 impl FleetArgs {
     pub fn is_set(&self) -> bool {
-        !self.only.is_empty() || self.limit.is_some() || self.fleet_dir.is_some()
+        !self.only.is_empty()
+            || self.limit.is_some()
+            || self.fleet_dir.is_some()
+            || self.shard.is_some()
     }
 
     fn budgets(&self) -> Budgets {
@@ -131,7 +141,7 @@ pub fn exec(
                 }
             }
         };
-        let conn = match connect(target, &listed, fleet.budgets()).await {
+        let mut conn = match connect(target, &listed, fleet.budgets()).await {
             Ok(c) => c,
             Err(e) => {
                 errln!("error: {}", e.0);
@@ -152,6 +162,34 @@ pub fn exec(
             errln!("error: the fleet's targets (with --target/--limit) select no hub");
             return exit_code::INVALID;
         }
+        let (hubs, shard) = match fleet.shard {
+            None => (hubs, None),
+            Some(spec) => {
+                let total = hubs.len();
+                let shard = shard_of(&hubs, spec);
+                if shard.hubs.is_empty() {
+                    // An indexed Job or a matrix may have more shards than the fleet needs.
+                    outln!(
+                        "shard {spec}: no hub falls to this shard ({total} hubs over {} shards); nothing to do",
+                        spec.count
+                    );
+                    return exit_code::SUCCESS;
+                }
+                if shard.budget_divisor > 1 {
+                    // This shard shares its subscription with others: 1/k of its budget each.
+                    conn.clients = Arc::new(
+                        conn.clients
+                            .with_budgets(fleet.budgets().divided(shard.budget_divisor)),
+                    );
+                }
+                let record = FleetShard {
+                    index: spec.index,
+                    count: spec.count,
+                    budget_divisor: shard.budget_divisor,
+                };
+                (shard.hubs, Some(record))
+            }
+        };
         let dir = fleet
             .fleet_dir
             .clone()
@@ -167,7 +205,8 @@ pub fn exec(
             hub.listed = listed.remove(&runbook_fleet::listing_key(&hub.target));
         }
         let (max_concurrency, max_errors) = limits(rollout, fleet_hubs.len());
-        let header = FleetHeader::new(&p.params.values, p.params.secret_values());
+        let mut header = FleetHeader::new(&p.params.values, p.params.secret_values());
+        header.shard = shard;
         let req = FleetRequest {
             runbook: p.loaded.runbook.clone(),
             identity: p.identity.clone(),
@@ -223,6 +262,17 @@ async fn drive(
     };
     // Written first, so a fleet killed outright still names its hubs for `resume`.
     req.history_dir = safety.fleet_history_dir(target, dir);
+    let shard = header
+        .shard
+        .map(|s| {
+            let budget = if s.budget_divisor > 1 {
+                format!(", 1/{} of its subscription's ARM budget", s.budget_divisor)
+            } else {
+                String::new()
+            };
+            format!(" (shard {}/{}{budget})", s.index, s.count)
+        })
+        .unwrap_or_default();
     let log_file = match FleetLogFile::start(dir, header, &req) {
         Ok(f) => f,
         Err(e) => {
@@ -231,7 +281,7 @@ async fn drive(
         }
     };
     outln!(
-        "fleet: {} hubs, at most {} at once, stopping new hubs after {} failed; logs in {}",
+        "fleet{shard}: {} hubs, at most {} at once, stopping new hubs after {} failed; logs in {}",
         req.hubs.len(),
         req.max_concurrency,
         req.max_errors,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use iothub_arm::{ArmClient, ClientOptions, StaticTokenCredential, TokenCredential};
 use runbook_engine::PreparedFleet;
 use runbook_engine::{HubTarget, Redactor};
-use runbook_fleet::{Budgets, NoClients, limits, resolve, select};
+use runbook_fleet::{Budgets, NoClients, Shard, limits, partition, resolve, select};
 
 use super::connect::connect;
 use crate::azure_args::TargetArgs;
@@ -70,24 +70,40 @@ pub fn plan(p: &PreparedFleet, args: &crate::commands::plan::PlanArgs) -> i32 {
             args.limit,
         )
     });
-    match &hubs {
-        Some(hubs) => {
+    let shards = match (args.shards, &hubs) {
+        (None, _) => None,
+        (Some(n), Some(hubs)) => Some(partition(hubs, usize::from(n))),
+        (Some(_), None) => {
+            errln!(
+                "error: --shards needs the hubs: add --resolve to list them through ARM, or --scenario FILE"
+            );
+            return exit_code::INVALID;
+        }
+    };
+    match (&hubs, &shards) {
+        (Some(hubs), Some(shards)) => {
+            out.push_str(&format!(
+                "{} hubs in {} shards (runbook exec {} --shard I/{}, each with its own --fleet-dir)\n",
+                hubs.len(),
+                shards.len(),
+                p.identity.path,
+                shards.len()
+            ));
+            for s in shards {
+                out.push_str(&shard_text(s, shards.len()));
+            }
+        }
+        (Some(hubs), None) => {
             let (conc, errors) = limits(p.loaded.runbook.rollout.as_ref(), hubs.len());
             out.push_str(&format!(
                 "{} hubs, at most {conc} at once; no new hub starts once {errors} failed\n",
                 hubs.len()
             ));
             for (i, h) in hubs.iter().enumerate() {
-                out.push_str(&format!(
-                    "{:>4}. {} (resource group {}, subscription {})\n",
-                    i + 1,
-                    h.hub,
-                    h.resource_group,
-                    h.subscription
-                ));
+                out.push_str(&hub_line(i, h));
             }
         }
-        None => out.push_str(
+        (None, _) => out.push_str(
             "hubs: chosen at run time by listing the subscription's hubs (add --resolve to list them through ARM now, or --scenario FILE against the emulator)\n",
         ),
     }
@@ -118,8 +134,21 @@ pub fn plan(p: &PreparedFleet, args: &crate::commands::plan::PlanArgs) -> i32 {
             }
             None => (None, None),
         };
+        let shards = shards.as_ref().map(|all| {
+            all.iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "shard": format!("{}/{}", s.index, all.len()),
+                        "subscriptions": s.subscriptions(),
+                        "budget_divisor": s.budget_divisor,
+                        "hubs": s.hubs,
+                    })
+                })
+                .collect::<Vec<_>>()
+        });
         let mut v = serde_json::json!({
             "fleet": p.loaded.runbook.name,
+            "shards": shards,
             // null: chosen at run time by listing the subscription (see --resolve, --scenario).
             "hubs": hubs,
             "max_concurrency": max_concurrency,
@@ -153,4 +182,37 @@ fn for_plan(message: &str) -> String {
             "(to try the runbook without Azure, add --emulator)",
             "(to list the hubs without Azure, use --scenario FILE instead of --resolve)",
         )
+}
+
+fn hub_line(i: usize, h: &HubTarget) -> String {
+    format!(
+        "{:>4}. {} (resource group {}, subscription {})\n",
+        i + 1,
+        h.hub,
+        h.resource_group,
+        h.subscription
+    )
+}
+
+/// One shard of `plan --shards N`: its subscriptions, its budget share, its hubs in run order.
+fn shard_text(s: &Shard, count: usize) -> String {
+    let budget = if s.budget_divisor > 1 {
+        format!("1/{} of the subscription's ARM budget", s.budget_divisor)
+    } else {
+        "the whole ARM budget of each".to_string()
+    };
+    let mut out = format!(
+        "shard {}/{count}: {} hubs; subscriptions {} ({budget})\n",
+        s.index,
+        s.hubs.len(),
+        if s.hubs.is_empty() {
+            "none".to_string()
+        } else {
+            s.subscriptions().join(", ")
+        },
+    );
+    for (i, h) in s.hubs.iter().enumerate() {
+        out.push_str(&hub_line(i, h));
+    }
+    out
 }

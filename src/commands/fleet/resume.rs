@@ -36,7 +36,9 @@ pub fn resume(
         return exit_code::INVALID;
     };
     let code = runtime.block_on(async {
-        let conn = match connect(target, &[], Budgets::ARM).await {
+        // A shard resumes with the share of the budget it ran with.
+        let divisor = plan.header().shard.map_or(1, |s| s.budget_divisor);
+        let conn = match connect(target, &[], Budgets::ARM.divided(divisor)).await {
             Ok(c) => c,
             Err(e) => {
                 errln!("error: {}", e.0);

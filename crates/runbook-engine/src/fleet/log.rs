@@ -5,8 +5,8 @@
 use std::path::Path;
 
 pub use runbook_record::fleet::{
-    FLEET_LOG_NAME, FleetCounts, FleetHubRecord, FleetHubStatus, FleetLog, fleet_exit_code,
-    fleet_log_schema_text,
+    FLEET_LOG_NAME, FleetCounts, FleetHubRecord, FleetHubStatus, FleetLog, FleetShard,
+    fleet_exit_code, fleet_log_schema_text,
 };
 
 /// Writes the fleet log atomically (a temp file renamed over it): it is the fleet's current

@@ -6,5 +6,6 @@
 pub mod log;
 
 pub use log::{
-    FLEET_LOG_NAME, FleetCounts, FleetHubRecord, FleetHubStatus, FleetLog, fleet_exit_code,
+    FLEET_LOG_NAME, FleetCounts, FleetHubRecord, FleetHubStatus, FleetLog, FleetShard,
+    fleet_exit_code,
 };
