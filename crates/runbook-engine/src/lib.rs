@@ -45,6 +45,7 @@ mod log_file;
 mod objectives;
 mod outcome;
 pub mod plan;
+pub mod preflight;
 mod prepare;
 mod record;
 mod redact;
@@ -75,6 +76,7 @@ pub use runbook_record::ObjectiveResult;
 pub use runbook_record::status;
 pub use runbook_record::writer::writer;
 pub use runbook_record::{ErrorCode, RunStatus, SectionName, StepError, StepKindName, StepStatus};
+pub use runbook_record::{PreflightCheck, PreflightCheckName, PreflightOutcome, PreflightRecord};
 pub use runner::{RunOutcome, RunRequest};
 pub use session::{
     HistoryPlan, JournalPlan, LockPlan, Session, SessionDeps, SessionError, SessionOutcome,

@@ -148,6 +148,8 @@ pub struct Session {
     _service: Option<JournalService>,
     /// The hub as a fleet's target listing returned it, and when.
     listed: Option<(iothub_arm::IotHub, std::time::Instant)>,
+    /// Lock lists the preflight shares with other sessions (a fleet's hubs).
+    preflight_reads: crate::preflight::SharedReads,
 }
 
 impl Session {
@@ -193,6 +195,7 @@ impl Session {
             fresh_journal,
             _service: service,
             listed: None,
+            preflight_reads: crate::preflight::SharedReads::new(),
         })
     }
 
@@ -200,6 +203,13 @@ impl Session {
     /// the hub may reuse it (under the engine's freshness rule) instead of reading it again.
     pub fn with_listed_hub(mut self, hub: iothub_arm::IotHub, at: std::time::Instant) -> Self {
         self.listed = Some((hub, at));
+        self
+    }
+
+    /// The preflight reads the locks of a resource group or subscription once for every
+    /// session given the same `reads` (a fleet's hubs).
+    pub fn with_preflight_reads(mut self, reads: crate::preflight::SharedReads) -> Self {
+        self.preflight_reads = reads;
         self
     }
 
@@ -227,8 +237,14 @@ impl Session {
             history,
             journal,
             listed,
+            preflight_reads,
             ..
         } = self;
+        let history_source = match &request.history {
+            HistoryPlan::None => "none: the hub lives in this process's emulator".to_string(),
+            HistoryPlan::Dir(d) => format!("DR logs and journals in {}", d.display()),
+            HistoryPlan::Known(_) => "the fleet's history directory".to_string(),
+        };
         let journal_path = journal.as_ref().map(|j| j.path().to_path_buf());
         let emitter = Emitter::new(
             journal,
@@ -247,6 +263,7 @@ impl Session {
             },
             &request.run,
         );
+        engine.set_preflight(preflight_reads, history_source);
         if let Some((hub, at)) = listed {
             engine.seed_hub_reading(hub, at);
         }
