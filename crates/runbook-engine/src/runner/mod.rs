@@ -221,7 +221,6 @@ impl Engine {
     pub async fn run(mut self, req: RunRequest, prior: Option<PriorRun>) -> RunOutcome {
         // A journal that cannot hold the run's start holds nothing: no change may start.
         let mut started_unrecorded: Option<String> = None;
-        // A fresh run whose steps fail a hub over asks Azure's records first.
         let mut preflight_refused: Option<String> = None;
         let done = match &prior {
             Some(p) => resume::restore(
@@ -261,15 +260,17 @@ impl Engine {
                     &mut self.emitter,
                     &mut self.state,
                 );
-                if rules::fails_over(&req.runbook) {
-                    preflight_refused = self.preflight().await;
-                }
                 HashMap::new()
             }
         };
         let rb = &req.runbook;
         let can_answer = self.dry_run || self.confirmer.as_ref().is_none_or(|c| c.can_answer());
         let no_confirmation = rules::unanswerable_confirmation(rb, &done, can_answer);
+        // A fresh run whose steps fail the hub over asks Azure's records first, unless it
+        // cannot start anyway (nobody to answer its questions: it asks nothing of ARM).
+        if prior.is_none() && no_confirmation.is_none() && rules::fails_over(rb) {
+            preflight_refused = self.preflight().await;
+        }
         let mut main = match (&preflight_refused, &no_confirmation) {
             (Some(why), _) => {
                 for step in &rb.steps {
