@@ -33,8 +33,9 @@ Checks, each passed / warning / refused with its evidence:
                   is only a warning: Azure does not document the action's name)
 
 Reads per hub: the hub, the Activity Log (1 page, at most 3), the locks at 3 scopes, the
-permissions: 6. A fleet reuses its listing of the hubs and reads each resource group's and
-subscription's locks once: 3 per hub, plus 1 per resource group and subscription.
+permissions: 6. A fleet reads each subscription's lock list once for all its hubs and reuses
+a selector's listing of the hubs: 2 per hub (3 for an explicit hub list, which is not
+listed), plus one lock list per subscription.
 
 Exit codes: 0 nothing refuses (warnings allowed), 2 invalid input or setup, 3 Azure would
 refuse the failover (for a fleet: any hub).

@@ -323,7 +323,7 @@ impl FleetShared {
             journal,
             history,
             in_flight: req.in_flight.clone(),
-            preflight_reads: runbook_engine::preflight::SharedReads::new(),
+            preflight_reads: runbook_engine::preflight::SharedReads::for_fleet(),
         }
     }
 }

@@ -4,7 +4,8 @@
 //! listing whose readings are reused), connect through `runbook-fleet`'s per-subscription
 //! clients (each read waits for its subscription's token bucket), scan the history directory
 //! once, then run the hubs' preflights a few at a time sharing one `SharedReads` (each
-//! resource group's and subscription's locks read once). Output: a per-check summary (how
+//! subscription's lock list read once for all its hubs): 2 reads per hub (Activity Log,
+//! permissions) plus one lock list per subscription. Output: a per-check summary (how
 //! many hubs passed, warned, were refused) and a per-hub table, or `--output json`.
 
 use futures::StreamExt;
@@ -57,7 +58,7 @@ pub fn run(p: &PreparedFleet, args: &PreflightArgs) -> i32 {
         }
         let index = history_index(args, conn.time_scale);
         let source = history_source(args);
-        let shared = SharedReads::new();
+        let shared = SharedReads::for_fleet();
         let clock = Clock::scaled(conn.time_scale);
         let mut listing = resolved.listed;
         let jobs: Vec<(HubTarget, Option<iothub_arm::IotHub>)> = hubs

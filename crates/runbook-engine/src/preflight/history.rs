@@ -238,7 +238,7 @@ pub fn check(i: &CooldownInputs<'_>) -> PreflightCheck {
             let forced = if outcome == PreflightOutcome::Warning {
                 " (--force-cooldown: not refused here; Azure's own limit still applies)"
             } else {
-                ""
+                ". To go ahead anyway, re-run with --force-cooldown (Azure's own limit still applies)"
             };
             (
                 outcome,
@@ -255,7 +255,7 @@ pub fn check(i: &CooldownInputs<'_>) -> PreflightCheck {
         ),
         None => (
             PreflightOutcome::Passed,
-            "no failover of the hub within Azure's limits".to_string(),
+            "no recent failover of the hub: Azure's limits allow one now".to_string(),
             "Activity Log and local files".to_string(),
             None,
         ),

@@ -4,9 +4,12 @@
 //!
 //! Reads per hub: the hub (none when the caller already holds a reading, as a fleet's target
 //! listing), the Activity Log (1 page, at most `ACTIVITY_LOG_PAGES`), the locks at the hub,
-//! the permissions: 3 to 6. The locks of a resource group and of a subscription are the same
-//! for every hub in them: `SharedReads` reads each once per process (a fleet shares it), so a
-//! fleet pays 2 reads per group and subscription, not per hub.
+//! its resource group and its subscription (3), the permissions (1): 6 for one hub. A fleet
+//! (`SharedReads::for_fleet`) lists the subscription's locks once (ARM's subscription-level
+//! list holds every lock in the subscription, on groups and resources too) and keeps those on
+//! each hub or above it, so a fleet hub costs 2 reads (Activity Log, permissions) plus its
+//! share of one lock list per subscription; when that list cannot be read, the hub's own
+//! scopes are read as for one hub.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -32,11 +35,22 @@ type LockRead = Result<Vec<ManagementLock>, String>;
 #[derive(Debug, Clone, Default)]
 pub struct SharedReads {
     locks: Arc<Mutex<HashMap<String, Arc<OnceCell<(LockRead, u32)>>>>>,
+    /// Take every hub's locks from its subscription's list (a fleet).
+    subscription_wide: bool,
 }
 
 impl SharedReads {
+    /// For one hub: the locks are read at the hub, its resource group and its subscription.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// For many hubs: each subscription's lock list, read once, answers for all its hubs.
+    pub fn for_fleet() -> Self {
+        Self {
+            subscription_wide: true,
+            ..Self::default()
+        }
     }
 
     /// The locks listed at `scope` of `target`, read at most once per scope key; the second
@@ -136,10 +150,19 @@ pub async fn read_all(
     };
     let activity = activity.map_err(|e| e.to_string());
     let mut locks = Vec::new();
-    for scope in LockScope::ALL {
-        let (read, made) = shared.locks(client, target, scope).await;
+    if shared.subscription_wide {
+        let (read, made) = shared.locks(client, target, LockScope::Subscription).await;
         reads += made;
-        locks.push((scope, read));
+        if read.is_ok() {
+            locks.push((LockScope::Subscription, read));
+        }
+    }
+    if locks.is_empty() {
+        for scope in LockScope::ALL {
+            let (read, made) = shared.locks(client, target, scope).await;
+            reads += made;
+            locks.push((scope, read));
+        }
     }
     reads += 1;
     let permissions = client
