@@ -216,7 +216,7 @@ pub fn check_lines(checks: &[PreflightCheck]) -> Vec<String> {
         let next = c
             .next_allowed
             .as_deref()
-            .map(|t| format!(" next allowed: {t}."))
+            .map(|t| format!(" (next failover allowed at {t})"))
             .unwrap_or_default();
         out.push(format!(
             "  {} {} {}: {}{next} [{}]",

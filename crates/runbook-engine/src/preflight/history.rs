@@ -269,3 +269,197 @@ pub fn check(i: &CooldownInputs<'_>) -> PreflightCheck {
         next_allowed,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use time::macros::datetime;
+
+    const HUB: &str = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Devices/IotHubs/h";
+    const NOW: OffsetDateTime = datetime!(2026-11-26 12:00 UTC);
+
+    fn event(op: &str, status: &str, at: &str, corr: &str, resource: &str) -> ActivityLogEvent {
+        serde_json::from_value(json!({
+            "operationName": {"value": op}, "status": {"value": status},
+            "eventTimestamp": at, "correlationId": corr, "resourceId": resource
+        }))
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn log(events: Vec<ActivityLogEvent>) -> ActivityLog {
+        ActivityLog {
+            events,
+            pages: 1,
+            truncated: false,
+        }
+    }
+
+    fn local(at: OffsetDateTime) -> PastFailover {
+        PastFailover {
+            from: "westus2".into(),
+            to: "westus".into(),
+            completed_at: at,
+            source: "day1/hub.json".into(),
+        }
+    }
+
+    fn judge(
+        activity: Result<&ActivityLog, &str>,
+        local: &[PastFailover],
+        policy: CooldownPolicy,
+    ) -> PreflightCheck {
+        check(&CooldownInputs {
+            activity,
+            hub_id: HUB,
+            local,
+            local_source: "DR logs and journals in .",
+            direction: Some(("westus", "westus2")),
+            now: NOW,
+            clock: &Clock::real(),
+            policy,
+        })
+    }
+
+    const OP: &str = "Microsoft.Devices/IotHubs/failover/action";
+
+    #[test]
+    fn operations_are_grouped_by_correlation_and_only_the_hubs_failovers_count() {
+        let l = log(vec![
+            event(
+                "MICROSOFT.DEVICES/IOTHUBS/FAILOVER/ACTION",
+                "Succeeded",
+                "2026-11-26T11:40:00Z",
+                "c1",
+                &HUB.to_lowercase(),
+            ),
+            event(OP, "Started", "2026-11-26T11:38:00Z", "c1", HUB),
+            event(
+                OP,
+                "Succeeded",
+                "2026-11-26T11:50:00Z",
+                "c2",
+                &format!("{HUB}2"),
+            ),
+            event(
+                "Microsoft.Devices/IotHubs/write",
+                "Succeeded",
+                "2026-11-26T11:55:00Z",
+                "c3",
+                HUB,
+            ),
+            event(OP, "Failed", "2026-11-26T11:30:00Z", "c4", HUB),
+        ]);
+        let ops = failovers(&l, HUB);
+        assert_eq!(ops.len(), 2, "{ops:?}");
+        let done = ops
+            .iter()
+            .find(|o| o.correlation_id == "c1")
+            .unwrap_or_else(|| panic!("{ops:?}"));
+        // The first event's spelling is the one recorded; the end is the Succeeded event.
+        assert_eq!(done.operation, OP);
+        assert_eq!(done.completed_at, Some(datetime!(2026-11-26 11:40 UTC)));
+        assert!(ops.iter().any(|o| o.correlation_id == "c4" && o.failed));
+
+        let c = judge(Ok(&l), &[], CooldownPolicy::Enforce);
+        assert_eq!(c.outcome, PreflightOutcome::Refused, "{c:?}");
+        assert_eq!(c.source, "Activity Log");
+        assert_eq!(c.next_allowed.as_deref(), Some("2026-11-26T12:40:00Z"));
+        assert!(c.summary.contains("--force-cooldown"), "{}", c.summary);
+        assert!(
+            c.evidence.iter().any(|e| e.contains("failed")),
+            "{:?}",
+            c.evidence
+        );
+    }
+
+    #[test]
+    fn the_later_answer_wins_and_names_its_source() {
+        let l = log(vec![event(
+            OP,
+            "Succeeded",
+            "2026-11-26T11:20:00Z",
+            "c1",
+            HUB,
+        )]);
+        // The local file's failover ended later: it decides.
+        let c = judge(
+            Ok(&l),
+            &[local(datetime!(2026-11-26 11:30 UTC))],
+            CooldownPolicy::Enforce,
+        );
+        assert_eq!(c.outcome, PreflightOutcome::Refused);
+        assert_eq!(c.source, "local files");
+        assert_eq!(c.next_allowed.as_deref(), Some("2026-11-26T12:30:00Z"));
+        assert!(c.summary.contains("day1/hub.json"), "{}", c.summary);
+        // An older local one: the Activity Log decides.
+        let c = judge(
+            Ok(&l),
+            &[local(datetime!(2026-11-26 11:00 UTC))],
+            CooldownPolicy::Enforce,
+        );
+        assert_eq!(c.source, "Activity Log");
+        assert_eq!(c.next_allowed.as_deref(), Some("2026-11-26T12:20:00Z"));
+        // Forced: a warning that still says why.
+        let c = judge(Ok(&l), &[], CooldownPolicy::Forced);
+        assert_eq!(c.outcome, PreflightOutcome::Warning);
+        assert!(
+            c.summary.contains("--force-cooldown: not refused here"),
+            "{}",
+            c.summary
+        );
+    }
+
+    #[test]
+    fn an_unreadable_activity_log_falls_back_to_the_local_files_and_says_so() {
+        let c = judge(Err("403 AuthorizationFailed"), &[], CooldownPolicy::Enforce);
+        assert_eq!(c.outcome, PreflightOutcome::Warning);
+        assert_eq!(c.source, "local files (Activity Log unreadable)");
+        assert!(
+            c.evidence
+                .iter()
+                .any(|e| e.contains("403 AuthorizationFailed"))
+        );
+        let c = judge(
+            Err("429"),
+            &[local(datetime!(2026-11-26 11:30 UTC))],
+            CooldownPolicy::Enforce,
+        );
+        assert_eq!(c.outcome, PreflightOutcome::Refused);
+        assert_eq!(c.source, "local files");
+    }
+
+    #[test]
+    fn a_failover_with_no_end_recorded_refuses_and_old_ones_only_inform() {
+        let l = log(vec![event(
+            OP,
+            "Started",
+            "2026-11-26T11:55:00Z",
+            "c1",
+            HUB,
+        )]);
+        let c = judge(Ok(&l), &[], CooldownPolicy::Enforce);
+        assert_eq!(c.outcome, PreflightOutcome::Refused);
+        assert!(c.summary.contains("no end recorded"), "{}", c.summary);
+        // Two completed more than an hour ago: passed, the unknown direction said.
+        let mut l = log(vec![
+            event(OP, "Succeeded", "2026-11-26T08:00:00Z", "a", HUB),
+            event(OP, "Succeeded", "2026-11-26T10:00:00Z", "b", HUB),
+        ]);
+        l.truncated = true;
+        let c = judge(Ok(&l), &[], CooldownPolicy::Enforce);
+        assert_eq!(c.outcome, PreflightOutcome::Passed, "{c:?}");
+        assert!(
+            c.evidence
+                .iter()
+                .any(|e| e.contains("does not record their direction")),
+            "{:?}",
+            c.evidence
+        );
+        assert!(
+            c.evidence.iter().any(|e| e.contains("stopped")),
+            "{:?}",
+            c.evidence
+        );
+    }
+}

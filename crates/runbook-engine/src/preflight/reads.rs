@@ -30,11 +30,14 @@ pub const ACTIVITY_LOG_LOOKBACK: time::Duration = time::Duration::hours(25);
 
 type LockRead = Result<Vec<ManagementLock>, String>;
 
+/// One cell per scope key, filled by the first preflight that reads it.
+type LockCells = Arc<Mutex<HashMap<String, Arc<OnceCell<LockRead>>>>>;
+
 /// Lock lists of resource groups and subscriptions, read once and shared by every hub's
 /// preflight in this process. Cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub struct SharedReads {
-    locks: Arc<Mutex<HashMap<String, Arc<OnceCell<(LockRead, u32)>>>>>,
+    locks: LockCells,
     /// Take every hub's locks from its subscription's list (a fleet).
     subscription_wide: bool,
 }
@@ -75,10 +78,10 @@ impl SharedReads {
             map.entry(key).or_default().clone()
         };
         let mut made = 0;
-        let (read, _) = cell
+        let read = cell
             .get_or_init(|| async {
                 made = 1;
-                (read_locks(client, target, scope).await, 1)
+                read_locks(client, target, scope).await
             })
             .await;
         (read.clone(), made)
