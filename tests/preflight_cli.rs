@@ -331,3 +331,67 @@ locks:
     assert_eq!(json["summary"]["checks"]["locks"]["refused"], 1);
     assert_eq!(json["hubs"].as_array().unwrap().len(), 6);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_activity_log_leaves_the_local_files_to_decide_and_says_so() {
+    // The Activity Log answers 403; an earlier drill's DR log beside this run's shows a
+    // failback that completed 5 minutes ago.
+    let emu = real_time_emulator(
+        "hubs: [{ name: myIoTHub, location: westus2, secondary: westus }]
+faults:
+  - { method: GET, path: eventtypes/management/values, status: 403, code: AuthorizationFailed }
+",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let ended = minutes_ago(5);
+    let earlier = serde_json::json!({
+        "schema_version": "1", "run_id": "earlier", "status": "succeeded",
+        "subscription": EMULATED_SUBSCRIPTION, "resource_group": "myResourceGroup",
+        "hub_name": "myIoTHub",
+        "steps": [
+            {"step": "f", "kind": "failover", "status": "success", "inputs": {},
+             "outputs": {"region": "westus2", "from_region": "westus", "status": "success"}},
+            {"step": "w", "kind": "await", "status": "success", "inputs": {"operation": "f"},
+             "outputs": {"completed_at": rfc(ended), "status": "success"}},
+        ]
+    });
+    std::fs::write(dir.path().join("earlier.json"), earlier.to_string()).unwrap();
+    let out = output_of(exec_drill(&emu, dir.path())).await;
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
+    let log = read_log(dir.path());
+    assert_stopped_before_the_first_step(&emu, &log);
+    let cooldown = preflight_check(&log, "cooldown");
+    assert_eq!(cooldown["outcome"], "refused", "{cooldown}");
+    assert_eq!(cooldown["source"], "local files", "{cooldown}");
+    assert_eq!(
+        cooldown["next_allowed"],
+        rfc(ended + time::Duration::hours(1)).as_str()
+    );
+    let evidence = cooldown["evidence"].to_string();
+    assert!(
+        evidence.contains("Activity Log: could not be read") && evidence.contains("earlier.json"),
+        "{evidence}"
+    );
+
+    // Without the local file there is nothing to refuse on: a warning that says only the
+    // local files were checked, and `runbook preflight` exits 0.
+    std::fs::remove_file(dir.path().join("earlier.json")).unwrap();
+    let out = output_of(preflight(
+        &emu,
+        dir.path(),
+        "runbooks/drill.yaml",
+        &["--history-dir", "."],
+    ))
+    .await;
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("⚠ warning cooldown: the Activity Log could not be read"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("[local files (Activity Log unreadable)]"),
+        "{stdout}"
+    );
+}
