@@ -7,7 +7,8 @@
 //! appending). The caller then connects (a failed connection `abandon`s the session, which
 //! removes a journal it created). `run` builds the event fan-out (journal, reporters, secrets
 //! masked), runs the `Engine`, writes the DR log atomically off the runtime, and releases the
-//! lock last. What it returns (`SessionOutcome`) carries the run's outcome, whether the DR log
+//! lock last (the engine's preflight runs inside `run`; a fleet lends every session the same
+//! `preflight::SharedReads`, `with_preflight_reads`). What it returns (`SessionOutcome`) carries the run's outcome, whether the DR log
 //! was written, and the exit code that follows from both.
 
 use std::path::{Path, PathBuf};

@@ -199,7 +199,7 @@ fn table(results: &Results) -> String {
         .filter_map(|(_, r)| r.as_ref().ok())
         .map(|r| r.reads)
         .sum();
-    out.push_str(&format!("  ARM reads: {reads}\n\n"));
+    out.push_str(&format!("  ARM reads by the preflights: {reads}\n\n"));
     out.push_str(&format!(
         "{:<40} {:<9} {:<9} {:<15} {:<12} {}\n",
         "hub", "cooldown", "locks", "data_residency", "permissions", "reads"

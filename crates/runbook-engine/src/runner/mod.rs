@@ -4,7 +4,9 @@
 //! started or saw complete, a resume's pending intents), the template context and the event
 //! fan-out. A fresh run emits `RunStarted`; a resumed one first rebuilds its state from the
 //! interrupted run's events (`resume::restore`). It then checks that every `confirm:` can be
-//! answered (`rules`), and takes each main step through `step` (`when`, `confirm`, the step's
+//! answered (`rules`); a fresh run whose steps fail the hub over runs the `preflight` (Azure's
+//! records: would the failover be refused?), whose refusal leaves every main step out and ends
+//! the run aborted before any change. It takes each main step through `step` (`when`, `confirm`, the step's
 //! kind as a function of a lent `StepContext` with `timeout` and `retry`, racing Ctrl-C),
 //! routing a failure by `on_failure`. After the main steps the recovery objectives are
 //! measured by a pure function over the step records (`objectives::measure`); a
