@@ -34,9 +34,14 @@ fn covers(scope: &str, hub_id: &str) -> bool {
     hub == scope || hub.starts_with(&format!("{scope}/"))
 }
 
+/// What a scope covering the hub is: the hub itself, or (by its depth, `/subscriptions/s`
+/// being two segments) its subscription or its resource group.
 fn scope_kind(scope: &str, hub_id: &str) -> &'static str {
     let depth = scope.trim_end_matches('/').matches('/').count();
-    if covers(hub_id, scope) {
+    if scope
+        .trim_end_matches('/')
+        .eq_ignore_ascii_case(hub_id.trim_end_matches('/'))
+    {
         "hub"
     } else if depth <= 2 {
         "subscription"
