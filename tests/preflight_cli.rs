@@ -318,6 +318,10 @@ locks:
     }
     let lock_lists = reqs.iter().filter(|r| r.path.ends_with("/locks")).count();
     assert_eq!(lock_lists, 1, "one subscription-wide lock list");
+    assert!(
+        stdout.contains("ARM reads by the preflights: 13; 429 answers: 0"),
+        "{stdout}"
+    );
 
     let out = output_of(preflight(
         &emu,

@@ -102,10 +102,10 @@ pub fn run(p: &PreparedFleet, args: &PreflightArgs) -> i32 {
         if let Some(emu) = conn.emulator {
             emu.shutdown().await;
         }
-        Ok(results)
+        Ok((results, conn.clients.throttled()))
     });
     runtime.shutdown_background();
-    let results = match result {
+    let (results, throttled) = match result {
         Ok(r) => r,
         Err(e) => {
             errln!("error: {}", redactor.text(&e));
@@ -125,14 +125,16 @@ pub fn run(p: &PreparedFleet, args: &PreflightArgs) -> i32 {
                     Err(e) => serde_json::json!({"target": t.to_value(), "error": e}),
                 })
                 .collect();
-            let mut value = serde_json::json!({"summary": summary_json(&results), "hubs": hubs});
+            let mut summary = summary_json(&results);
+            summary["throttled"] = throttled.into();
+            let mut value = serde_json::json!({"summary": summary, "hubs": hubs});
             redactor.structured_value(&mut value);
             outln!(
                 "{}",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
             );
         }
-        Output::Human => outln!("{}", redactor.text(&table(&results))),
+        Output::Human => outln!("{}", redactor.text(&table(&results, throttled))),
     }
     if refused {
         exit_code::ABORTED_BEFORE_CHANGE
@@ -185,7 +187,7 @@ fn summary_json(results: &Results) -> serde_json::Value {
 }
 
 /// The per-check summary, then one row per hub (the first line of each refusal below it).
-fn table(results: &Results) -> String {
+fn table(results: &Results, throttled: u64) -> String {
     let mut out = format!("preflight of {} hubs\n", results.len());
     for check in PreflightCheckName::ALL {
         let [passed, warning, refused] = counts(results, check);
@@ -199,7 +201,9 @@ fn table(results: &Results) -> String {
         .filter_map(|(_, r)| r.as_ref().ok())
         .map(|r| r.reads)
         .sum();
-    out.push_str(&format!("  ARM reads by the preflights: {reads}\n\n"));
+    out.push_str(&format!(
+        "  ARM reads by the preflights: {reads}; 429 answers: {throttled}\n\n"
+    ));
     out.push_str(&format!(
         "{:<40} {:<9} {:<9} {:<15} {:<12} {}\n",
         "hub", "cooldown", "locks", "data_residency", "permissions", "reads"
