@@ -41,9 +41,9 @@ Exit codes: 0 nothing refuses (warnings allowed), 2 invalid input or setup, 3 Az
 refuse the failover (for a fleet: any hub).
 
 Examples:
-  runbook preflight runbooks/drill.yaml
-  runbook preflight runbooks/drill.yaml --emulator --scenario tests/fixtures/scenarios/locked.yaml
-  runbook preflight fleet.yaml --output json")]
+  runbook preflight runbooks/drill.yaml --set hub=contoso-hub   # against Azure
+  runbook preflight runbooks/drill.yaml --emulator               # try it: no Azure needed
+  runbook preflight fleet.yaml --output json --limit 100")]
 pub struct PreflightArgs {
     /// The runbook whose hub (or fleet) to check.
     #[arg(value_name = "FILE")]
