@@ -6,8 +6,8 @@ use crate::commands::completions::{CompletionsArgs, ManArgs};
 use crate::commands::init::InitArgs;
 use crate::commands::report::ReportArgs;
 use crate::commands::{
-    emulator::EmulatorArgs, exec::ExecArgs, plan::PlanArgs, resume::ResumeArgs, schema::SchemaArgs,
-    test::TestArgs, validate::ValidateArgs,
+    emulator::EmulatorArgs, exec::ExecArgs, plan::PlanArgs, preflight::PreflightArgs,
+    resume::ResumeArgs, schema::SchemaArgs, test::TestArgs, validate::ValidateArgs,
 };
 
 const AFTER_HELP: &str = "\
@@ -58,6 +58,9 @@ pub enum Command {
     Exec(ExecArgs),
     /// Show the resolved steps and the ARM calls each would make, calling nothing.
     Plan(PlanArgs),
+    /// Check, read-only, whether Azure would refuse the drill's failover now: Activity Log and
+    /// local history (cooldown), locks, data residency, permissions.
+    Preflight(PreflightArgs),
     /// Continue an interrupted run from its journal, without repeating a failover.
     Resume(ResumeArgs),
     /// Serve the ARM IoT Hub emulator on 127.0.0.1 until Ctrl-C.

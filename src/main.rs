@@ -40,6 +40,7 @@ fn main() {
     let code = match &cli.command {
         cli::Command::Exec(args) => commands::exec::run(args),
         cli::Command::Plan(args) => commands::plan::run(args),
+        cli::Command::Preflight(args) => commands::preflight::run(args),
         cli::Command::Resume(args) => commands::resume::run(args),
         cli::Command::Emulator(args) => commands::emulator::run(args),
         cli::Command::Validate(args) => commands::validate::run(args),

@@ -79,10 +79,9 @@ async fn a_history_file_not_modified_within_the_last_day_is_passed_over() {
     // Fresh, the earlier failback refuses the drill (the control).
     let out = output_of(exec(&emu, dir.path(), "runbooks/drill.yaml", "fresh.json")).await;
     assert_eq!(out.status.code(), Some(3), "{}", shown(&out));
-    assert_eq!(
-        step(&read(dir.path(), "fresh.json"), "initiate_failover")["error"]["code"],
-        "FailoverCooldown"
-    );
+    let cooldown = preflight_check(&read(dir.path(), "fresh.json"), "cooldown").clone();
+    assert_eq!(cooldown["outcome"], "refused", "{cooldown}");
+    assert_eq!(cooldown["source"], "local files", "{cooldown}");
     // The refused run's own log is history too, but records no failover; it goes as well.
     std::fs::remove_file(dir.path().join("fresh.json")).unwrap();
     let _ = std::fs::remove_file(dir.path().join("fresh.json.jsonl"));

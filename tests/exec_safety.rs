@@ -296,9 +296,13 @@ async fn a_failover_ten_minutes_after_the_last_is_refused_before_any_change() {
         let run = read_log(dir.path(), log);
         assert_eq!(run["status"], "aborted");
         assert_eq!(run["changed"], false);
-        let step = step(&run, "initiate_failover");
-        assert_eq!(step["error"]["code"], "FailoverCooldown", "{step}");
-        let message = step["error"]["message"].as_str().unwrap();
+        // The preflight refuses before the first step, the local files deciding.
+        assert_eq!(step(&run, "initiate_failover")["status"], "skipped");
+        let check = preflight_check(&run, "cooldown");
+        assert_eq!(check["outcome"], "refused", "{check}");
+        assert_eq!(check["source"], "local files", "{check}");
+        assert_eq!(check["next_allowed"], next_allowed.as_str(), "{check}");
+        let message = check["summary"].as_str().unwrap();
         assert!(
             message.contains(&next_allowed),
             "names {next_allowed}: {message}"
@@ -399,9 +403,10 @@ async fn two_failovers_in_the_same_direction_within_a_day_are_refused() {
     );
     assert!(posts(&emu.requests()).is_empty(), "no failover was posted");
     let run = read_log(dir.path(), "dr.json");
-    let step = step(&run, "initiate_failover");
-    assert_eq!(step["error"]["code"], "FailoverCooldown");
-    let message = step["error"]["message"].as_str().unwrap();
+    let check = preflight_check(&run, "cooldown");
+    assert_eq!(check["outcome"], "refused", "{check}");
+    assert_eq!(check["source"], "local files", "{check}");
+    let message = check["summary"].as_str().unwrap();
     assert!(
         message.contains("2 times in the last 24 hours"),
         "{message}"
@@ -433,13 +438,16 @@ async fn azures_own_refusal_stops_the_drill_before_any_change() {
     first.args(["--time-scale", SCALE]);
     assert_eq!(output_of(first).await.status.code(), Some(0));
 
+    // The preflight sees the first drill's failover in the emulator's Activity Log; forcing
+    // the cooldown turns that into a warning, so the POST goes out and Azure's own answer is
+    // what stops the drill.
     let dir = tempfile::tempdir().unwrap();
     let out = run_drill(
         &emu,
         dir.path(),
         locks.path(),
         "dr.json",
-        &["--set", "target_region=westus2"],
+        &["--set", "target_region=westus2", "--force-cooldown"],
     )
     .await;
     assert_eq!(
@@ -452,6 +460,9 @@ async fn azures_own_refusal_stops_the_drill_before_any_change() {
     let run = read_log(dir.path(), "dr.json");
     assert_eq!(run["status"], "aborted");
     assert_eq!(run["changed"], false);
+    let check = preflight_check(&run, "cooldown");
+    assert_eq!(check["outcome"], "warning", "{check}");
+    assert_eq!(check["source"], "Activity Log", "{check}");
     let step = step(&run, "initiate_failover");
     assert_eq!(step["error"]["code"], "FailoverNotAllowed");
     assert!(

@@ -1,7 +1,8 @@
 //! A fleet's failover cooldown sees the fleets run beside it: the history directory of a
 //! fleet is its directory's parent, so `drills/day2/` refuses to fail a hub over again
 //! within the hour of `drills/day1/` failing it over, naming that failover (exit 3), and
-//! `--history-dir` points elsewhere.
+//! `--history-dir` points elsewhere. The preflight also reads the hubs' Activity Log, which
+//! knows the day-1 failovers whatever the history directory says.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -100,13 +101,41 @@ async fn a_fleet_in_a_new_directory_sees_the_failovers_of_the_one_beside_it() {
         assert_eq!(hub["status"], "aborted", "{hub}");
         let reason = hub["reason"].as_str().unwrap_or_default();
         assert!(
-            reason.contains("day1") && reason.contains("completed at"),
-            "the blocking failover is named, with where it was recorded: {reason}"
+            reason.contains("preflight") && reason.contains("completed at"),
+            "the blocking failover is named: {reason}"
+        );
+        // Both sources know the day-1 failover: the local file (by its path) and the
+        // emulator's Activity Log; the preflight's evidence names each.
+        let hub_log = read_json(&drills.join("day2").join(hub["log"].as_str().unwrap()));
+        let cooldown = preflight_check(&hub_log, "cooldown");
+        assert_eq!(cooldown["outcome"], "refused", "{cooldown}");
+        let evidence = cooldown["evidence"].to_string();
+        assert!(
+            evidence.contains("day1") && evidence.contains("Activity Log: `"),
+            "{evidence}"
         );
     }
-    // The dry run with an empty history is not refused by the local check.
+    // With an empty history directory the local files know nothing, but the Activity Log
+    // still holds the day-1 failovers: the dry run is refused before any step, by it.
     let out = String::from_utf8_lossy(&elsewhere.stdout).into_owned();
-    assert_eq!(elsewhere.status.code(), Some(0), "{out}");
+    assert_eq!(elsewhere.status.code(), Some(3), "{out}");
+    let log = fleet_log(&drills.join("day3"));
+    for hub in log["hubs"].as_array().unwrap() {
+        let hub_log = read_json(&drills.join("day3").join(hub["log"].as_str().unwrap()));
+        let cooldown = preflight_check(&hub_log, "cooldown");
+        assert_eq!(cooldown["source"], "Activity Log", "{cooldown}");
+        assert!(
+            cooldown["evidence"]
+                .to_string()
+                .contains("local files: no failover"),
+            "{cooldown}"
+        );
+    }
+    assert_eq!(posts(&emu.requests()).len(), posts_after_day1);
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

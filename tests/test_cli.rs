@@ -57,7 +57,7 @@ fn edit(path: &Path, from: &str, to: &str) {
 }
 
 /// The shipped `runbooks/*.test.yaml` cases.
-const SHIPPED_CASES: [&str; 29] = [
+const SHIPPED_CASES: [&str; 33] = [
     "runbooks/drill.test.yaml::happy-path",
     "runbooks/drill.test.yaml::hub-not-active",
     "runbooks/drill.test.yaml::failover-fails",
@@ -66,6 +66,10 @@ const SHIPPED_CASES: [&str; 29] = [
     "runbooks/drill.test.yaml::throttled",
     "runbooks/drill.test.yaml::no-confirmation",
     "runbooks/drill.test.yaml::dry-run",
+    "runbooks/drill.test.yaml::preflight-failover-from-elsewhere",
+    "runbooks/drill.test.yaml::preflight-read-only-lock",
+    "runbooks/drill.test.yaml::preflight-data-residency",
+    "runbooks/drill.test.yaml::preflight-no-permission-entry",
     "runbooks/failover-test.test.yaml::happy-path",
     "runbooks/failover-test.test.yaml::hub-not-active",
     "runbooks/failover-test.test.yaml::failover-fails",

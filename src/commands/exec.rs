@@ -45,6 +45,11 @@ Failover cooldown: a failover is refused before any change (exit 3) when the DR 
 journals beside the log show the hub failed over less than an hour ago, or twice in the
 same direction within 24 h (--force-cooldown overrides). Not with --emulator.
 
+Preflight: before the first step of a drill that fails over, the hub's Activity Log (with the
+local files), its locks, data residency and permissions are read; when Azure would refuse the
+failover, the run stops there (exit 3, nothing changed) naming why (`runbook preflight` runs
+the same checks alone). --dry-run shows them too.
+
 Exit codes: 0 succeeded, 1 failed after a change or missed an objective, 2 invalid input or
 setup (or the hub is locked by another drill), 3 stopped before any change, 4 a
 rollback/finally step failed, 130 interrupted.

@@ -6,6 +6,7 @@ pub mod exec;
 pub mod fleet;
 pub mod init;
 pub mod plan;
+pub mod preflight;
 pub mod report;
 pub mod resume;
 pub mod schema;

@@ -180,6 +180,13 @@ impl EventSink for Human {
                 self.clear_live();
                 self.line(&format!("failover target: {region} ({source})"));
             }
+            RunEvent::PreflightChecked { preflight } => {
+                self.clear_live();
+                self.line("preflight (what Azure would refuse the failover for):");
+                for line in crate::commands::preflight::check_lines(&preflight.checks) {
+                    self.line(&line);
+                }
+            }
             // Journal-only: the terminal shows the failover once ARM accepts it.
             RunEvent::FailoverIntent { .. } => {}
             RunEvent::FailoverStarted { region, .. } => {

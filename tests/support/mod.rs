@@ -513,3 +513,13 @@ pub fn event_number(journal: &str, needle: &str) -> usize {
         .unwrap_or_else(|| panic!("no {needle} in the journal:\n{journal}"))
         + 1
 }
+
+/// The preflight check `name` (`cooldown`, `locks`, ...) of a DR log.
+pub fn preflight_check<'a>(log: &'a Value, name: &str) -> &'a Value {
+    log["preflight"]["checks"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no preflight in the log: {log}"))
+        .iter()
+        .find(|c| c["check"] == name)
+        .unwrap_or_else(|| panic!("no preflight check {name} in the log"))
+}

@@ -21,7 +21,8 @@
 //! journal and the CLI's reporters. Where the drill is going is announced early
 //! (`target_region`). After the main steps the objectives are measured by a pure function
 //! over the step records (`objectives`). `cooldown` holds a failover back when Azure's
-//! limits would refuse it. No module imports one that imports it back. The engine never
+//! limits would refuse it; `preflight` asks Azure's own records (Activity Log, locks, data
+//! residency, permissions) before the first step. No module imports one that imports it back. The engine never
 //! prints.
 
 // The public surface: a run goes through `session`; `plan` describes one; the prepare entry
@@ -45,6 +46,7 @@ mod log_file;
 mod objectives;
 mod outcome;
 pub mod plan;
+pub mod preflight;
 mod prepare;
 mod record;
 mod redact;
@@ -75,6 +77,7 @@ pub use runbook_record::ObjectiveResult;
 pub use runbook_record::status;
 pub use runbook_record::writer::writer;
 pub use runbook_record::{ErrorCode, RunStatus, SectionName, StepError, StepKindName, StepStatus};
+pub use runbook_record::{PreflightCheck, PreflightCheckName, PreflightOutcome, PreflightRecord};
 pub use runner::{RunOutcome, RunRequest};
 pub use session::{
     HistoryPlan, JournalPlan, LockPlan, Session, SessionDeps, SessionError, SessionOutcome,

@@ -155,6 +155,14 @@ impl Redactor {
                 self.structured_value(operation);
             }
             RunEvent::StepFinished { record } => self.record(record),
+            RunEvent::PreflightChecked { preflight } => {
+                for c in &mut preflight.checks {
+                    c.summary = self.text(&c.summary);
+                    for e in &mut c.evidence {
+                        *e = self.text(e);
+                    }
+                }
+            }
             RunEvent::ObjectivesMeasured { objectives } => {
                 for o in objectives {
                     o.details = self.text(&o.details);

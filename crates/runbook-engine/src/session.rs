@@ -7,7 +7,8 @@
 //! appending). The caller then connects (a failed connection `abandon`s the session, which
 //! removes a journal it created). `run` builds the event fan-out (journal, reporters, secrets
 //! masked), runs the `Engine`, writes the DR log atomically off the runtime, and releases the
-//! lock last. What it returns (`SessionOutcome`) carries the run's outcome, whether the DR log
+//! lock last (the engine's preflight runs inside `run`; a fleet lends every session the same
+//! `preflight::SharedReads`, `with_preflight_reads`). What it returns (`SessionOutcome`) carries the run's outcome, whether the DR log
 //! was written, and the exit code that follows from both.
 
 use std::path::{Path, PathBuf};
@@ -148,6 +149,8 @@ pub struct Session {
     _service: Option<JournalService>,
     /// The hub as a fleet's target listing returned it, and when.
     listed: Option<(iothub_arm::IotHub, std::time::Instant)>,
+    /// Lock lists the preflight shares with other sessions (a fleet's hubs).
+    preflight_reads: crate::preflight::SharedReads,
 }
 
 impl Session {
@@ -193,6 +196,7 @@ impl Session {
             fresh_journal,
             _service: service,
             listed: None,
+            preflight_reads: crate::preflight::SharedReads::new(),
         })
     }
 
@@ -200,6 +204,13 @@ impl Session {
     /// the hub may reuse it (under the engine's freshness rule) instead of reading it again.
     pub fn with_listed_hub(mut self, hub: iothub_arm::IotHub, at: std::time::Instant) -> Self {
         self.listed = Some((hub, at));
+        self
+    }
+
+    /// The preflight reads the locks of a resource group or subscription once for every
+    /// session given the same `reads` (a fleet's hubs).
+    pub fn with_preflight_reads(mut self, reads: crate::preflight::SharedReads) -> Self {
+        self.preflight_reads = reads;
         self
     }
 
@@ -227,8 +238,14 @@ impl Session {
             history,
             journal,
             listed,
+            preflight_reads,
             ..
         } = self;
+        let history_source = match &request.history {
+            HistoryPlan::None => "none: the hub lives in this process's emulator".to_string(),
+            HistoryPlan::Dir(d) => format!("DR logs and journals in {}", d.display()),
+            HistoryPlan::Known(_) => "the fleet's history directory".to_string(),
+        };
         let journal_path = journal.as_ref().map(|j| j.path().to_path_buf());
         let emitter = Emitter::new(
             journal,
@@ -247,6 +264,7 @@ impl Session {
             },
             &request.run,
         );
+        engine.set_preflight(preflight_reads, history_source);
         if let Some((hub, at)) = listed {
             engine.seed_hub_reading(hub, at);
         }

@@ -297,11 +297,13 @@ pub fn blank_record(hub: &FleetHub) -> FleetHubRecord {
 }
 
 /// What every hub of a fleet shares: one journal writer (so the hubs' fsyncs are group
-/// commits) and one scan of the history directory.
+/// commits), one scan of the history directory, and the preflight's reads of resource-group
+/// and subscription locks (once each, not per hub).
 struct FleetShared {
     journal: Option<JournalService>,
     history: Option<HistoryIndex>,
     in_flight: ChangesInFlight,
+    preflight_reads: runbook_engine::preflight::SharedReads,
 }
 
 impl FleetShared {
@@ -321,6 +323,7 @@ impl FleetShared {
             journal,
             history,
             in_flight: req.in_flight.clone(),
+            preflight_reads: runbook_engine::preflight::SharedReads::for_fleet(),
         }
     }
 }
@@ -391,10 +394,13 @@ async fn run_hub(
     };
     // Held until the DR log is written.
     let session = match Session::open(session, shared.journal.clone(), req.time_scale).await {
-        Ok(s) => match &hub.listed {
-            Some(l) => s.with_listed_hub(l.hub.clone(), l.at),
-            None => s,
-        },
+        Ok(s) => {
+            let s = s.with_preflight_reads(shared.preflight_reads.clone());
+            match &hub.listed {
+                Some(l) => s.with_listed_hub(l.hub.clone(), l.at),
+                None => s,
+            }
+        }
         Err(e) => return error(record, e.0.trim_start_matches("error: ").to_string()),
     };
     let client = match clients.client(&hub.target.subscription) {

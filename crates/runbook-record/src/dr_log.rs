@@ -12,6 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::objective::ObjectiveResult;
+use crate::preflight::PreflightRecord;
 use crate::status::RunStatus;
 use crate::step::StepRecord;
 
@@ -91,6 +92,10 @@ pub struct DrLog {
     /// The runbook's recovery objectives as measured (absent when it declares none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub objectives: Vec<ObjectiveResult>,
+    /// What the preflight found before the first step (absent when none ran: no failover in
+    /// the runbook, a resumed run, logs written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preflight: Option<PreflightRecord>,
     pub steps: Vec<StepRecord>,
 }
 
@@ -136,6 +141,7 @@ impl DrLog {
             post_failover_endpoint_health: None,
             changed: false,
             objectives: Vec::new(),
+            preflight: None,
             steps: Vec::new(),
         }
     }

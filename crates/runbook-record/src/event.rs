@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::dr_log::RunbookIdentity;
 use crate::kind::StepKindName;
 use crate::objective::ObjectiveResult;
+use crate::preflight::PreflightRecord;
 use crate::section::SectionName;
 use crate::status::RunStatus;
 use crate::step::StepRecord;
@@ -52,6 +53,10 @@ pub enum RunEvent {
         region: String,
         /// How it is known: the failover step's rendered region, or a reading of the hub.
         source: String,
+    },
+    /// What the preflight found, before the first step (see `preflight`).
+    PreflightChecked {
+        preflight: PreflightRecord,
     },
     StepStarted {
         step: String,

@@ -189,6 +189,11 @@ impl DrLogFold {
                 }
             }
             RunEvent::StepFinished { record } => self.on_step(record),
+            RunEvent::PreflightChecked { preflight } => {
+                if let Some(log) = self.log.as_mut() {
+                    log.preflight = Some(preflight.clone());
+                }
+            }
             RunEvent::ObjectivesMeasured { objectives } => {
                 if let Some(log) = self.log.as_mut() {
                     log.objectives = objectives.clone();

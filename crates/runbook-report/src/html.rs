@@ -192,6 +192,7 @@ fn drill(out: &mut String, d: &Drill, n: usize, alone: bool) {
     ));
 
     let sub = if alone { "h2" } else { "h3" };
+    crate::preflight::html_section(out, d, sub);
     if !d.objectives.is_empty() {
         out.push_str(&format!("<{sub}>Objectives</{sub}>\n"));
         out.push_str("<table class=\"objectives\"><thead><tr><th>Objective</th><th>Target</th><th>Measured</th><th>Result</th><th>How it was measured</th></tr></thead><tbody>\n");

@@ -3,8 +3,9 @@
 //!
 //! Data flows one way: `read` reads the DR log JSON into `Drill`s, the run record's own
 //! `runbook_record::DrLog` (leniently, so older logs still render; `drill` answers when a run
-//! started and ended and the like); `summary`, `steps`, `timeline` and `trend` each turn them
-//! into one part of the report (the verdict and objectives, the step table, the SVG timeline, the RTO trend over
+//! started and ended and the like); `summary`, `preflight`, `steps`, `timeline` and `trend`
+//! each turn them into one part of the report (the verdict and objectives, what the preflight
+//! found, shown first under the verdict, the step table, the SVG timeline, the RTO trend over
 //! drills of the same hub); `markdown` and `html` lay those parts out. Every piece of text
 //! that comes from a log is escaped for where it lands (`escape`). Nothing here reads the
 //! network or the clock: the same logs always give the same report. DR logs are masked for
@@ -15,6 +16,7 @@ mod escape;
 mod fmt;
 mod html;
 mod markdown;
+mod preflight;
 mod read;
 mod steps;
 mod summary;

@@ -148,6 +148,8 @@ fn drill(out: &mut String, d: &Drill, level: usize) {
         md(&s.sentence)
     ));
 
+    crate::preflight::markdown(out, d, &sub);
+
     if !d.objectives.is_empty() {
         out.push_str(&format!("{sub} Objectives\n\n"));
         out.push_str("| Objective | Target | Measured | Result | How it was measured |\n");

@@ -89,6 +89,25 @@ pub fn judge(case: &Case, run: &CaseRun) -> Vec<String> {
             Some(_) => {}
         }
     }
+    for (check, want) in case.expect.preflight.named() {
+        let found = log["preflight"]["checks"]
+            .as_array()
+            .and_then(|all| all.iter().find(|c| c["check"] == check.as_str()));
+        match found {
+            None => out.push(format!(
+                "preflight check `{}` has no result in the DR log",
+                check.as_str()
+            )),
+            Some(c) if c["outcome"] != want.as_str() => out.push(format!(
+                "preflight check `{}` {}, expected {}: {}",
+                check.as_str(),
+                c["outcome"].as_str().unwrap_or("?"),
+                want.as_str(),
+                c["summary"].as_str().unwrap_or_default()
+            )),
+            Some(_) => {}
+        }
+    }
     for (text, pattern, count) in &case.requests {
         let n = pattern.count(&run.requests);
         if n != *count {

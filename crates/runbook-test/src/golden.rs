@@ -80,6 +80,20 @@ pub fn redact_keeping_met(log: &Value, keep_met: &[&str]) -> Value {
             }
         }
     }
+    // The preflight's time, and the times its checks name (Activity Log events relative to
+    // the emulator's start, the next allowed failover), move with the clock.
+    // A run the preflight stopped names those times in its reason too.
+    for key in ["status_reason", "error"] {
+        redact_times_in(&mut v[key]);
+    }
+    if let Some(p) = v.get_mut("preflight").and_then(Value::as_object_mut) {
+        p.insert("time".into(), Value::String("[time]".into()));
+        if let Some(checks) = p.get_mut("checks").and_then(Value::as_array_mut) {
+            for c in checks {
+                redact_times_in(c);
+            }
+        }
+    }
     if let Some(steps) = v["steps"].as_array_mut() {
         for s in steps {
             for key in ["timestamp", "ended_at", "duration_ms"] {
@@ -109,6 +123,62 @@ pub fn redact_keeping_met(log: &Value, keep_met: &[&str]) -> Value {
         }
     }
     v
+}
+
+/// Every RFC 3339 UTC time (`2026-01-02T03:04:05Z`, fractions allowed) in the strings of
+/// `v`, replaced by `[time]`.
+fn redact_times_in(v: &mut Value) {
+    match v {
+        Value::String(s) => *s = redact_times(s),
+        Value::Array(a) => a.iter_mut().for_each(redact_times_in),
+        Value::Object(o) => o.values_mut().for_each(redact_times_in),
+        _ => {}
+    }
+}
+
+fn redact_times(text: &str) -> String {
+    let b = text.as_bytes();
+    let shape = |i: usize| -> Option<usize> {
+        // YYYY-MM-DDTHH:MM:SS
+        let pat = b"dddd-dd-ddTdd:dd:dd";
+        if b.len() < i + pat.len() {
+            return None;
+        }
+        for (k, p) in pat.iter().enumerate() {
+            let c = b[i + k];
+            let ok = if *p == b'd' {
+                c.is_ascii_digit()
+            } else {
+                c == *p
+            };
+            if !ok {
+                return None;
+            }
+        }
+        let mut end = i + pat.len();
+        if b.get(end) == Some(&b'.') {
+            end += 1;
+            while b.get(end).is_some_and(u8::is_ascii_digit) {
+                end += 1;
+            }
+        }
+        (b.get(end) == Some(&b'Z')).then_some(end + 1)
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < b.len() {
+        if let Some(end) = shape(i) {
+            out.push_str(&text[copied..i]);
+            out.push_str("[time]");
+            i = end;
+            copied = end;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// Poll and read counts in step details ("after 3 polls", "after 1 read") depend on
@@ -190,6 +260,24 @@ mod tests {
         );
         assert_eq!(redact_text("after 5 s"), "after 5 s");
         assert_eq!(redact_text("Active after 1 read"), "Active after [n] reads");
+    }
+
+    #[test]
+    fn preflight_times_are_redacted_and_its_findings_kept() {
+        assert_eq!(
+            redact_times("completed at 2026-12-03T13:44:25Z, next at 2026-12-03T14:44:26.5Z."),
+            "completed at [time], next at [time]."
+        );
+        assert_eq!(redact_times("2026-12-03 and 12:00"), "2026-12-03 and 12:00");
+        let log = serde_json::json!({"preflight": {"time": "t", "reads": 6, "checks": [
+            {"check": "cooldown", "outcome": "refused", "next_allowed": "2026-12-03T14:44:26Z",
+             "summary": "at 2026-12-03T14:44:26Z", "evidence": ["x 2026-12-03T13:44:25Z"]}]}});
+        let r = redact(&log);
+        assert_eq!(r["preflight"]["time"], "[time]");
+        assert_eq!(r["preflight"]["reads"], 6);
+        assert_eq!(r["preflight"]["checks"][0]["next_allowed"], "[time]");
+        assert_eq!(r["preflight"]["checks"][0]["outcome"], "refused");
+        assert_eq!(r["preflight"]["checks"][0]["evidence"][0], "x [time]");
     }
 
     #[test]

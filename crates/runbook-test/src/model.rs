@@ -99,12 +99,13 @@ pub enum ScenarioDoc {
 }
 
 /// An inline scenario: the emulator's scenario format (`hubs`, `faults`, `page_size`,
-/// `resource_groups`), plus `hub:` to change only what differs from the runbook's target hub.
+/// `resource_groups`, `locks`), plus `hub:` to change only what differs from the runbook's target hub.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InlineScenario {
     /// Fields of the runbook's target hub to change (state, location, secondary, devices,
-    /// quotas, endpoints, failover: {duration, outcome, error, after, stuck}). The hub keeps
+    /// quotas, endpoints, failover: {duration, outcome, error, after, stuck}, activity_log,
+    /// permissions, enable_data_residency). The hub keeps
     /// the target's name, resource group and subscription.
     #[serde(default)]
     pub hub: Option<Map<String, Value>>,
@@ -120,6 +121,10 @@ pub struct InlineScenario {
     /// Resource groups that exist without hubs.
     #[serde(default)]
     pub resource_groups: Vec<Map<String, Value>>,
+    /// Management locks: `{ name, level, resource_group?, hub?, notes? }` (no resource_group:
+    /// on the subscription), as the emulator's scenario writes them.
+    #[serde(default)]
+    pub locks: Vec<Map<String, Value>>,
 }
 
 /// What must hold after the run. Every part is optional; a case with a golden file is also
@@ -149,6 +154,45 @@ pub struct ExpectDoc {
     /// leaves the outcome to the scenario, not to the machine's speed.
     #[serde(default)]
     pub objectives: IndexMap<String, ObjectiveOutcome>,
+    /// Preflight check -> how it must have come out: `passed`, `warning` or `refused`.
+    #[serde(default)]
+    pub preflight: PreflightExpect,
+}
+
+/// How each preflight check must have come out (`expect.preflight`); a check left out is not
+/// compared.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreflightExpect {
+    #[serde(default)]
+    pub cooldown: Option<runbook_record::PreflightOutcome>,
+    #[serde(default)]
+    pub locks: Option<runbook_record::PreflightOutcome>,
+    #[serde(default)]
+    pub data_residency: Option<runbook_record::PreflightOutcome>,
+    #[serde(default)]
+    pub permissions: Option<runbook_record::PreflightOutcome>,
+}
+
+impl PreflightExpect {
+    /// The checks named, with the outcome each must have.
+    pub fn named(
+        &self,
+    ) -> Vec<(
+        runbook_record::PreflightCheckName,
+        runbook_record::PreflightOutcome,
+    )> {
+        use runbook_record::PreflightCheckName as C;
+        [
+            (C::Cooldown, self.cooldown),
+            (C::Locks, self.locks),
+            (C::DataResidency, self.data_residency),
+            (C::Permissions, self.permissions),
+        ]
+        .into_iter()
+        .filter_map(|(c, o)| o.map(|o| (c, o)))
+        .collect()
+    }
 }
 
 /// How an objective ended, as `expect.objectives` names it.

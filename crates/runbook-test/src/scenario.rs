@@ -114,6 +114,10 @@ fn from_inline(
                 .collect(),
         ),
     );
+    tree.insert(
+        "locks".into(),
+        Value::Array(inline.locks.iter().cloned().map(Value::Object).collect()),
+    );
     if let Some(n) = inline.page_size {
         tree.insert("page_size".into(), Value::from(n));
     }

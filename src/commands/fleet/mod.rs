@@ -19,6 +19,7 @@
 
 mod connect;
 mod plan;
+pub mod preflight;
 mod progress;
 mod resume;
 

@@ -4,7 +4,9 @@
 //! started or saw complete, a resume's pending intents), the template context and the event
 //! fan-out. A fresh run emits `RunStarted`; a resumed one first rebuilds its state from the
 //! interrupted run's events (`resume::restore`). It then checks that every `confirm:` can be
-//! answered (`rules`), and takes each main step through `step` (`when`, `confirm`, the step's
+//! answered (`rules`); a fresh run whose steps fail the hub over runs the `preflight` (Azure's
+//! records: would the failover be refused?), whose refusal leaves every main step out and ends
+//! the run aborted before any change. It takes each main step through `step` (`when`, `confirm`, the step's
 //! kind as a function of a lent `StepContext` with `timeout` and `retry`, racing Ctrl-C),
 //! routing a failure by `on_failure`. After the main steps the recovery objectives are
 //! measured by a pure function over the step records (`objectives::measure`); a
@@ -91,6 +93,10 @@ pub struct Engine {
     cooldown: CooldownPolicy,
     in_flight: ChangesInFlight,
     state: RunState,
+    /// Lock lists the preflight shares with other hubs' runs (a fleet's).
+    preflight_reads: crate::preflight::SharedReads,
+    /// Where the local failover history came from, for the preflight's evidence.
+    history_source: String,
 }
 
 impl std::fmt::Debug for Engine {
@@ -152,7 +158,55 @@ impl Engine {
             cooldown: req.cooldown,
             in_flight,
             state: RunState::new(history),
+            preflight_reads: crate::preflight::SharedReads::new(),
+            history_source: String::new(),
         }
+    }
+
+    /// The preflight shares these reads (a fleet's) and names where the local history came
+    /// from.
+    pub(crate) fn set_preflight(
+        &mut self,
+        reads: crate::preflight::SharedReads,
+        history_source: String,
+    ) {
+        self.preflight_reads = reads;
+        self.history_source = history_source;
+    }
+
+    /// Runs the preflight (see `preflight`), emits its record, and says why the run must stop
+    /// if a check refuses. The hub reading it took is kept for the first step to reuse.
+    async fn preflight(&mut self) -> Option<String> {
+        let listed = self.state.hub_reading.as_ref().map(|r| r.hub.clone());
+        let req = crate::preflight::PreflightRequest {
+            client: &self.client,
+            target: &self.target,
+            hub: listed.clone(),
+            local: &self.state.history,
+            local_source: &self.history_source,
+            clock: self.clock,
+            policy: self.cooldown,
+            shared: &self.preflight_reads,
+        };
+        // Reads only: Ctrl-C simply leaves it out, and the first step sees the cancellation.
+        let done = tokio::select! {
+            p = crate::preflight::run(req) => p,
+            () = self.cancel.cancelled() => return None,
+        };
+        if listed.is_none()
+            && let Some(hub) = done.hub
+        {
+            self.state.hub_reading = Some(crate::run_state::HubReading {
+                hub,
+                at: std::time::Instant::now(),
+                from: "preflight".to_string(),
+            });
+        }
+        let reason = crate::preflight::refusal_reason(&done.record);
+        self.emitter.emit(RunEvent::PreflightChecked {
+            preflight: done.record,
+        });
+        reason
     }
 
     /// A reading of the hub taken before the run (a fleet's target listing), which the run's
@@ -169,6 +223,7 @@ impl Engine {
     pub async fn run(mut self, req: RunRequest, prior: Option<PriorRun>) -> RunOutcome {
         // A journal that cannot hold the run's start holds nothing: no change may start.
         let mut started_unrecorded: Option<String> = None;
+        let mut preflight_refused: Option<String> = None;
         let done = match &prior {
             Some(p) => resume::restore(
                 p,
@@ -213,8 +268,27 @@ impl Engine {
         let rb = &req.runbook;
         let can_answer = self.dry_run || self.confirmer.as_ref().is_none_or(|c| c.can_answer());
         let no_confirmation = rules::unanswerable_confirmation(rb, &done, can_answer);
-        let mut main = match &no_confirmation {
-            Some(why) => {
+        // A fresh run whose steps fail the hub over asks Azure's records first, unless it
+        // cannot start anyway (nobody to answer its questions: it asks nothing of ARM).
+        if prior.is_none() && no_confirmation.is_none() && rules::fails_over(rb) {
+            preflight_refused = self.preflight().await;
+        }
+        let mut main = match (&preflight_refused, &no_confirmation) {
+            (Some(why), _) => {
+                for step in &rb.steps {
+                    self.record_not_run(
+                        Section::Steps,
+                        step,
+                        "not run: the preflight found Azure would refuse the failover",
+                    );
+                }
+                MainResult {
+                    aborted: Some(why.clone()),
+                    aborted_before_change: true,
+                    ..MainResult::default()
+                }
+            }
+            (None, Some(why)) => {
                 for step in rb.steps.iter().filter(|s| !done.contains_key(&s.id)) {
                     self.record_not_run(Section::Steps, step, record::NO_CONFIRMATION);
                 }
@@ -224,7 +298,7 @@ impl Engine {
                     ..MainResult::default()
                 }
             }
-            None => self.run_main(rb, &done).await,
+            (None, None) => self.run_main(rb, &done).await,
         };
         // A Ctrl-C that landed while nothing was racing it (a failover request in flight)
         // still interrupts the run.

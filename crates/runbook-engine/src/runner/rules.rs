@@ -91,3 +91,11 @@ fn collect_strings(v: &mut Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+/// Whether the drill's own steps fail the hub over: only then does the preflight apply (a
+/// read-only runbook has nothing Azure could refuse).
+pub(super) fn fails_over(rb: &Runbook) -> bool {
+    rb.steps
+        .iter()
+        .any(|s| matches!(s.kind, StepKind::Failover(_)))
+}
