@@ -12,13 +12,18 @@ use crate::exit_code;
 /// run `finally`, write the log. Twice: leave at once (the journal is already on disk, event by
 /// event).
 pub fn spawn_handler(cancel: CancellationToken, in_flight: ChangesInFlight) {
+    use tokio::signal::unix::{SignalKind, signal};
+    // Installed now, before the run goes on: a task spawned on a single-threaded runtime
+    // first runs when the run yields, and a signal before that would end the process with
+    // the default action instead of a clean interruption.
+    let mut int = signal(SignalKind::interrupt()).ok();
+    let mut term = signal(SignalKind::terminate()).ok();
     tokio::spawn(async move {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         let mut interrupted = async || {
             tokio::select! {
-                r = tokio::signal::ctrl_c() => r.is_ok(),
-                Some(()) = async { match term.as_mut() { Some(t) => t.recv().await, None => std::future::pending().await } } => true,
+                Some(()) = next(int.as_mut()) => true,
+                Some(()) = next(term.as_mut()) => true,
+                else => false,
             }
         };
         if interrupted().await {
@@ -37,4 +42,12 @@ pub fn spawn_handler(cancel: CancellationToken, in_flight: ChangesInFlight) {
             }
         }
     });
+}
+
+/// The next delivery of a signal whose handler could be installed; never, for one that could not.
+async fn next(signal: Option<&mut tokio::signal::unix::Signal>) -> Option<()> {
+    match signal {
+        Some(s) => s.recv().await,
+        None => std::future::pending().await,
+    }
 }
