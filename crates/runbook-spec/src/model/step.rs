@@ -11,6 +11,7 @@ use super::duration::DurationSpec;
 use super::kinds::{
     AwaitSpec, CompareDevicesSpec, FailoverSpec, HealthCheckSpec, SnapshotSpec, ValidateSpec,
 };
+use super::recovery::AwaitRecoverySpec;
 use super::template::TemplateText;
 
 /// What happens to the run when this step fails.
@@ -64,6 +65,7 @@ pub const KIND_NAMES: &[&str] = &[
     "compare-devices",
     "health-check",
     "sleep",
+    "await-recovery",
 ];
 
 /// A step as written in YAML.
@@ -117,6 +119,12 @@ pub struct StepDoc {
     /// Waits this long (e.g. to let the hub settle).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep: Option<DurationSpec>,
+    #[serde(
+        default,
+        rename = "await-recovery",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub await_recovery: Option<AwaitRecoverySpec>,
 }
 
 /// What a step does.
@@ -130,6 +138,7 @@ pub enum StepKind {
     CompareDevices(CompareDevicesSpec),
     HealthCheck(HealthCheckSpec),
     Sleep(DurationSpec),
+    AwaitRecovery(AwaitRecoverySpec),
 }
 
 impl StepKind {
@@ -143,6 +152,7 @@ impl StepKind {
             StepKind::CompareDevices(_) => "compare-devices",
             StepKind::HealthCheck(_) => "health-check",
             StepKind::Sleep(_) => "sleep",
+            StepKind::AwaitRecovery(_) => "await-recovery",
         }
     }
 
@@ -182,6 +192,7 @@ impl Step {
         kinds.extend(doc.compare_devices.map(StepKind::CompareDevices));
         kinds.extend(doc.health_check.map(StepKind::HealthCheck));
         kinds.extend(doc.sleep.map(StepKind::Sleep));
+        kinds.extend(doc.await_recovery.map(StepKind::AwaitRecovery));
         if kinds.len() > 1 {
             return Err(KindError::Several(
                 kinds.iter().map(StepKind::name).collect(),

@@ -1,0 +1,487 @@
+//! `await-recovery`: after a failover, waits until Azure Monitor shows the devices back and
+//! telemetry flowing again, as shares of the baseline an earlier `snapshot-metrics` took.
+//!
+//! Flow: the baseline (connected devices, telemetry per minute, the built-in endpoint) comes
+//! from the named snapshot's outputs; the origin is the request time of the run's latest
+//! failover. Once a minute (Azure's grain: a faster look cannot see anything new) the step
+//! reads both metrics from a few minutes before the origin until now (`minute_series`) and
+//! judges the published minutes that start at or after the origin:
+//!
+//! - devices recovered at the end of the first minute whose mean reached the share;
+//! - telemetry recovered at the end of the first minute whose count reached the share;
+//! - the step ends at the first minute in which both held all minute (the minute's fewest
+//!   connected devices and its message count over the thresholds).
+//!
+//! Both times are upper bounds to the minute, in runbook time. A metric Azure failed, or a
+//! read that failed for a reason worth retrying (throttling past the client's retries, a 5xx),
+//! is said in the progress line and read again at the next minute, until the timeout. At the
+//! timeout the step fails naming how far recovery got and how many devices are missing. After
+//! recovery it compares the built-in Event Hub-compatible endpoint with the baseline's: a new
+//! one warns (or fails, or is ignored, as `event_hub_endpoint` says), naming it.
+
+use std::time::{Duration, Instant};
+
+use iothub_arm::ArmError;
+use runbook_record::ErrorCode;
+use runbook_spec::{AwaitRecoverySpec, EndpointChange};
+use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+
+use super::context::StepContext;
+use super::minute_series::{self, Minute};
+use crate::clock::Clock;
+use crate::objectives::text::{percent_text, seconds_text, thousands};
+use crate::outcome::{StepDone, StepFail};
+use crate::run_state::TrackedFailover;
+
+/// Azure Monitor's grain, in runbook time.
+const GRAIN: Duration = Duration::from_secs(60);
+/// How much of the time before the failover the recorded series shows (the drop is the story).
+const LEAD: Duration = Duration::from_secs(5 * 60);
+/// How long past its timeout the step may take to finish its last read.
+const LOOK_GRACE: Duration = Duration::from_secs(5);
+
+/// The baseline and the thresholds derived from it.
+struct Target {
+    devices: f64,
+    telemetry: f64,
+    need_devices: f64,
+    need_telemetry: f64,
+    endpoint: Option<String>,
+}
+
+/// What the minutes after the failover say so far.
+#[derive(Default)]
+struct Judgement {
+    device_recovery: Option<f64>,
+    telemetry_recovery: Option<f64>,
+    /// End of the first minute both held all minute, runbook seconds after the origin.
+    held: Option<f64>,
+    /// The newest published minute after the origin.
+    latest: Option<Minute>,
+    /// Its end, runbook seconds after the origin.
+    latest_end: Option<f64>,
+}
+
+pub(crate) async fn run(
+    cx: &mut StepContext<'_>,
+    spec: &AwaitRecoverySpec,
+) -> Result<StepDone, StepFail> {
+    let hard_limit = cx.clock.wait_for(spec.timeout.as_duration()) + LOOK_GRACE;
+    match tokio::time::timeout(hard_limit, run_inner(cx, spec)).await {
+        Ok(result) => result,
+        Err(_) => Err(StepFail::new(
+            ErrorCode::AwaitTimeout,
+            format!(
+                "Azure Monitor did not answer within the step's timeout of {}",
+                spec.timeout
+            ),
+        )
+        .final_()),
+    }
+}
+
+async fn run_inner(
+    cx: &mut StepContext<'_>,
+    spec: &AwaitRecoverySpec,
+) -> Result<StepDone, StepFail> {
+    let Some(origin) = latest_failover(cx) else {
+        if cx.dry_run {
+            return Ok(StepDone::skipped(
+                "dry run: no failover was made, so there is nothing to recover from".to_string(),
+            ));
+        }
+        return Err(StepFail::new(
+            ErrorCode::NoOperation,
+            "this run started no failover, so there is nothing to recover from",
+        )
+        .final_());
+    };
+    let target = baseline(cx, spec)?;
+    let (rg, name) = cx.hub_coordinates();
+    let timeout = spec.timeout.as_duration();
+    let grain = cx.clock.wait_for(GRAIN);
+    let lead = time::Duration::try_from(cx.clock.wait_for(LEAD)).unwrap_or(time::Duration::ZERO);
+    let began = Instant::now();
+    let mut reads = 0u32;
+    let mut minutes: Vec<Minute> = Vec::new();
+    let mut problems: Vec<String>;
+    let judged = loop {
+        reads += 1;
+        problems = Vec::new();
+        match minute_series::read(cx.client, &rg, &name, origin - lead, Clock::now()).await {
+            Ok(reading) => {
+                problems = reading.problems;
+                // A failed metric keeps the minutes the earlier reads had of it.
+                if problems.is_empty() || minutes.is_empty() {
+                    minutes = reading.minutes;
+                }
+            }
+            Err(e) if retryable(&e) => problems.push(format!("the metrics read failed: {e}")),
+            Err(e) => return Err(StepFail::from(e).final_()),
+        }
+        let judged = judge(&minutes, origin, &target, cx.clock);
+        if judged.held.is_some() {
+            break judged;
+        }
+        let elapsed = cx.clock.runbook_time(began.elapsed());
+        if elapsed >= timeout {
+            let outputs = outputs(&target, &judged, &minutes, origin, cx.clock, None);
+            return Err(StepFail::new(
+                ErrorCode::AwaitTimeout,
+                not_recovered(spec, &target, &judged, &problems, reads),
+            )
+            .final_()
+            .with_outputs(outputs));
+        }
+        cx.progress(
+            progress_line(&target, &judged, &problems),
+            elapsed,
+            Some(timeout),
+            None,
+        );
+        let left = cx.clock.wait_for(timeout.saturating_sub(elapsed));
+        tokio::time::sleep(grain.min(left).max(Duration::from_millis(1))).await;
+    };
+    // The endpoint consumers read is the hub's word, read now.
+    let hub = cx.client.get_hub(&rg, &name).await?;
+    super::hub_reading::remember(cx, &hub);
+    let now_endpoint = hub.event_hub_endpoint().map(str::to_string);
+    let mut out = outputs(
+        &target,
+        &judged,
+        &minutes,
+        origin,
+        cx.clock,
+        now_endpoint.as_deref(),
+    );
+    let mut details = recovered_line(&target, &judged);
+    let moved = match (&target.endpoint, &now_endpoint) {
+        (Some(before), Some(now)) => before != now,
+        _ => false,
+    };
+    out.insert("event_hub_endpoint_changed".into(), json!(moved));
+    let mut done_warning = false;
+    if moved && spec.event_hub_endpoint != EndpointChange::Ignore {
+        let now = now_endpoint.unwrap_or_default();
+        let said = format!(
+            "the built-in Event Hub-compatible endpoint changed to {now}: point its consumers (Azure Functions, Stream Analytics jobs, anything reading `events`) at it"
+        );
+        if spec.event_hub_endpoint == EndpointChange::Fail {
+            return Err(
+                StepFail::new(ErrorCode::ExpectationNotMet, format!("{details}; {said}"))
+                    .final_()
+                    .with_outputs(out),
+            );
+        }
+        done_warning = true;
+        details = format!("{details}; {said}");
+    }
+    let mut done = StepDone::ran(details, out);
+    done.warning = done_warning;
+    Ok(done)
+}
+
+/// The request time of the run's latest failover.
+fn latest_failover(cx: &StepContext<'_>) -> Option<OffsetDateTime> {
+    cx.state
+        .failovers
+        .values()
+        .map(|f| match f {
+            TrackedFailover::Operation(op) => op.started_at,
+            TrackedFailover::HubOnly { started_at, .. } => *started_at,
+        })
+        .max()
+}
+
+fn baseline(cx: &StepContext<'_>, spec: &AwaitRecoverySpec) -> Result<Target, StepFail> {
+    let missing = |why: &str| {
+        StepFail::new(
+            ErrorCode::MissingSnapshot,
+            format!(
+                "snapshot `{}` {why}, so there is nothing to measure recovery against",
+                spec.baseline
+            ),
+        )
+        .final_()
+    };
+    let outputs = cx
+        .templates
+        .step_outputs(&spec.baseline)
+        .ok_or_else(|| missing("did not run"))?;
+    let number = |k: &str| outputs.get(k).and_then(Value::as_f64);
+    let devices = number("connected_devices")
+        .ok_or_else(|| missing("recorded no connected devices (no Monitor baseline)"))?;
+    let telemetry = number("telemetry_per_minute")
+        .ok_or_else(|| missing("recorded no telemetry per minute (no Monitor baseline)"))?;
+    let share = |p: &runbook_spec::Percent| p.value().unwrap_or(100.0) / 100.0;
+    Ok(Target {
+        devices,
+        telemetry,
+        need_devices: (devices * share(&spec.connected_devices)).ceil(),
+        need_telemetry: telemetry * share(&spec.telemetry),
+        endpoint: outputs
+            .get("event_hub_endpoint")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    })
+}
+
+/// Reads worth another look at the next minute: throttling, Azure's own failures, the
+/// network. Authentication and a refused query will not get better.
+fn retryable(e: &ArmError) -> bool {
+    !matches!(
+        e,
+        ArmError::Auth { .. }
+            | ArmError::Credential { .. }
+            | ArmError::InvalidInput { .. }
+            | ArmError::InsecureEndpoint { .. }
+    ) && e.status().is_none_or(|s| s == 429 || s >= 500)
+}
+
+fn judge(minutes: &[Minute], origin: OffsetDateTime, t: &Target, clock: Clock) -> Judgement {
+    let grain = time::Duration::try_from(clock.wait_for(GRAIN)).unwrap_or(time::Duration::MINUTE);
+    let after_origin = |m: &Minute| {
+        let end = m.start + grain;
+        (end - origin).as_seconds_f64() / clock.scale()
+    };
+    let mut j = Judgement::default();
+    for m in minutes.iter().filter(|m| m.start >= origin) {
+        let devices_ok = m.connected.is_some_and(|c| c >= t.need_devices);
+        let telemetry_ok = m.telemetry.is_some_and(|v| v >= t.need_telemetry);
+        if devices_ok && j.device_recovery.is_none() {
+            j.device_recovery = Some(after_origin(m));
+        }
+        if telemetry_ok && j.telemetry_recovery.is_none() {
+            j.telemetry_recovery = Some(after_origin(m));
+        }
+        let held_all_minute = m.connected_min.is_some_and(|c| c >= t.need_devices);
+        if held_all_minute && telemetry_ok && j.held.is_none() {
+            j.held = Some(after_origin(m));
+        }
+        if m.connected.is_some() {
+            j.latest = Some(*m);
+            j.latest_end = Some(after_origin(m));
+        }
+    }
+    j
+}
+
+/// `1,104 of 1,180 devices back (94%), telemetry at 91% of its baseline, 6m12s after the failover`
+fn standing(t: &Target, j: &Judgement) -> String {
+    let Some(m) = j.latest else {
+        return "no minute after the failover published yet (Azure Monitor publishes each minute about a minute after it ends)".to_string();
+    };
+    let back = m.connected.unwrap_or(0.0).round();
+    let mut s = format!(
+        "{} of {} devices back ({})",
+        thousands(back as u64),
+        thousands(t.devices.round() as u64),
+        percent_text(share(back, t.devices))
+    );
+    match m.telemetry {
+        Some(v) => s.push_str(&format!(
+            ", telemetry at {} of its baseline",
+            percent_text(share(v, t.telemetry))
+        )),
+        None => s.push_str(", telemetry not published"),
+    }
+    if let Some(after) = j.latest_end {
+        s.push_str(&format!(", {} after the failover", seconds_text(after)));
+    }
+    s
+}
+
+fn share(v: f64, of: f64) -> f64 {
+    if of <= 0.0 { 100.0 } else { v * 100.0 / of }
+}
+
+fn progress_line(t: &Target, j: &Judgement, problems: &[String]) -> String {
+    let mut s = standing(t, j);
+    if !problems.is_empty() {
+        s.push_str(&format!(
+            "; {}: reading again in a minute",
+            problems.join("; ")
+        ));
+    }
+    s
+}
+
+fn recovered_line(t: &Target, j: &Judgement) -> String {
+    let mut s = standing(t, j);
+    if let Some(d) = j.device_recovery {
+        s.push_str(&format!(
+            "; devices back to the threshold {} after the failover",
+            seconds_text(d)
+        ));
+    }
+    if let Some(v) = j.telemetry_recovery {
+        s.push_str(&format!(", telemetry {}", seconds_text(v)));
+    }
+    s
+}
+
+fn not_recovered(
+    spec: &AwaitRecoverySpec,
+    t: &Target,
+    j: &Judgement,
+    problems: &[String],
+    reads: u32,
+) -> String {
+    let mut s = format!(
+        "not recovered within {} ({} needed: {} devices, {} of the telemetry)",
+        spec.timeout,
+        spec.connected_devices.0,
+        thousands(t.need_devices as u64),
+        spec.telemetry.0
+    );
+    match j.latest {
+        Some(m) => {
+            let back = m.connected.unwrap_or(0.0).round();
+            let missing = (t.devices.round() - back).max(0.0);
+            s.push_str(&format!(
+                ": {}; {} devices missing",
+                standing(t, j),
+                thousands(missing as u64)
+            ));
+        }
+        None => s.push_str(&format!(
+            ": Azure Monitor published no minute after the failover in {reads} reads"
+        )),
+    }
+    if !problems.is_empty() {
+        s.push_str(&format!("; {}", problems.join("; ")));
+    }
+    s
+}
+
+fn outputs(
+    t: &Target,
+    j: &Judgement,
+    minutes: &[Minute],
+    origin: OffsetDateTime,
+    clock: Clock,
+    endpoint: Option<&str>,
+) -> Map<String, Value> {
+    let mut m = Map::new();
+    let num = |v: Option<f64>| v.map_or(Value::Null, |v| json!(v));
+    m.insert(
+        "baseline_connected_devices".into(),
+        json!(t.devices.round()),
+    );
+    m.insert(
+        "baseline_telemetry_per_minute".into(),
+        json!(minute_series::round1(t.telemetry)),
+    );
+    m.insert("connected_devices_threshold".into(), json!(t.need_devices));
+    m.insert(
+        "telemetry_threshold".into(),
+        json!(minute_series::round1(t.need_telemetry)),
+    );
+    let back = j.latest.and_then(|l| l.connected).map(f64::round);
+    m.insert("connected_devices".into(), num(back));
+    m.insert(
+        "telemetry_per_minute".into(),
+        num(j.latest.and_then(|l| l.telemetry)),
+    );
+    m.insert(
+        "devices_missing".into(),
+        num(back.map(|b| (t.devices.round() - b).max(0.0))),
+    );
+    m.insert(
+        "device_recovery_seconds".into(),
+        num(j.device_recovery.map(f64::round)),
+    );
+    m.insert(
+        "telemetry_recovery_seconds".into(),
+        num(j.telemetry_recovery.map(f64::round)),
+    );
+    m.insert("held_seconds".into(), num(j.held.map(f64::round)));
+    m.insert(
+        "event_hub_endpoint".into(),
+        endpoint.map_or(Value::Null, |e| json!(e)),
+    );
+    m.insert(
+        "series".into(),
+        minute_series::to_json(minutes, origin, clock),
+    );
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn minute(start: OffsetDateTime, c: f64, min: f64, t: f64) -> Minute {
+        Minute {
+            start,
+            connected: Some(c),
+            connected_min: Some(min),
+            telemetry: Some(t),
+        }
+    }
+
+    fn target() -> Target {
+        Target {
+            devices: 1200.0,
+            telemetry: 1200.0,
+            need_devices: 1140.0,
+            need_telemetry: 1080.0,
+            endpoint: None,
+        }
+    }
+
+    #[test]
+    fn recovery_is_the_end_of_the_first_minute_over_the_share_and_held_a_whole_minute() {
+        let origin = datetime!(2026-01-01 10:00:30 UTC);
+        let at = |m: i64| datetime!(2026-01-01 10:00:00 UTC) + time::Duration::minutes(m);
+        let minutes = [
+            minute(at(0), 1200.0, 0.0, 600.0), // before the origin: not judged
+            minute(at(1), 0.0, 0.0, 0.0),
+            minute(at(2), 1150.0, 900.0, 1100.0),
+            minute(at(3), 1190.0, 1160.0, 1190.0),
+        ];
+        let j = judge(&minutes, origin, &target(), Clock::real());
+        assert_eq!(j.device_recovery, Some(150.0));
+        assert_eq!(j.telemetry_recovery, Some(150.0));
+        assert_eq!(j.held, Some(210.0));
+        assert_eq!(
+            standing(&target(), &j),
+            "1,190 of 1,200 devices back (99.2%), telemetry at 99.2% of its baseline, 3m30s after the failover"
+        );
+    }
+
+    #[test]
+    fn minutes_are_runbook_time_under_a_scaled_clock() {
+        let clock = Clock::scaled(0.01);
+        let origin = datetime!(2026-01-01 10:00:00 UTC);
+        // At 0.01 a minute is 0.6 s.
+        let minutes = [minute(
+            origin + time::Duration::milliseconds(600),
+            1200.0,
+            1200.0,
+            1200.0,
+        )];
+        let j = judge(&minutes, origin, &target(), clock);
+        assert_eq!(j.held.map(f64::round), Some(120.0));
+    }
+
+    #[test]
+    fn devices_that_never_come_back_are_counted_as_missing() {
+        let origin = datetime!(2026-01-01 10:00:00 UTC);
+        let minutes = [minute(origin, 1080.0, 1080.0, 1080.0)];
+        let j = judge(&minutes, origin, &target(), Clock::real());
+        assert_eq!(j.held, None);
+        let spec: AwaitRecoverySpec =
+            serde_json::from_value(json!({"baseline": "pre", "timeout": "1h"}))
+                .unwrap_or_else(|e| panic!("{e}"));
+        let text = not_recovered(&spec, &target(), &j, &[], 60);
+        assert!(text.contains("1,080 of 1,200 devices back (90%)"), "{text}");
+        assert!(text.contains("120 devices missing"), "{text}");
+        assert!(
+            text.starts_with("not recovered within 1h (95% needed: 1,140 devices"),
+            "{text}"
+        );
+    }
+}
