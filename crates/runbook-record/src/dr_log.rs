@@ -12,6 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::objective::ObjectiveResult;
+use crate::recovery::DeviceRecovery;
 use crate::status::RunStatus;
 use crate::step::StepRecord;
 
@@ -91,6 +92,10 @@ pub struct DrLog {
     /// The runbook's recovery objectives as measured (absent when it declares none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub objectives: Vec<ObjectiveResult>,
+    /// How the devices and their telemetry came back after the failover, as Azure Monitor
+    /// showed it (absent when the runbook has no `await-recovery` step, or it did not run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<DeviceRecovery>,
     pub steps: Vec<StepRecord>,
 }
 
@@ -136,6 +141,7 @@ impl DrLog {
             post_failover_endpoint_health: None,
             changed: false,
             objectives: Vec::new(),
+            recovery: None,
             steps: Vec::new(),
         }
     }

@@ -23,6 +23,7 @@ pub mod fold;
 pub mod kind;
 pub mod lenient;
 pub mod objective;
+pub mod recovery;
 pub mod section;
 pub mod status;
 pub mod step;
@@ -40,6 +41,7 @@ pub use fleet::{
 pub use fold::DrLogFold;
 pub use kind::StepKindName;
 pub use objective::ObjectiveResult;
+pub use recovery::{DeviceRecovery, MinutePoint};
 pub use section::SectionName;
 pub use status::{RunStatus, StepStatus};
 pub use step::{ReusedReading, StepError, StepIdentity, StepRecord};

@@ -21,7 +21,6 @@
 
 use std::time::{Duration, Instant};
 
-use iothub_arm::ArmError;
 use runbook_record::ErrorCode;
 use runbook_spec::{AwaitRecoverySpec, EndpointChange};
 use serde_json::{Map, Value, json};
@@ -117,7 +116,7 @@ async fn run_inner(
                     minutes = reading.minutes;
                 }
             }
-            Err(e) if retryable(&e) => problems.push(format!("the metrics read failed: {e}")),
+            Err(e) if minute_series::retryable(&e) => problems.push(format!("the metrics read failed: {e}")),
             Err(e) => return Err(StepFail::from(e).final_()),
         }
         let judged = judge(&minutes, origin, &target, cx.clock);
@@ -227,18 +226,6 @@ fn baseline(cx: &StepContext<'_>, spec: &AwaitRecoverySpec) -> Result<Target, St
     })
 }
 
-/// Reads worth another look at the next minute: throttling, Azure's own failures, the
-/// network. Authentication and a refused query will not get better.
-fn retryable(e: &ArmError) -> bool {
-    !matches!(
-        e,
-        ArmError::Auth { .. }
-            | ArmError::Credential { .. }
-            | ArmError::InvalidInput { .. }
-            | ArmError::InsecureEndpoint { .. }
-    ) && e.status().is_none_or(|s| s == 429 || s >= 500)
-}
-
 fn judge(minutes: &[Minute], origin: OffsetDateTime, t: &Target, clock: Clock) -> Judgement {
     let grain = time::Duration::try_from(clock.wait_for(GRAIN)).unwrap_or(time::Duration::MINUTE);
     let after_origin = |m: &Minute| {
@@ -269,6 +256,15 @@ fn judge(minutes: &[Minute], origin: OffsetDateTime, t: &Target, clock: Clock) -
 
 /// `1,104 of 1,180 devices back (94%), telemetry at 91% of its baseline, 6m12s after the failover`
 fn standing(t: &Target, j: &Judgement) -> String {
+    let mut s = counts(t, j);
+    if let (Some(after), Some(_)) = (j.latest_end, j.latest) {
+        s.push_str(&format!(", {} after the failover", seconds_text(after)));
+    }
+    s
+}
+
+/// `1,104 of 1,180 devices back (94%), telemetry at 91% of its baseline`
+fn counts(t: &Target, j: &Judgement) -> String {
     let Some(m) = j.latest else {
         return "no minute after the failover published yet (Azure Monitor publishes each minute about a minute after it ends)".to_string();
     };
@@ -285,9 +281,6 @@ fn standing(t: &Target, j: &Judgement) -> String {
             percent_text(share(v, t.telemetry))
         )),
         None => s.push_str(", telemetry not published"),
-    }
-    if let Some(after) = j.latest_end {
-        s.push_str(&format!(", {} after the failover", seconds_text(after)));
     }
     s
 }
@@ -341,7 +334,7 @@ fn not_recovered(
             let missing = (t.devices.round() - back).max(0.0);
             s.push_str(&format!(
                 ": {}; {} devices missing",
-                standing(t, j),
+                counts(t, j),
                 thousands(missing as u64)
             ));
         }

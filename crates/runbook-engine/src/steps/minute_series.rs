@@ -140,3 +140,15 @@ pub(crate) fn to_json(minutes: &[Minute], origin: OffsetDateTime, clock: Clock) 
 pub(crate) fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
+
+/// A failed read worth another look later: throttling past the client's retries, Azure's own
+/// failures, the network. Authentication and a refused query will not get better.
+pub(crate) fn retryable(e: &ArmError) -> bool {
+    !matches!(
+        e,
+        ArmError::Auth { .. }
+            | ArmError::Credential { .. }
+            | ArmError::InvalidInput { .. }
+            | ArmError::InsecureEndpoint { .. }
+    ) && e.status().is_none_or(|s| s == 429 || s >= 500)
+}
