@@ -223,6 +223,12 @@ fn recovery(
         .rev()
         .find(|r| r.kind == StepKindName::AwaitRecovery)
         .ok_or("no `await-recovery` step ran after the failover")?;
+    if !matches!(
+        rec.status,
+        StepStatus::Success | StepStatus::Warning | StepStatus::Failed
+    ) {
+        return Err(format!("`{}` {}", rec.step, status_word(rec.status)));
+    }
     let threshold = rec.outputs.get(threshold_key).and_then(Value::as_f64);
     let Some(secs) = rec.outputs.get(key).and_then(Value::as_f64) else {
         let missing = rec
@@ -233,7 +239,7 @@ fn recovery(
             .unwrap_or_default();
         return Err(format!(
             "{what} never reached {} at `{}` ({}){missing}",
-            threshold.map_or("the threshold".to_string(), |t| t.to_string()),
+            threshold.map_or("the threshold".to_string(), |t| super::text::thousands(t as u64)),
             rec.step,
             status_word(rec.status)
         ));
@@ -245,7 +251,7 @@ fn recovery(
         target_value: None,
         details: format!(
             "from the failover request until Azure Monitor showed {what} back to {} (end of the first such minute, `{}`; accurate to the minute)",
-            threshold.map_or("the threshold".to_string(), |t| t.to_string()),
+            threshold.map_or("the threshold".to_string(), |t| super::text::thousands(t as u64)),
             rec.step
         ),
     })

@@ -231,7 +231,7 @@ fn device_and_telemetry_recovery_are_read_from_the_await_recovery_in_runbook_tim
     assert_eq!(r[0].met, Some(true));
     assert_eq!(r[1].measured.as_deref(), Some("13m"));
     assert_eq!(r[1].met, Some(false));
-    assert!(r[0].details.contains("back to 1121"), "{}", r[0].details);
+    assert!(r[0].details.contains("back to 1,121"), "{}", r[0].details);
 }
 
 #[test]
@@ -246,6 +246,6 @@ fn devices_that_never_came_back_miss_device_recovery_naming_how_many_are_missing
     assert_eq!(r[0].met, Some(false));
     assert_eq!(
         r[0].details,
-        "not measured: connected devices never reached 1121 at `recovery` (failed), 118 devices missing"
+        "not measured: connected devices never reached 1,121 at `recovery` (failed), 118 devices missing"
     );
 }

@@ -105,6 +105,8 @@ async fn run_inner(
     let mut reads = 0u32;
     let mut minutes: Vec<Minute> = Vec::new();
     let mut problems: Vec<String>;
+    // Reads that came back without both metrics (each said in its progress line).
+    let mut troubled = 0u32;
     let judged = loop {
         reads += 1;
         problems = Vec::new();
@@ -118,6 +120,9 @@ async fn run_inner(
             }
             Err(e) if minute_series::retryable(&e) => problems.push(format!("the metrics read failed: {e}")),
             Err(e) => return Err(StepFail::from(e).final_()),
+        }
+        if !problems.is_empty() {
+            troubled += 1;
         }
         let judged = judge(&minutes, origin, &target, cx.clock);
         if judged.held.is_some() {
@@ -154,7 +159,14 @@ async fn run_inner(
         cx.clock,
         now_endpoint.as_deref(),
     );
-    let mut details = recovered_line(&target, &judged);
+    let mut details = recovered_line(spec, &target);
+    if troubled > 0 {
+        details.push_str(&format!(
+            " ({troubled} read{} of Azure Monitor came back throttled, failed or without a metric and {} read again a minute later)",
+            if troubled == 1 { "" } else { "s" },
+            if troubled == 1 { "was" } else { "were" }
+        ));
+    }
     let moved = match (&target.endpoint, &now_endpoint) {
         (Some(before), Some(now)) => before != now,
         _ => false,
@@ -300,18 +312,17 @@ fn progress_line(t: &Target, j: &Judgement, problems: &[String]) -> String {
     s
 }
 
-fn recovered_line(t: &Target, j: &Judgement) -> String {
-    let mut s = standing(t, j);
-    if let Some(d) = j.device_recovery {
-        s.push_str(&format!(
-            "; devices back to the threshold {} after the failover",
-            seconds_text(d)
-        ));
-    }
-    if let Some(v) = j.telemetry_recovery {
-        s.push_str(&format!(", telemetry {}", seconds_text(v)));
-    }
-    s
+/// What held, in the runbook's terms (the times are in the outputs and the objectives: they
+/// depend on which minute the reads fell into).
+fn recovered_line(spec: &AwaitRecoverySpec, t: &Target) -> String {
+    format!(
+        "devices and telemetry back for a full minute: at least {} of {} devices connected ({}) and {} or more of the {} telemetry messages a minute",
+        thousands(t.need_devices as u64),
+        thousands(t.devices.round() as u64),
+        spec.connected_devices.0,
+        spec.telemetry.0,
+        thousands(t.telemetry.round() as u64),
+    )
 }
 
 fn not_recovered(

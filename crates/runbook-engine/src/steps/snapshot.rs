@@ -104,8 +104,8 @@ pub(crate) async fn run(
         match (connected, telemetry) {
             (Some(c), Some(t)) => said.push(format!(
                 "baseline {} connected devices and {} telemetry messages a minute over {}",
-                c.round(),
-                minute_series::round1(t),
+                crate::objectives::text::thousands(c.round() as u64),
+                crate::objectives::text::thousands(t.round() as u64),
                 monitor.window
             )),
             _ => {
