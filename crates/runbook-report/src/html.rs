@@ -2,7 +2,8 @@
 //! stylesheet to fetch), readable offline, printable, and in a browser's dark or light mode.
 //!
 //! Each drill is a section that opens with its verdict, large and coloured, then the
-//! objectives (target against measured), the timeline, the facts of the run and the step
+//! objectives (target against measured), the timeline, the devices and telemetry per minute
+//! (when the drill waited for them, `recovery_chart`), the facts of the run and the step
 //! table. Several drills get an overview first; hubs drilled more than once get a trend.
 //! Every piece of log text goes through `escape::html`.
 
@@ -223,6 +224,13 @@ fn drill(out: &mut String, d: &Drill, n: usize, alone: bool) {
     out.push_str("\n<p class=\"legend\"><span><i class=\"swatch\" style=\"background:#2da44e\"></i>succeeded</span><span><i class=\"swatch\" style=\"background:#d4a72c\"></i>warning</span><span><i class=\"swatch\" style=\"background:#cf222e\"></i>failed or interrupted</span><span><i class=\"swatch\" style=\"background:#afb8c1\"></i>skipped</span></p>\n");
     if let Some(note) = note {
         out.push_str(&format!("<p class=\"note\">{}</p>\n", html(&note)));
+    }
+
+    if let Some(chart) = crate::recovery_chart::svg(d, n) {
+        out.push_str(&format!("<{sub}>Devices and telemetry</{sub}>\n"));
+        out.push_str(&chart);
+        out.push('\n');
+        out.push_str(&crate::recovery_chart::legend(d).unwrap_or_default());
     }
 
     out.push_str(&format!("<{sub}>Summary</{sub}>\n<dl class=\"facts\">\n"));

@@ -16,6 +16,7 @@ mod fmt;
 mod html;
 mod markdown;
 mod read;
+mod recovery_chart;
 mod steps;
 mod summary;
 mod timeline;

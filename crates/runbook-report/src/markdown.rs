@@ -205,6 +205,11 @@ fn drill(out: &mut String, d: &Drill, level: usize) {
     out.push_str(&format!("{sub} Timeline\n\n```text\n"));
     out.push_str(&timeline::text(d));
     out.push_str("```\n\n");
+    if let Some(recovery) = crate::recovery_chart::text(d) {
+        out.push_str(&format!("{sub} Devices and telemetry\n\n"));
+        out.push_str(&recovery);
+        out.push('\n');
+    }
 }
 
 fn trend_section(out: &mut String, t: &trend::Trend) {

@@ -256,8 +256,14 @@ mod tests {
         assert_eq!(r["recovery"]["baseline_connected_devices"], 1180.0);
         assert_eq!(r["recovery"]["devices_missing"], "[devices_missing]");
         assert_eq!(r["recovery"]["series"], "[series]");
-        assert_eq!(r["steps"][0]["outputs"]["device_recovery_seconds"], "[device_recovery_seconds]");
-        assert_eq!(r["steps"][0]["outputs"]["connected_devices_threshold"], 1121.0);
+        assert_eq!(
+            r["steps"][0]["outputs"]["device_recovery_seconds"],
+            "[device_recovery_seconds]"
+        );
+        assert_eq!(
+            r["steps"][0]["outputs"]["connected_devices_threshold"],
+            1121.0
+        );
     }
 
     #[test]

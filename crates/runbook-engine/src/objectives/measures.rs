@@ -239,7 +239,9 @@ fn recovery(
             .unwrap_or_default();
         return Err(format!(
             "{what} never reached {} at `{}` ({}){missing}",
-            threshold.map_or("the threshold".to_string(), |t| super::text::thousands(t as u64)),
+            threshold.map_or("the threshold".to_string(), |t| super::text::thousands(
+                t as u64
+            )),
             rec.step,
             status_word(rec.status)
         ));
@@ -251,7 +253,9 @@ fn recovery(
         target_value: None,
         details: format!(
             "from the failover request until Azure Monitor showed {what} back to {} (end of the first such minute, `{}`; accurate to the minute)",
-            threshold.map_or("the threshold".to_string(), |t| super::text::thousands(t as u64)),
+            threshold.map_or("the threshold".to_string(), |t| super::text::thousands(
+                t as u64
+            )),
             rec.step
         ),
     })

@@ -118,7 +118,9 @@ async fn run_inner(
                     minutes = reading.minutes;
                 }
             }
-            Err(e) if minute_series::retryable(&e) => problems.push(format!("the metrics read failed: {e}")),
+            Err(e) if minute_series::retryable(&e) => {
+                problems.push(format!("the metrics read failed: {e}"))
+            }
             Err(e) => return Err(StepFail::from(e).final_()),
         }
         if !problems.is_empty() {
