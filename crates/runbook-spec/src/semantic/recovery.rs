@@ -17,7 +17,7 @@ pub(super) fn check_snapshot(cx: &mut Ctx, kp: &str, s: &SnapshotSpec) {
     let Some(m) = &s.monitor else { return };
     let pointer = format!("{kp}/monitor/window");
     let window = m.window.as_duration();
-    if window.is_zero() || window.as_secs() % 60 != 0 || window.subsec_nanos() != 0 {
+    if window.is_zero() || !window.as_secs().is_multiple_of(60) || window.subsec_nanos() != 0 {
         cx.error(
             &pointer,
             format!(
