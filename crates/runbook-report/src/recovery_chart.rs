@@ -23,7 +23,7 @@ const BOTTOM: f64 = 50.0;
 const TOP_SHARE: f64 = 110.0;
 
 const DEVICES: &str = "#0969da";
-const TELEMETRY: &str = "#8250df";
+const TELEMETRY: &str = "#bf3989";
 
 /// Minutes from the failover, for axis labels: `-5`, `0`, `+3`.
 fn minute_label(seconds: f64) -> String {
@@ -118,11 +118,12 @@ pub fn svg(d: &Drill, n: usize) -> Option<String> {
     }
     // Each minute's value sits at the middle of its minute.
     // Telemetry follows the devices (each sends at its own rate), so the devices' line is drawn
-    // wide and pale underneath and the telemetry line thin on top: both stay visible.
+    // wide underneath and the telemetry line thin and dashed on top: both stay visible.
     let line = |pick: &dyn Fn(&MinutePoint) -> Option<f64>,
                 color: &str,
                 class: &str,
-                width: f64| {
+                width: f64,
+                dash: &str| {
         let points: Vec<String> = r
             .series
             .iter()
@@ -131,7 +132,7 @@ pub fn svg(d: &Drill, n: usize) -> Option<String> {
             })
             .collect();
         format!(
-            "<polyline class=\"{class}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"{width}\" stroke-opacity=\"0.85\" stroke-linejoin=\"round\" points=\"{}\"/>\n",
+            "<polyline class=\"{class}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"{width}\" stroke-dasharray=\"{dash}\" stroke-opacity=\"0.85\" stroke-linejoin=\"round\" points=\"{}\"/>\n",
             points.join(" ")
         )
     };
@@ -140,12 +141,14 @@ pub fn svg(d: &Drill, n: usize) -> Option<String> {
         DEVICES,
         "series-devices",
         6.0,
+        "none",
     ));
     out.push_str(&line(
         &|m| share(m.telemetry, r.baseline_telemetry_per_minute),
         TELEMETRY,
         "series-telemetry",
-        2.0,
+        2.5,
+        "7 4",
     ));
     if let Some(at) = r.device_recovery_seconds {
         out.push_str(&format!(
@@ -167,7 +170,7 @@ pub fn legend(d: &Drill) -> Option<String> {
     let r = d.recovery.as_ref()?;
     let count = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{}", v.round()));
     Some(format!(
-        "<p class=\"legend\"><span><i class=\"swatch\" style=\"background:{DEVICES}\"></i>connected devices (100% = {} before the failover; dashed: the {} needed)</span><span><i class=\"swatch\" style=\"background:{TELEMETRY}\"></i>telemetry messages per minute (100% = {})</span><span><i class=\"swatch\" style=\"background:#d4a72c;opacity:0.4\"></i>failover</span></p>\n",
+        "<p class=\"legend\"><span><i class=\"swatch\" style=\"background:{DEVICES}\"></i>connected devices (100% = {} before the failover; dashed: the {} needed)</span><span><i class=\"swatch\" style=\"background:{TELEMETRY}\"></i>telemetry messages per minute, dashed (100% = {})</span><span><i class=\"swatch\" style=\"background:#d4a72c;opacity:0.4\"></i>failover</span></p>\n",
         count(r.baseline_connected_devices),
         count(r.connected_devices_threshold),
         count(r.baseline_telemetry_per_minute)

@@ -5,7 +5,8 @@
 //! from the named snapshot's outputs; the origin is the request time of the run's latest
 //! failover. Once a minute (Azure's grain: a faster look cannot see anything new) the step
 //! reads both metrics from a few minutes before the origin until now (`minute_series`) and
-//! judges the published minutes that start at or after the origin:
+//! judges the published minutes that start once the failover has completed (as the run's
+//! `await` saw it; the request when no completion is known), times counted from the origin:
 //!
 //! - devices recovered at the end of the first minute whose mean reached the share;
 //! - telemetry recovered at the end of the first minute whose count reached the share;
@@ -97,6 +98,14 @@ async fn run_inner(
         .final_());
     };
     let target = baseline(cx, spec)?;
+    let settled = cx
+        .state
+        .completed_failovers
+        .iter()
+        .map(|f| f.completed_at)
+        .filter(|t| *t >= origin)
+        .max()
+        .unwrap_or(origin);
     let (rg, name) = cx.hub_coordinates();
     let timeout = spec.timeout.as_duration();
     let grain = cx.clock.wait_for(GRAIN);
@@ -126,7 +135,7 @@ async fn run_inner(
         if !problems.is_empty() {
             troubled += 1;
         }
-        let judged = judge(&minutes, origin, &target, cx.clock);
+        let judged = judge(&minutes, origin, settled, &target, cx.clock);
         if judged.held.is_some() {
             break judged;
         }
@@ -240,14 +249,23 @@ fn baseline(cx: &StepContext<'_>, spec: &AwaitRecoverySpec) -> Result<Target, St
     })
 }
 
-fn judge(minutes: &[Minute], origin: OffsetDateTime, t: &Target, clock: Clock) -> Judgement {
+/// `minutes` judged against `t`: times count from `origin` (the failover request), and only
+/// minutes that start at or after `settled` (the failover's completion, when the run saw it)
+/// can show the devices back: until then a hub's devices may not have noticed it yet.
+fn judge(
+    minutes: &[Minute],
+    origin: OffsetDateTime,
+    settled: OffsetDateTime,
+    t: &Target,
+    clock: Clock,
+) -> Judgement {
     let grain = time::Duration::try_from(clock.wait_for(GRAIN)).unwrap_or(time::Duration::MINUTE);
     let after_origin = |m: &Minute| {
         let end = m.start + grain;
         (end - origin).as_seconds_f64() / clock.scale()
     };
     let mut j = Judgement::default();
-    for m in minutes.iter().filter(|m| m.start >= origin) {
+    for m in minutes.iter().filter(|m| m.start >= settled.max(origin)) {
         let devices_ok = m.connected.is_some_and(|c| c >= t.need_devices);
         let telemetry_ok = m.telemetry.is_some_and(|v| v >= t.need_telemetry);
         if devices_ok && j.device_recovery.is_none() {
@@ -415,79 +433,5 @@ fn outputs(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    fn minute(start: OffsetDateTime, c: f64, min: f64, t: f64) -> Minute {
-        Minute {
-            start,
-            connected: Some(c),
-            connected_min: Some(min),
-            telemetry: Some(t),
-        }
-    }
-
-    fn target() -> Target {
-        Target {
-            devices: 1200.0,
-            telemetry: 1200.0,
-            need_devices: 1140.0,
-            need_telemetry: 1080.0,
-            endpoint: None,
-        }
-    }
-
-    #[test]
-    fn recovery_is_the_end_of_the_first_minute_over_the_share_and_held_a_whole_minute() {
-        let origin = datetime!(2026-01-01 10:00:30 UTC);
-        let at = |m: i64| datetime!(2026-01-01 10:00:00 UTC) + time::Duration::minutes(m);
-        let minutes = [
-            minute(at(0), 1200.0, 0.0, 600.0), // before the origin: not judged
-            minute(at(1), 0.0, 0.0, 0.0),
-            minute(at(2), 1150.0, 900.0, 1100.0),
-            minute(at(3), 1190.0, 1160.0, 1190.0),
-        ];
-        let j = judge(&minutes, origin, &target(), Clock::real());
-        assert_eq!(j.device_recovery, Some(150.0));
-        assert_eq!(j.telemetry_recovery, Some(150.0));
-        assert_eq!(j.held, Some(210.0));
-        assert_eq!(
-            standing(&target(), &j),
-            "1,190 of 1,200 devices back (99.2%), telemetry at 99.2% of its baseline, 3m30s after the failover"
-        );
-    }
-
-    #[test]
-    fn minutes_are_runbook_time_under_a_scaled_clock() {
-        let clock = Clock::scaled(0.01);
-        let origin = datetime!(2026-01-01 10:00:00 UTC);
-        // At 0.01 a minute is 0.6 s.
-        let minutes = [minute(
-            origin + time::Duration::milliseconds(600),
-            1200.0,
-            1200.0,
-            1200.0,
-        )];
-        let j = judge(&minutes, origin, &target(), clock);
-        assert_eq!(j.held.map(f64::round), Some(120.0));
-    }
-
-    #[test]
-    fn devices_that_never_come_back_are_counted_as_missing() {
-        let origin = datetime!(2026-01-01 10:00:00 UTC);
-        let minutes = [minute(origin, 1080.0, 1080.0, 1080.0)];
-        let j = judge(&minutes, origin, &target(), Clock::real());
-        assert_eq!(j.held, None);
-        let spec: AwaitRecoverySpec =
-            serde_json::from_value(json!({"baseline": "pre", "timeout": "1h"}))
-                .unwrap_or_else(|e| panic!("{e}"));
-        let text = not_recovered(&spec, &target(), &j, &[], 60);
-        assert!(text.contains("1,080 of 1,200 devices back (90%)"), "{text}");
-        assert!(text.contains("120 devices missing"), "{text}");
-        assert!(
-            text.starts_with("not recovered within 1h (95% needed: 1,140 devices"),
-            "{text}"
-        );
-    }
-}
+#[path = "await_recovery_tests.rs"]
+mod tests;
