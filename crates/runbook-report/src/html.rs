@@ -139,7 +139,12 @@ fn overview(out: &mut String, drills: &[Drill]) {
         "<header class=\"verdict tone-{tone}\" id=\"verdict\"><p class=\"verdict-word\">{word}</p><h1>DR drill report</h1><p class=\"sentence\">{}</p></header>\n",
         html(&sentence)
     ));
-    out.push_str("<table class=\"overview\"><thead><tr><th>Verdict</th><th>Hub</th><th>Regions</th><th>Started (UTC)</th><th>Objectives met</th></tr></thead><tbody>\n");
+    // Drills that waited for their devices add how long they took (absent otherwise).
+    let recovery = drills.iter().any(|d| d.recovery.is_some());
+    out.push_str(&format!(
+        "<table class=\"overview\"><thead><tr><th>Verdict</th><th>Hub</th><th>Regions</th><th>Started (UTC)</th><th>Objectives met</th>{}</tr></thead><tbody>\n",
+        if recovery { "<th>Devices back</th>" } else { "" }
+    ));
     for (i, d) in drills.iter().enumerate() {
         let s = Summary::of(d);
         let regions = s
@@ -153,14 +158,22 @@ fn overview(out: &mut String, drills: &[Drill]) {
             format!("{} of {}", s.met, d.objectives.len())
         };
         out.push_str(&format!(
-            "<tr><td><a href=\"#drill-{}\" class=\"badge tone-{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td></tr>\n",
+            "<tr><td><a href=\"#drill-{}\" class=\"badge tone-{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td>{}</tr>\n",
             i + 1,
             s.verdict.tone(),
             s.verdict.word(),
             html(&d.hub_name),
             html(regions),
             html(&fmt::utc_text(&d.start_time)),
-            objectives
+            objectives,
+            if recovery {
+                format!(
+                    "<td class=\"nowrap\">{}</td>",
+                    html(&crate::recovery_chart::back_in(d))
+                )
+            } else {
+                String::new()
+            }
         ));
     }
     out.push_str("</tbody></table>\n");

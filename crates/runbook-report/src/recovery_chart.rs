@@ -202,3 +202,16 @@ pub fn text(d: &Drill) -> Option<String> {
     }
     Some(out)
 }
+
+/// How long the drill's devices took to come back, for a fleet's overview: `3m12s`,
+/// `not back (118 missing)`, or `-` when it did not wait for them.
+pub fn back_in(d: &Drill) -> String {
+    let Some(r) = d.recovery.as_ref() else {
+        return "-".to_string();
+    };
+    match (r.device_recovery_seconds, r.devices_missing) {
+        (Some(s), _) => fmt::seconds(s),
+        (None, Some(m)) => format!("not back ({} missing)", m.round()),
+        (None, None) => "not back".to_string(),
+    }
+}

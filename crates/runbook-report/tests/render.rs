@@ -211,3 +211,20 @@ fn html_charts_devices_and_telemetry_with_the_failover_and_the_recovery_point() 
     let plain = render(&fixture("passed.json"), Format::Html);
     assert!(!plain.contains("<svg class=\"recovery\""));
 }
+
+#[test]
+fn an_overview_of_drills_that_waited_for_their_devices_says_how_long_each_took() {
+    let mut drills = fixture("passed.json");
+    drills.extend(fixture("recovered.json"));
+    let md = render(&drills, Format::Markdown);
+    assert!(md.contains("| Objectives met | Devices back |"), "{md}");
+    assert!(md.contains(" | - |\n"), "the drill that did not wait: {md}");
+    assert!(md.contains(" | 4m40s |\n"), "{md}");
+    let page = render(&drills, Format::Html);
+    assert!(page.contains("<th>Devices back</th>"));
+    assert!(page.contains("<td class=\"nowrap\">4m40s</td>"));
+    // Without any such drill the overview is as it was.
+    let mut plain = fixture("passed.json");
+    plain.extend(fixture("failed.json"));
+    assert!(!render(&plain, Format::Markdown).contains("Devices back"));
+}
