@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates docs/report.png, the README's picture of a report: runs the full drill against
+# Regenerates docs/report.png, the README's picture of a report (and docs/report-recovery.png,
+# the same page down to its devices-and-telemetry chart): runs the full drill against
 # the built-in emulator with `--report`, then has headless Chromium photograph the HTML.
 #
 #   bash docs/screenshot.sh            # needs chromium (apt-get install -y chromium) or RUNBOOK_CHROMIUM
@@ -25,4 +26,9 @@ cargo run --quiet -- exec runbooks/drill.yaml --emulator --yes \
   --disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \
   --user-data-dir="$work/profile" --window-size=1280,1450 \
   --screenshot="$root/docs/report.png" "file://$work/drill.html" 2>/dev/null
-echo "wrote docs/report.png"
+# The same page taller, down to the devices-and-telemetry chart under the timeline.
+"$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync --hide-scrollbars \
+  --user-data-dir="$work/profile" --window-size=1280,1750 \
+  --screenshot="$root/docs/report-recovery.png" "file://$work/drill.html" 2>/dev/null
+echo "wrote docs/report.png and docs/report-recovery.png"

@@ -22,7 +22,7 @@ pub struct TargetArgs {
     #[arg(long, value_name = "FILE", requires = "emulator")]
     pub scenario: Option<PathBuf>,
     /// Against an emulator only: waits (sleeps, poll intervals, retry delays) are multiplied by
-    /// this factor, as the emulator's own failovers are. Default with --emulator: 0.2.
+    /// this factor, as the emulator's own failovers are. Default with --emulator: 0.01.
     #[arg(long, value_name = "FACTOR")]
     pub time_scale: Option<f64>,
     /// How to authenticate to Azure: auto (client secret, workload identity, Azure CLI, managed
@@ -49,9 +49,20 @@ pub struct TargetArgs {
     pub arm_endpoint: Option<url::Url>,
 }
 
-/// With --emulator, emulated time runs five times faster unless told otherwise: a drill shows
-/// real progress and still ends in seconds.
-const DEFAULT_EMULATOR_SCALE: f64 = 0.2;
+/// With --emulator, emulated time runs a hundred times faster unless told otherwise: a drill
+/// shows real progress and still ends in seconds, the wait for the devices to come back
+/// (minutes of Azure Monitor's one-minute grain) included.
+const DEFAULT_EMULATOR_SCALE: f64 = 0.01;
+
+/// How the built-in emulator's hub reconnects its devices after a failover when no
+/// `--scenario` says otherwise: within about two minutes, as a fleet on a good network does.
+fn quick_reconnect() -> iothub_emulator::ReconnectSeed {
+    iothub_emulator::ReconnectSeed {
+        median: std::time::Duration::from_secs(30),
+        p95: std::time::Duration::from_secs(120),
+        never: 0.0,
+    }
+}
 
 /// The subscription an emulator run uses when the runbook names none.
 use runbook_engine::EMULATOR_SUBSCRIPTION;
@@ -223,7 +234,14 @@ impl TargetArgs {
         };
         let scenario = match &self.scenario {
             Some(path) => Scenario::load(path).map_err(|e| SetupError(e.to_string()))?,
-            None => Scenario::single_hub(&subscription, &target.resource_group, &target.hub),
+            None => {
+                let mut s =
+                    Scenario::single_hub(&subscription, &target.resource_group, &target.hub);
+                for hub in &mut s.hubs {
+                    hub.monitor.reconnect = quick_reconnect();
+                }
+                s
+            }
         };
         let config = EmulatorConfig {
             time_scale,

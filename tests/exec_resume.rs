@@ -47,7 +47,7 @@ async fn resume(emu: &iothub_emulator::Emulator, dir: tempfile::TempDir, journal
     collect(out, dir)
 }
 
-const DRILL_STEPS: [&str; 9] = [
+const DRILL_STEPS: [&str; 10] = [
     "pre_failover_validation",
     "pre",
     "initiate_failover",
@@ -57,6 +57,7 @@ const DRILL_STEPS: [&str; 9] = [
     "post",
     "data_integrity_check",
     "endpoint_health_check",
+    "device_recovery",
 ];
 
 fn step_ids(log: &serde_json::Value) -> Vec<&str> {

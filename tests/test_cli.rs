@@ -57,7 +57,7 @@ fn edit(path: &Path, from: &str, to: &str) {
 }
 
 /// The shipped `runbooks/*.test.yaml` cases.
-const SHIPPED_CASES: [&str; 33] = [
+const SHIPPED_CASES: [&str; 38] = [
     "runbooks/drill.test.yaml::happy-path",
     "runbooks/drill.test.yaml::hub-not-active",
     "runbooks/drill.test.yaml::failover-fails",
@@ -66,6 +66,11 @@ const SHIPPED_CASES: [&str; 33] = [
     "runbooks/drill.test.yaml::throttled",
     "runbooks/drill.test.yaml::no-confirmation",
     "runbooks/drill.test.yaml::dry-run",
+    "runbooks/drill.test.yaml::quick-recovery",
+    "runbooks/drill.test.yaml::slow-recovery",
+    "runbooks/drill.test.yaml::devices-never-return",
+    "runbooks/drill.test.yaml::metrics-throttled",
+    "runbooks/drill.test.yaml::metrics-unavailable",
     "runbooks/drill.test.yaml::preflight-failover-from-elsewhere",
     "runbooks/drill.test.yaml::preflight-read-only-lock",
     "runbooks/drill.test.yaml::preflight-data-residency",
@@ -253,7 +258,7 @@ fn validate_checks_test_files_too() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(
-        text.contains("runbooks/drill.test.yaml:22:9: error: cases[0].expect.log.post_failover_locaton: the DR log has no field `post_failover_locaton`"),
+        text.contains("runbooks/drill.test.yaml:26:9: error: cases[0].expect.log.post_failover_locaton: the DR log has no field `post_failover_locaton`"),
         "{text}"
     );
     assert!(

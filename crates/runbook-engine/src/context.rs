@@ -102,6 +102,7 @@ impl TemplateContext {
             StepKind::CompareDevices(x) => serde_json::to_value(x),
             StepKind::HealthCheck(x) => serde_json::to_value(x),
             StepKind::Sleep(x) => serde_json::to_value(x),
+            StepKind::AwaitRecovery(x) => serde_json::to_value(x),
         }
         .unwrap_or(Value::Null);
         self.render_tree(&mut v);

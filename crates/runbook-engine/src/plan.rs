@@ -92,18 +92,48 @@ fn planned(
         method: "GET".to_string(),
         url: "(the Azure-AsyncOperation URL ARM returns for the failover)".to_string(),
     };
+    // Azure Monitor's read: its window is known only when the step runs.
+    let metrics = |names: &str, when: &str| PlannedCall {
+        method: "GET".to_string(),
+        url: format!(
+            "{}/providers/Microsoft.Insights/metrics?api-version={}&metricnames={names}&interval=PT1M ({when})",
+            client
+                .hub_url(&t.resource_group, &t.hub)
+                .as_str()
+                .split('?')
+                .next()
+                .unwrap_or_default(),
+            iothub_arm::METRICS_API_VERSION
+        ),
+    };
     let calls = match &step.kind {
         StepKind::Validate(_) => vec![call(CallKind::GetHub)],
-        StepKind::SnapshotMetrics(s) => s
-            .include
-            .iter()
-            .map(|p| match p {
-                SnapshotPart::Hub => call(CallKind::GetHub),
-                SnapshotPart::Stats => call(CallKind::Stats),
-                SnapshotPart::Quotas => call(CallKind::QuotaMetrics),
-                SnapshotPart::Endpoints => call(CallKind::EndpointHealth),
-            })
-            .collect(),
+        StepKind::SnapshotMetrics(s) => {
+            let mut calls: Vec<PlannedCall> = s
+                .include
+                .iter()
+                .map(|p| match p {
+                    SnapshotPart::Hub => call(CallKind::GetHub),
+                    SnapshotPart::Stats => call(CallKind::Stats),
+                    SnapshotPart::Quotas => call(CallKind::QuotaMetrics),
+                    SnapshotPart::Endpoints => call(CallKind::EndpointHealth),
+                })
+                .collect();
+            if let Some(m) = &s.monitor {
+                for name in ["connectedDeviceCount", "d2c.telemetry.ingress.success"] {
+                    calls.push(metrics(
+                        name,
+                        &format!("the {} before the snapshot", m.window),
+                    ));
+                }
+            }
+            calls
+        }
+        StepKind::AwaitRecovery(_) => vec![
+            metrics("connectedDeviceCount", "once a minute"),
+            metrics("d2c.telemetry.ingress.success", "once a minute"),
+            call(CallKind::GetHub),
+        ],
         StepKind::Failover(_) => vec![call(CallKind::GetHub), call(CallKind::Failover)],
         // `until:` watches the hub only; an operation's status URL exists only after a failover.
         StepKind::Await(a) if a.operation.is_none() => vec![call(CallKind::GetHub)],

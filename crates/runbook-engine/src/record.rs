@@ -22,6 +22,7 @@ pub fn kind_name(kind: &StepKind) -> StepKindName {
         StepKind::CompareDevices(_) => StepKindName::CompareDevices,
         StepKind::HealthCheck(_) => StepKindName::HealthCheck,
         StepKind::Sleep(_) => StepKindName::Sleep,
+        StepKind::AwaitRecovery(_) => StepKindName::AwaitRecovery,
     }
 }
 

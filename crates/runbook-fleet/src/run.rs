@@ -293,6 +293,7 @@ pub fn blank_record(hub: &FleetHub) -> FleetHubRecord {
         failover_duration_seconds: None,
         pre_failover_device_count: None,
         post_failover_device_count: None,
+        device_recovery_seconds: None,
     }
 }
 

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::objective::ObjectiveResult;
 use crate::preflight::PreflightRecord;
+use crate::recovery::DeviceRecovery;
 use crate::status::RunStatus;
 use crate::step::StepRecord;
 
@@ -96,6 +97,10 @@ pub struct DrLog {
     /// the runbook, a resumed run, logs written before it existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preflight: Option<PreflightRecord>,
+    /// How the devices and their telemetry came back after the failover, as Azure Monitor
+    /// showed it (absent when the runbook has no `await-recovery` step, or it did not run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<DeviceRecovery>,
     pub steps: Vec<StepRecord>,
 }
 
@@ -142,6 +147,7 @@ impl DrLog {
             changed: false,
             objectives: Vec::new(),
             preflight: None,
+            recovery: None,
             steps: Vec::new(),
         }
     }

@@ -82,6 +82,10 @@ pub struct FleetHubRecord {
     pub pre_failover_device_count: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post_failover_device_count: Option<u64>,
+    /// Runbook seconds from the failover request until Azure Monitor showed the connected
+    /// devices back to the `await-recovery` threshold (to the minute); absent when not measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_recovery_seconds: Option<f64>,
 }
 
 impl FleetHubRecord {
@@ -96,6 +100,10 @@ impl FleetHubRecord {
         self.failover_duration_seconds = log.failover_duration_seconds;
         self.pre_failover_device_count = log.pre_failover_device_count;
         self.post_failover_device_count = log.post_failover_device_count;
+        self.device_recovery_seconds = log
+            .recovery
+            .as_ref()
+            .and_then(|r| r.device_recovery_seconds);
     }
 }
 
@@ -231,6 +239,7 @@ mod tests {
             failover_duration_seconds: None,
             pre_failover_device_count: None,
             post_failover_device_count: None,
+            device_recovery_seconds: None,
         }
     }
 

@@ -97,6 +97,9 @@ impl DrLogFold {
                     }
                 }
             }
+            StepKindName::AwaitRecovery if failover_seen => {
+                log.recovery = crate::recovery::DeviceRecovery::from_outputs(&rec.step, out);
+            }
             StepKindName::Failover if log.target_region.is_none() => {
                 log.target_region = s("region");
             }

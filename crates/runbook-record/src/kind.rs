@@ -20,10 +20,11 @@ pub enum StepKindName {
     CompareDevices,
     HealthCheck,
     Sleep,
+    AwaitRecovery,
 }
 
 impl StepKindName {
-    pub const ALL: [StepKindName; 7] = [
+    pub const ALL: [StepKindName; 8] = [
         StepKindName::Validate,
         StepKindName::SnapshotMetrics,
         StepKindName::Failover,
@@ -31,6 +32,7 @@ impl StepKindName {
         StepKindName::CompareDevices,
         StepKindName::HealthCheck,
         StepKindName::Sleep,
+        StepKindName::AwaitRecovery,
     ];
 
     /// The kind's name as a runbook writes it (and as it serializes).
@@ -43,6 +45,7 @@ impl StepKindName {
             StepKindName::CompareDevices => "compare-devices",
             StepKindName::HealthCheck => "health-check",
             StepKindName::Sleep => "sleep",
+            StepKindName::AwaitRecovery => "await-recovery",
         }
     }
 
@@ -52,7 +55,8 @@ impl StepKindName {
     }
 
     /// Whether steps of this kind read the hub and can see it Active in its region (the
-    /// checks an RTO ends with).
+    /// checks an RTO ends with). `await-recovery` is not one: devices coming back is measured
+    /// by its own objectives, not the control plane's RTO.
     pub fn is_check(self) -> bool {
         matches!(
             self,

@@ -2,7 +2,8 @@
 //! stylesheet to fetch), readable offline, printable, and in a browser's dark or light mode.
 //!
 //! Each drill is a section that opens with its verdict, large and coloured, then the
-//! objectives (target against measured), the timeline, the facts of the run and the step
+//! objectives (target against measured), the timeline, the devices and telemetry per minute
+//! (when the drill waited for them, `recovery_chart`), the facts of the run and the step
 //! table. Several drills get an overview first; hubs drilled more than once get a trend.
 //! Every piece of log text goes through `escape::html`.
 
@@ -138,7 +139,12 @@ fn overview(out: &mut String, drills: &[Drill]) {
         "<header class=\"verdict tone-{tone}\" id=\"verdict\"><p class=\"verdict-word\">{word}</p><h1>DR drill report</h1><p class=\"sentence\">{}</p></header>\n",
         html(&sentence)
     ));
-    out.push_str("<table class=\"overview\"><thead><tr><th>Verdict</th><th>Hub</th><th>Regions</th><th>Started (UTC)</th><th>Objectives met</th></tr></thead><tbody>\n");
+    // Drills that waited for their devices add how long they took (absent otherwise).
+    let recovery = drills.iter().any(|d| d.recovery.is_some());
+    out.push_str(&format!(
+        "<table class=\"overview\"><thead><tr><th>Verdict</th><th>Hub</th><th>Regions</th><th>Started (UTC)</th><th>Objectives met</th>{}</tr></thead><tbody>\n",
+        if recovery { "<th>Devices back</th>" } else { "" }
+    ));
     for (i, d) in drills.iter().enumerate() {
         let s = Summary::of(d);
         let regions = s
@@ -152,14 +158,22 @@ fn overview(out: &mut String, drills: &[Drill]) {
             format!("{} of {}", s.met, d.objectives.len())
         };
         out.push_str(&format!(
-            "<tr><td><a href=\"#drill-{}\" class=\"badge tone-{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td></tr>\n",
+            "<tr><td><a href=\"#drill-{}\" class=\"badge tone-{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"nowrap\">{}</td><td>{}</td>{}</tr>\n",
             i + 1,
             s.verdict.tone(),
             s.verdict.word(),
             html(&d.hub_name),
             html(regions),
             html(&fmt::utc_text(&d.start_time)),
-            objectives
+            objectives,
+            if recovery {
+                format!(
+                    "<td class=\"nowrap\">{}</td>",
+                    html(&crate::recovery_chart::back_in(d))
+                )
+            } else {
+                String::new()
+            }
         ));
     }
     out.push_str("</tbody></table>\n");
@@ -224,6 +238,13 @@ fn drill(out: &mut String, d: &Drill, n: usize, alone: bool) {
     out.push_str("\n<p class=\"legend\"><span><i class=\"swatch\" style=\"background:#2da44e\"></i>succeeded</span><span><i class=\"swatch\" style=\"background:#d4a72c\"></i>warning</span><span><i class=\"swatch\" style=\"background:#cf222e\"></i>failed or interrupted</span><span><i class=\"swatch\" style=\"background:#afb8c1\"></i>skipped</span></p>\n");
     if let Some(note) = note {
         out.push_str(&format!("<p class=\"note\">{}</p>\n", html(&note)));
+    }
+
+    if let Some(chart) = crate::recovery_chart::svg(d, n) {
+        out.push_str(&format!("<{sub}>Devices and telemetry</{sub}>\n"));
+        out.push_str(&chart);
+        out.push('\n');
+        out.push_str(&crate::recovery_chart::legend(d).unwrap_or_default());
     }
 
     out.push_str(&format!("<{sub}>Summary</{sub}>\n<dl class=\"facts\">\n"));

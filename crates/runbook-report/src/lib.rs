@@ -18,6 +18,7 @@ mod html;
 mod markdown;
 mod preflight;
 mod read;
+mod recovery_chart;
 mod steps;
 mod summary;
 mod timeline;

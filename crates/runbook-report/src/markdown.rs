@@ -105,8 +105,15 @@ fn overview(out: &mut String, drills: &[Drill]) {
         format!("❌ {failed} of {} drills did not pass", drills.len())
     };
     out.push_str(&format!("# DR drill report: {head}\n\n"));
-    out.push_str("| Verdict | Hub | Regions | Started (UTC) | Objectives met |\n");
-    out.push_str("|---|---|---|---|---|\n");
+    // Drills that waited for their devices add how long they took (absent otherwise).
+    let recovery = drills.iter().any(|d| d.recovery.is_some());
+    out.push_str("| Verdict | Hub | Regions | Started (UTC) | Objectives met |");
+    out.push_str(if recovery { " Devices back |\n" } else { "\n" });
+    out.push_str(if recovery {
+        "|---|---|---|---|---|---|\n"
+    } else {
+        "|---|---|---|---|---|\n"
+    });
     for d in drills {
         let s = Summary::of(d);
         let regions = s
@@ -120,7 +127,7 @@ fn overview(out: &mut String, drills: &[Drill]) {
             format!("{} of {}", s.met, d.objectives.len())
         };
         out.push_str(&format!(
-            "| {} **{}** | {} | {} | {} | {} |\n",
+            "| {} **{}** | {} | {} | {} | {} |",
             s.verdict.emoji(),
             s.verdict.word(),
             md(&d.hub_name),
@@ -128,6 +135,10 @@ fn overview(out: &mut String, drills: &[Drill]) {
             md(&fmt::utc_text(&d.start_time)),
             objectives
         ));
+        if recovery {
+            out.push_str(&format!(" {} |", crate::recovery_chart::back_in(d)));
+        }
+        out.push('\n');
     }
     out.push('\n');
 }
@@ -207,6 +218,11 @@ fn drill(out: &mut String, d: &Drill, level: usize) {
     out.push_str(&format!("{sub} Timeline\n\n```text\n"));
     out.push_str(&timeline::text(d));
     out.push_str("```\n\n");
+    if let Some(recovery) = crate::recovery_chart::text(d) {
+        out.push_str(&format!("{sub} Devices and telemetry\n\n"));
+        out.push_str(&recovery);
+        out.push('\n');
+    }
 }
 
 fn trend_section(out: &mut String, t: &trend::Trend) {

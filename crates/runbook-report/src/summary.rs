@@ -117,6 +117,8 @@ pub fn objective_title(name: &str) -> String {
         "max_device_drift" => "Device drift, at most".to_string(),
         "min_healthy_endpoints" => "Healthy endpoints, at least".to_string(),
         "max_detection_lag" => "Detection lag, at most".to_string(),
+        "device_recovery" => "Devices back (Azure Monitor)".to_string(),
+        "telemetry_recovery" => "Telemetry back (Azure Monitor)".to_string(),
         other => other.to_string(),
     }
 }

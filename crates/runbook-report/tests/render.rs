@@ -185,3 +185,46 @@ fn left_out_count(md: &str) -> (usize, usize) {
     let (n, m) = md[start..at].split_once(" of ").expect("N of M");
     (n.parse().unwrap(), m.parse().unwrap())
 }
+
+#[test]
+fn markdown_of_a_drill_that_waited_for_its_devices_lists_them_per_minute() {
+    insta::assert_snapshot!(render(&fixture("recovered.json"), Format::Markdown));
+}
+
+#[test]
+fn html_charts_devices_and_telemetry_with_the_failover_and_the_recovery_point() {
+    let page = render(&fixture("recovered.json"), Format::Html);
+    let chart_at = page
+        .find("<svg class=\"recovery\"")
+        .expect("a recovery chart");
+    let chart = &page[chart_at..chart_at + page[chart_at..].find("</svg>").unwrap()];
+    assert!(chart.contains("class=\"failover-window\""), "{chart}");
+    assert!(chart.contains("class=\"series-devices\""), "{chart}");
+    assert!(chart.contains("class=\"series-telemetry\""), "{chart}");
+    assert!(chart.contains("devices back 4m40s"), "{chart}");
+    // One point per published minute on each line.
+    let devices = chart.split("class=\"series-devices\"").nth(1).unwrap();
+    let points = devices.split("points=\"").nth(1).unwrap();
+    let points = &points[..points.find('"').unwrap()];
+    assert_eq!(points.split(' ').count(), 11, "{points}");
+    // A drill that did not wait for its devices has no such chart.
+    let plain = render(&fixture("passed.json"), Format::Html);
+    assert!(!plain.contains("<svg class=\"recovery\""));
+}
+
+#[test]
+fn an_overview_of_drills_that_waited_for_their_devices_says_how_long_each_took() {
+    let mut drills = fixture("passed.json");
+    drills.extend(fixture("recovered.json"));
+    let md = render(&drills, Format::Markdown);
+    assert!(md.contains("| Objectives met | Devices back |"), "{md}");
+    assert!(md.contains(" | - |\n"), "the drill that did not wait: {md}");
+    assert!(md.contains(" | 4m40s |\n"), "{md}");
+    let page = render(&drills, Format::Html);
+    assert!(page.contains("<th>Devices back</th>"));
+    assert!(page.contains("<td class=\"nowrap\">4m40s</td>"));
+    // Without any such drill the overview is as it was.
+    let mut plain = fixture("passed.json");
+    plain.extend(fixture("failed.json"));
+    assert!(!render(&plain, Format::Markdown).contains("Devices back"));
+}

@@ -35,6 +35,10 @@ pub use model::objectives::{
     Percent,
 };
 pub use model::parameter::{ParamType, Parameter};
+pub use model::recovery::{
+    AwaitRecoverySpec, EndpointChange, MAX_BASELINE_WINDOW, MIN_RECOVERY_TIMEOUT,
+    MonitorBaselineSpec,
+};
 pub use model::runbook::{Runbook, RunbookDoc, Section, Target};
 pub use model::step::{Backoff, OnFailure, RetrySpec, Step, StepKind};
 pub use model::template::TemplateText;

@@ -27,6 +27,10 @@ pub fn outputs_of(kind: &str) -> &'static [&'static str] {
             "endpoints_healthy",
             "endpoints_unhealthy",
             "endpoints",
+            "connected_devices",
+            "telemetry_per_minute",
+            "event_hub_endpoint",
+            "monitor",
         ],
         "failover" => &["status", "region", "from_region", "started_at"],
         "await" => &[
@@ -46,13 +50,26 @@ pub fn outputs_of(kind: &str) -> &'static [&'static str] {
             "accepted",
             "endpoints",
         ],
+        "await-recovery" => &[
+            "status",
+            "baseline_connected_devices",
+            "baseline_telemetry_per_minute",
+            "connected_devices",
+            "telemetry_per_minute",
+            "devices_missing",
+            "device_recovery_seconds",
+            "telemetry_recovery_seconds",
+            "event_hub_endpoint",
+            "event_hub_endpoint_changed",
+            "series",
+        ],
         _ => &["status"],
     }
 }
 
 /// Outputs that are objects, so deeper paths below them are allowed.
 pub fn is_object_output(name: &str) -> bool {
-    matches!(name, "quotas" | "endpoints")
+    matches!(name, "quotas" | "endpoints" | "monitor")
 }
 
 /// Fields of the `target` context.

@@ -8,6 +8,7 @@
 //! reviewer would (a failover with no validation before it, or no await after it).
 
 mod objectives;
+mod recovery;
 
 use std::collections::HashMap;
 
@@ -56,6 +57,11 @@ impl Ctx<'_> {
 
     pub(crate) fn error(&mut self, pointer: &str, message: String, hint: Option<String>) {
         self.push(Diagnostic::error, pointer, message, hint);
+    }
+
+    /// How many diagnostics so far (to tell whether a check added one).
+    fn error_count(&self) -> usize {
+        self.out.len()
     }
 
     fn warning(&mut self, pointer: &str, message: String, hint: Option<String>) {
@@ -314,6 +320,7 @@ fn check_step(cx: &mut Ctx, pointer: &str, position: usize, step: &Step) {
                     Some("omit `include` to read hub, stats, quotas and endpoints".to_string()),
                 );
             }
+            recovery::check_snapshot(cx, &kp, s);
         }
         StepKind::Failover(f) => {
             if let Some(r) = &f.region {
@@ -391,6 +398,7 @@ fn check_step(cx: &mut Ctx, pointer: &str, position: usize, step: &Step) {
         }
         StepKind::HealthCheck(h) => check_health(cx, &kp, h),
         StepKind::Sleep(d) => positive(cx, &kp, *d),
+        StepKind::AwaitRecovery(a) => recovery::check_await_recovery(cx, &kp, position, a),
     }
     check_timeout_fits(cx, pointer, step);
 }

@@ -51,6 +51,12 @@ pub fn redact_keeping_met(log: &Value, keep_met: &[&str]) -> Value {
             v[key] = Value::String(format!("[{key}]"));
         }
     }
+    // A timed objective's miss names what it measured, which is scheduling noise too.
+    for key in ["error", "status_reason"] {
+        if let Some(text) = v[key].as_str() {
+            v[key] = Value::String(redact_measured(text));
+        }
+    }
     // Which build wrote the log is not the runbook's behaviour: left out of the comparison.
     if let Some(map) = v.as_object_mut() {
         map.remove("runbook_version");
@@ -108,6 +114,7 @@ pub fn redact_keeping_met(log: &Value, keep_met: &[&str]) -> Value {
             if let Some(d) = s["details"].as_str() {
                 s["details"] = Value::String(redact_text(d));
             }
+            let recovery = s["kind"] == "await-recovery";
             if let Some(out) = s["outputs"].as_object_mut() {
                 for key in [
                     "started_at",
@@ -119,8 +126,17 @@ pub fn redact_keeping_met(log: &Value, keep_met: &[&str]) -> Value {
                         out.insert(key.into(), Value::String(format!("[{key}]")));
                     }
                 }
+                if let Some(monitor) = out.get_mut("monitor").and_then(Value::as_object_mut) {
+                    redact_keys(monitor, &["minutes", "series"]);
+                }
+                if recovery {
+                    redact_keys(out, RECOVERY_TIMING);
+                }
             }
         }
+    }
+    if let Some(recovery) = v.get_mut("recovery").and_then(Value::as_object_mut) {
+        redact_keys(recovery, RECOVERY_TIMING);
     }
     v
 }
@@ -179,6 +195,44 @@ fn redact_times(text: &str) -> String {
     }
     out.push_str(&text[copied..]);
     out
+}
+
+/// What an `await-recovery` saw depends on which minute the run happened to read last: the
+/// minutes Azure Monitor's grain falls into, counted from the epoch, not from the drill.
+/// The baseline, the thresholds and the endpoint stay; a case states the rest in `expect.log`.
+const RECOVERY_TIMING: &[&str] = &[
+    "series",
+    "device_recovery_seconds",
+    "telemetry_recovery_seconds",
+    "held_seconds",
+    "connected_devices",
+    "telemetry_per_minute",
+    "devices_missing",
+];
+
+fn redact_keys(map: &mut serde_json::Map<String, Value>, keys: &[&str]) {
+    for &key in keys {
+        if let Some(v) = map.get_mut(key)
+            && !v.is_null()
+        {
+            *v = Value::String(format!("[{key}]"));
+        }
+    }
+}
+
+/// `objective `rto` missed: measured 4.2s, target 30m`: the measured time is redacted (a
+/// count or a share, without the trailing `s`, is kept).
+fn redact_measured(text: &str) -> String {
+    let Some(at) = text.find("missed: measured ") else {
+        return text.to_string();
+    };
+    let from = at + "missed: measured ".len();
+    let end = text[from..].find(',').map_or(text.len(), |i| from + i);
+    if text[from..end].ends_with('s') {
+        format!("{}[measured]{}", &text[..from], &text[end..])
+    } else {
+        text.to_string()
+    }
 }
 
 /// Poll and read counts in step details ("after 3 polls", "after 1 read") depend on
@@ -249,6 +303,36 @@ mod tests {
         assert_eq!(
             path_for(Path::new("runbooks/drill.test.yaml"), "happy-path"),
             Path::new("runbooks/golden/drill/happy-path.json")
+        );
+    }
+
+    #[test]
+    fn a_missed_timed_objective_in_the_reason_is_redacted_and_a_count_kept() {
+        assert_eq!(
+            redact_measured("objective `device_recovery` missed: measured 30m41s, target 20m"),
+            "objective `device_recovery` missed: measured [measured], target 20m"
+        );
+        let drift = "objective `max_device_drift` missed: measured 100, target 0";
+        assert_eq!(redact_measured(drift), drift);
+    }
+
+    #[test]
+    fn recovery_timing_is_redacted_and_the_baseline_kept() {
+        let log = serde_json::json!({
+            "recovery": { "baseline_connected_devices": 1180.0, "devices_missing": 3.0, "series": [] },
+            "steps": [{ "kind": "await-recovery", "outputs": { "device_recovery_seconds": 360.0, "connected_devices_threshold": 1121.0 } }]
+        });
+        let r = redact(&log);
+        assert_eq!(r["recovery"]["baseline_connected_devices"], 1180.0);
+        assert_eq!(r["recovery"]["devices_missing"], "[devices_missing]");
+        assert_eq!(r["recovery"]["series"], "[series]");
+        assert_eq!(
+            r["steps"][0]["outputs"]["device_recovery_seconds"],
+            "[device_recovery_seconds]"
+        );
+        assert_eq!(
+            r["steps"][0]["outputs"]["connected_devices_threshold"],
+            1121.0
         );
     }
 

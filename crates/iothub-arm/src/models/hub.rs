@@ -55,6 +55,22 @@ pub struct IotHubProperties {
     /// data in one region and has no failover at all. Absent on most hubs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enable_data_residency: Option<bool>,
+    /// `eventHubEndpoints`: the built-in Event Hub-compatible endpoints by name (`events`).
+    /// Consumers (Functions, Stream Analytics) read device telemetry there; a failover moves it.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub event_hub_endpoints: std::collections::BTreeMap<String, EventHubEndpoint>,
+}
+
+/// `EventHubProperties`: the part of a built-in endpoint its consumers connect to.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventHubEndpoint {
+    /// The Event Hub-compatible endpoint (`sb://iothub-ns-....servicebus.windows.net/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// The Event Hub-compatible name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 /// `IotHubLocationDescription`: one region of the hub and its role.
@@ -142,6 +158,14 @@ impl IotHub {
     /// The provisioning state, empty when ARM sent none.
     pub fn provisioning_state(&self) -> &str {
         self.properties.provisioning_state.as_deref().unwrap_or("")
+    }
+
+    /// The built-in Event Hub-compatible endpoint (`eventHubEndpoints.events.endpoint`).
+    pub fn event_hub_endpoint(&self) -> Option<&str> {
+        self.properties
+            .event_hub_endpoints
+            .get("events")
+            .and_then(|e| e.endpoint.as_deref())
     }
 
     /// The resource group, parsed from the resource id.

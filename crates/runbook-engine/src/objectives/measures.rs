@@ -1,5 +1,6 @@
 //! One function per objective, each over the failover's `Window`: `rto`, `max_detection_lag`,
-//! `max_device_drift`, `min_healthy_endpoints`. Each returns what it measured, or why it
+//! `max_device_drift`, `min_healthy_endpoints`, and `device_recovery` / `telemetry_recovery`
+//! (read from the `await-recovery` record, already in runbook time). Each returns what it measured, or why it
 //! could not be measured (a miss).
 
 use runbook_record::StepKindName;
@@ -31,6 +32,20 @@ pub(super) fn measure_one(
                 .ok_or_else(|| format!("`{}` is not a share", p.0))?;
             healthy_endpoints(w, min)
         }
+        ("device_recovery", ObjectiveTarget::Duration(target)) => recovery(
+            w,
+            "device_recovery_seconds",
+            "connected devices",
+            "connected_devices_threshold",
+            target.as_duration().as_secs_f64(),
+        ),
+        ("telemetry_recovery", ObjectiveTarget::Duration(target)) => recovery(
+            w,
+            "telemetry_recovery_seconds",
+            "telemetry per minute",
+            "telemetry_threshold",
+            target.as_duration().as_secs_f64(),
+        ),
         _ => Err(format!(
             "objective `{}` is not known to this engine",
             o.name
@@ -190,5 +205,58 @@ fn healthy_endpoints(w: &Window, min: f64) -> Result<Measured, String> {
         } else {
             format!("{healthy} of {total} routing endpoints Healthy at `{step}`")
         },
+    })
+}
+
+/// A recovery time an `await-recovery` recorded (runbook seconds from the failover request to
+/// the end of the first minute Azure Monitor showed the metric back to its threshold).
+fn recovery(
+    w: &Window,
+    key: &str,
+    what: &str,
+    threshold_key: &str,
+    target: f64,
+) -> Result<Measured, String> {
+    let rec = w
+        .after
+        .iter()
+        .rev()
+        .find(|r| r.kind == StepKindName::AwaitRecovery)
+        .ok_or("no `await-recovery` step ran after the failover")?;
+    if !matches!(
+        rec.status,
+        StepStatus::Success | StepStatus::Warning | StepStatus::Failed
+    ) {
+        return Err(format!("`{}` {}", rec.step, status_word(rec.status)));
+    }
+    let threshold = rec.outputs.get(threshold_key).and_then(Value::as_f64);
+    let Some(secs) = rec.outputs.get(key).and_then(Value::as_f64) else {
+        let missing = rec
+            .outputs
+            .get("devices_missing")
+            .and_then(Value::as_f64)
+            .map(|m| format!(", {} devices missing", m as u64))
+            .unwrap_or_default();
+        return Err(format!(
+            "{what} never reached {} at `{}` ({}){missing}",
+            threshold.map_or("the threshold".to_string(), |t| super::text::thousands(
+                t as u64
+            )),
+            rec.step,
+            status_word(rec.status)
+        ));
+    };
+    Ok(Measured {
+        value: round3(secs),
+        text: seconds_text(secs),
+        met: secs <= target,
+        target_value: None,
+        details: format!(
+            "from the failover request until Azure Monitor showed {what} back to {} (end of the first such minute, `{}`; accurate to the minute)",
+            threshold.map_or("the threshold".to_string(), |t| super::text::thousands(
+                t as u64
+            )),
+            rec.step
+        ),
     })
 }

@@ -20,7 +20,7 @@
 //! (it proved none of what it set out to).
 
 mod measures;
-mod text;
+pub(crate) mod text;
 mod window;
 
 use runbook_record::ObjectiveResult;

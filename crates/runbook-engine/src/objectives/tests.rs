@@ -200,3 +200,52 @@ fn durations_read_like_the_runbook_writes_them() {
     assert_eq!(percent_text(100.0), "100%");
     assert_eq!(percent_text(200.0 / 3.0), "66.7%");
 }
+
+fn with_recovery(outputs: Value, status: StepStatus) -> Vec<StepRecord> {
+    let mut records = drill(1200, 4);
+    records.insert(
+        5,
+        rec(
+            "recovery",
+            "await-recovery",
+            status,
+            "2026-11-26T03:29:00Z",
+            outputs,
+        ),
+    );
+    records
+}
+
+#[test]
+fn device_and_telemetry_recovery_are_read_from_the_await_recovery_in_runbook_time() {
+    let o = objectives(json!({"device_recovery": "15m", "telemetry_recovery": "10m"}));
+    let records = with_recovery(
+        json!({"device_recovery_seconds": 720.0, "telemetry_recovery_seconds": 780.0,
+               "connected_devices_threshold": 1121.0, "telemetry_threshold": 1062.0}),
+        StepStatus::Success,
+    );
+    // Recorded in runbook time already: the scale does not divide them again.
+    let r = measure(&o, &records, false, 0.01);
+    assert_eq!(r[0].objective, "device_recovery");
+    assert_eq!(r[0].measured.as_deref(), Some("12m"));
+    assert_eq!(r[0].met, Some(true));
+    assert_eq!(r[1].measured.as_deref(), Some("13m"));
+    assert_eq!(r[1].met, Some(false));
+    assert!(r[0].details.contains("back to 1,121"), "{}", r[0].details);
+}
+
+#[test]
+fn devices_that_never_came_back_miss_device_recovery_naming_how_many_are_missing() {
+    let o = objectives(json!({"device_recovery": "30m"}));
+    let records = with_recovery(
+        json!({"device_recovery_seconds": null, "devices_missing": 118.0,
+               "connected_devices_threshold": 1121.0}),
+        StepStatus::Failed,
+    );
+    let r = measure(&o, &records, false, 1.0);
+    assert_eq!(r[0].met, Some(false));
+    assert_eq!(
+        r[0].details,
+        "not measured: connected devices never reached 1,121 at `recovery` (failed), 118 devices missing"
+    );
+}

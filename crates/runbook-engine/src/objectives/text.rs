@@ -2,12 +2,12 @@
 
 use time::OffsetDateTime;
 
-pub(super) fn round3(v: f64) -> f64 {
+pub(crate) fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
 /// `4.213s`, `12m3s`: seconds to the millisecond below a minute, whole seconds above.
-pub(super) fn seconds_text(secs: f64) -> String {
+pub(crate) fn seconds_text(secs: f64) -> String {
     if secs < 60.0 {
         return format!("{}s", round3(secs));
     }
@@ -26,7 +26,7 @@ pub(super) fn seconds_text(secs: f64) -> String {
     out
 }
 
-pub(super) fn percent_text(v: f64) -> String {
+pub(crate) fn percent_text(v: f64) -> String {
     let r = (v * 10.0).round() / 10.0;
     if r.fract() == 0.0 {
         format!("{}%", r as i64)
@@ -35,6 +35,19 @@ pub(super) fn percent_text(v: f64) -> String {
     }
 }
 
-pub(super) fn hms(t: OffsetDateTime) -> String {
+pub(crate) fn hms(t: OffsetDateTime) -> String {
     format!("{:02}:{:02}:{:02}Z", t.hour(), t.minute(), t.second())
+}
+
+/// `1,104`: a count with thousands separated, as people read device counts.
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

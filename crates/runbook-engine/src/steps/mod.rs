@@ -5,12 +5,14 @@
 //! it (`when`, `confirm`, retries, timeout, Ctrl-C, the record).
 
 mod await_failover;
+mod await_recovery;
 mod compare_devices;
 pub(crate) mod context;
 mod failover;
 mod failover_intent;
 mod health_check;
 mod hub_reading;
+mod minute_series;
 mod sleep;
 mod snapshot;
 mod validate;
@@ -31,5 +33,6 @@ pub(crate) async fn run(cx: &mut StepContext<'_>, kind: &StepKind) -> Result<Ste
         StepKind::CompareDevices(c) => compare_devices::run(cx, c),
         StepKind::HealthCheck(h) => health_check::run(cx, h).await,
         StepKind::Sleep(d) => sleep::run(cx, *d).await,
+        StepKind::AwaitRecovery(r) => await_recovery::run(cx, r).await,
     }
 }

@@ -44,12 +44,17 @@ pub struct SnapshotSpec {
     /// Parts to read; all four by default.
     #[serde(default = "all_parts")]
     pub include: Vec<SnapshotPart>,
+    /// Also read Azure Monitor's connected devices and telemetry per minute over a window
+    /// before the snapshot: the baseline an `await-recovery` step measures against.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitor: Option<super::recovery::MonitorBaselineSpec>,
 }
 
 impl Default for SnapshotSpec {
     fn default() -> Self {
         Self {
             include: all_parts(),
+            monitor: None,
         }
     }
 }

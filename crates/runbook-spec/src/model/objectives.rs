@@ -1,6 +1,6 @@
 //! Recovery objectives: what a drill has to prove, e.g. `rto: 30m`.
 //!
-//! `objectives:` names up to four targets. Each is written either as the bare target
+//! `objectives:` names up to six targets. Each is written either as the bare target
 //! (`rto: 30m`) or as `{ target: 30m, advisory: true }`; an advisory objective is measured and
 //! reported, but missing it does not fail the drill. The engine measures each one around the
 //! runbook's first failover (`runbook_engine::objectives`) and writes the results into the DR
@@ -20,6 +20,8 @@ pub const OBJECTIVE_NAMES: &[&str] = &[
     "max_device_drift",
     "min_healthy_endpoints",
     "max_detection_lag",
+    "device_recovery",
+    "telemetry_recovery",
 ];
 
 /// A share such as `"100%"` or `"99.5%"`.
@@ -138,6 +140,14 @@ pub struct Objectives {
     /// last look that saw it running and the look that saw it done, e.g. `1m`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_detection_lag: Option<Objective<DurationSpec>>,
+    /// From the failover request until Azure Monitor's connected devices are back to the
+    /// `await-recovery` step's share of its baseline, e.g. `30m` (to the minute: Monitor's grain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_recovery: Option<Objective<DurationSpec>>,
+    /// From the failover request until telemetry per minute is back to the `await-recovery`
+    /// step's share of its baseline, e.g. `30m` (to the minute).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub telemetry_recovery: Option<Objective<DurationSpec>>,
 }
 
 /// One declared objective, whatever its type, for code that walks them all.
@@ -203,6 +213,16 @@ impl Objectives {
             one(
                 "max_detection_lag",
                 &self.max_detection_lag,
+                ObjectiveTarget::Duration,
+            ),
+            one(
+                "device_recovery",
+                &self.device_recovery,
+                ObjectiveTarget::Duration,
+            ),
+            one(
+                "telemetry_recovery",
+                &self.telemetry_recovery,
                 ObjectiveTarget::Duration,
             ),
         ]

@@ -11,6 +11,7 @@ use super::duration::DurationSpec;
 use super::kinds::{
     AwaitSpec, CompareDevicesSpec, FailoverSpec, HealthCheckSpec, SnapshotSpec, ValidateSpec,
 };
+use super::recovery::AwaitRecoverySpec;
 use super::template::TemplateText;
 
 /// What happens to the run when this step fails.
@@ -65,6 +66,7 @@ pub const KIND_NAMES: &[&str] = &[
     "compare-devices",
     "health-check",
     "sleep",
+    "await-recovery",
 ];
 
 /// A step as written in YAML.
@@ -119,6 +121,12 @@ pub struct StepDoc {
     /// Waits this long (e.g. to let the hub settle).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sleep: Option<DurationSpec>,
+    #[serde(
+        default,
+        rename = "await-recovery",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub await_recovery: Option<AwaitRecoverySpec>,
 }
 
 /// What a step does.
@@ -132,6 +140,7 @@ pub enum StepKind {
     CompareDevices(CompareDevicesSpec),
     HealthCheck(HealthCheckSpec),
     Sleep(DurationSpec),
+    AwaitRecovery(AwaitRecoverySpec),
 }
 
 impl StepKind {
@@ -145,6 +154,7 @@ impl StepKind {
             StepKind::CompareDevices(_) => "compare-devices",
             StepKind::HealthCheck(_) => "health-check",
             StepKind::Sleep(_) => "sleep",
+            StepKind::AwaitRecovery(_) => "await-recovery",
         }
     }
 
@@ -184,6 +194,7 @@ impl Step {
         kinds.extend(doc.compare_devices.map(StepKind::CompareDevices));
         kinds.extend(doc.health_check.map(StepKind::HealthCheck));
         kinds.extend(doc.sleep.map(StepKind::Sleep));
+        kinds.extend(doc.await_recovery.map(StepKind::AwaitRecovery));
         if kinds.len() > 1 {
             return Err(KindError::Several(
                 kinds.iter().map(StepKind::name).collect(),

@@ -4,7 +4,8 @@
 //! Objectives are measured around the first `failover` of `steps` (see
 //! `runbook_engine::objectives`), so each needs that failover and the readings its measurement
 //! is made from: the RTO a step after the failover that reads the hub, the detection lag an
-//! `await` on the failover, the device drift a snapshot with registry stats before and after
+//! `await` on the failover, device and telemetry recovery an `await-recovery` after it, the
+//! device drift a snapshot with registry stats before and after
 //! it, endpoint health a reading of the endpoints after it. A zero duration can never be met
 //! and a share over 100% is no share; both are errors at the target's position.
 
@@ -131,6 +132,14 @@ fn missing_reading(name: &str, failover: &str, before: &[Step], after: &[Step]) 
         .then(|| {
             format!(
                 "no step after failover `{failover}` reads endpoint health (health-check, or snapshot-metrics with `endpoints`)"
+            )
+        }),
+        "device_recovery" | "telemetry_recovery" => (!after
+            .iter()
+            .any(|s| matches!(s.kind, StepKind::AwaitRecovery(_))))
+        .then(|| {
+            format!(
+                "no `await-recovery` step after failover `{failover}` watches the devices come back"
             )
         }),
         _ => None,
