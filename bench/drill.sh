@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks a whole `runbook exec runbooks/drill.yaml` process against the in-process
+# Benchmarks a whole `runbook exec bench/seed-drill.yaml` process (the drill the Python scripts
+# do: runbooks/drill.yaml without the wait for devices to come back) against the in-process
 # emulator, with a zero-length failover and waits scaled to almost nothing, so what is measured
 # is the tool itself: start-up, loading, the emulator, every ARM call, the journal's fsyncs and
 # the DR log. Against it, the same drill as the hand-written Python scripts do it
@@ -21,7 +22,7 @@ trap 'rm -rf "$work"' EXIT
 
 echo "== whole drill, zero failover, time scale 0.0001 ($runs runs)"
 hyperfine --warmup 3 --runs "$runs" --export-json "$work/hf.json" --prepare "rm -f $work/dr.json $work/dr.json.jsonl" \
-  "$bin exec runbooks/drill.yaml --emulator --scenario bench/zero-failover.yaml --time-scale 0.0001 --yes --log $work/dr.json --output json > /dev/null"
+  "$bin exec bench/seed-drill.yaml --emulator --scenario bench/zero-failover.yaml --time-scale 0.0001 --yes --log $work/dr.json --output json > /dev/null"
 python3 - "$work/hf.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
@@ -48,7 +49,7 @@ echo
 echo "== fsyncs in one drill (strace -f)"
 rm -f "$work/dr.json" "$work/dr.json.jsonl"
 strace -f -qq -c -e trace=fsync,fdatasync -o "$work/strace.txt" \
-  "$bin" exec runbooks/drill.yaml --emulator --scenario bench/zero-failover.yaml --time-scale 0.0001 --yes --log "$work/dr.json" --output json > /dev/null
+  "$bin" exec bench/seed-drill.yaml --emulator --scenario bench/zero-failover.yaml --time-scale 0.0001 --yes --log "$work/dr.json" --output json > /dev/null
 awk '/fsync|fdatasync/ { n += $4; printf "  %s: %s\n", $NF, $4 } END { printf "  total: %d per drill\n", n }' "$work/strace.txt"
 echo "  journal lines: $(wc -l < "$work/dr.json.jsonl"), of which progress ticks: $(grep -c step_progress "$work/dr.json.jsonl" || true)"
 
@@ -56,7 +57,7 @@ echo
 echo "== detection lag: 2 s failover, 15 s poll interval, time scale 0.01 (20 ms failover, 150 ms polls)"
 for i in 1 2 3 4 5; do
   rm -f "$work/lag.json" "$work/lag.json.jsonl"
-  "$bin" exec runbooks/drill.yaml --emulator --time-scale 0.01 --yes --log "$work/lag.json" --output json > /dev/null
+  "$bin" exec bench/seed-drill.yaml --emulator --time-scale 0.01 --yes --log "$work/lag.json" --output json > /dev/null
   python3 - "$work/lag.json" <<'PY'
 import json, sys
 from datetime import datetime

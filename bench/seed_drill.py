@@ -1,10 +1,10 @@
 """The baseline `bench/drill.sh` measures runbook against: the DR drill SRE teams write by hand
 with the Python SDK (azure-mgmt-iothub), run against an ARM endpoint (`runbook emulator`).
 
-It does what `runbooks/drill.yaml` does, in the way those scripts do it: read the hub and
-check it is Active, snapshot device counts, quotas and endpoint health, start the manual
-failover and wait for it with the SDK's poller, let the hub settle, read everything again,
-compare, and write a JSON DR log (fsync'd, as a careful script would). Waits are the
+It does what `bench/seed-drill.yaml` does (`runbooks/drill.yaml` less its wait for devices),
+in the way those scripts do it: read the hub and check it is Active, snapshot device counts,
+quotas and endpoint health, start the manual failover and wait for it with the SDK's poller,
+let the hub settle, read everything again, compare, and write a JSON DR log (fsync'd, as a careful script would). Waits are the
 drill's own, multiplied by the emulator's time scale. It fails over to the hub's current
 secondary, so runs against one emulator alternate between the two regions.
 
