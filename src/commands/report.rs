@@ -1,5 +1,7 @@
 //! `runbook report LOG... [--format md|html] [-o FILE]`: DR logs in, a report people can read
-//! out.
+//! out. `runbook report DIR...`: fleet directories (one fleet, or its shards) in, one fleet
+//! page out (`runbook_report::render_fleet`); a directory is a fleet directory when it holds
+//! `fleet.json`, and fleet directories and DR logs cannot be mixed in one report (exit 2).
 //!
 //! Each LOG is read (one DR log, or a JSON array of them), all of them rendered into one
 //! report by `runbook_report`, and the report written to FILE or printed. The format is
@@ -29,13 +31,16 @@ pub enum ReportFormat {
 Examples:
   runbook report dr_failover_myIoTHub_20261126_031500.json -o drill.html
   runbook report dr_*.json --format md >> \"$GITHUB_STEP_SUMMARY\"   # several drills: overview and RTO trend
-  runbook report fleet_dir/*.json -o fleet.html   # a fleet's hubs (fleet.json is passed over)
+  runbook report fleet_dir -o fleet.html          # one page for the whole fleet
+  runbook report shard-0 shard-1 shard-2 --format md >> \"$GITHUB_STEP_SUMMARY\"   # a sharded fleet's directories
+  runbook report fleet_dir/*.json -o hubs.html    # each hub's full report (fleet.json is passed over)
 
 Exit codes: 0 report written, 2 a log could not be read or the report not written.")]
 pub struct ReportArgs {
     /// DR logs (`runbook exec`'s JSON), one or more; a file may hold a JSON array of logs. A
-    /// fleet log (`fleet.json`) among them is passed over with a note.
-    #[arg(value_name = "LOG", required = true)]
+    /// fleet log (`fleet.json`) among them is passed over with a note. Or fleet directories
+    /// (`--fleet-dir`, holding fleet.json): one page for the fleet, its shards combined.
+    #[arg(value_name = "LOG|DIR", required = true)]
     pub logs: Vec<PathBuf>,
     /// md or html. Default: from the -o file's extension, else md.
     #[arg(long, value_enum)]
@@ -67,6 +72,15 @@ pub fn run(args: &ReportArgs) -> i32 {
     {
         errln!("error: {text}");
         return exit_code::INVALID;
+    }
+    if args.logs.iter().any(|p| p.is_dir()) {
+        return match fleet_page(&args.logs, format) {
+            Ok(text) => emit(args.output.as_deref(), &text),
+            Err(e) => {
+                errln!("error: {e}");
+                exit_code::INVALID
+            }
+        };
     }
     let mut drills: Vec<Drill> = Vec::new();
     let mut fleet_logs: Vec<&Path> = Vec::new();
@@ -101,7 +115,30 @@ pub fn run(args: &ReportArgs) -> i32 {
         );
     }
     let text = runbook_report::render(&drills, format);
-    match &args.output {
+    emit(args.output.as_deref(), &text)
+}
+
+/// The fleet page of `paths`, every one a fleet directory.
+fn fleet_page(paths: &[PathBuf], format: Format) -> Result<String, String> {
+    if let Some(p) = paths.iter().find(|p| !p.is_dir()) {
+        return Err(format!(
+            "{} is not a fleet directory: a fleet report takes fleet directories only (each holding fleet.json); report DR logs separately",
+            p.display()
+        ));
+    }
+    if let Some(p) = paths.iter().find(|p| !runbook_report::is_fleet_dir(p)) {
+        return Err(format!(
+            "{} is a directory without fleet.json: not a fleet directory (`runbook exec --fleet-dir` writes one)",
+            p.display()
+        ));
+    }
+    let dirs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    runbook_report::render_fleet(&dirs, format)
+}
+
+/// Writes `text` to `output`, or prints it.
+fn emit(output: Option<&Path>, text: &str) -> i32 {
+    match output {
         Some(path) => match std::fs::write(path, text) {
             Ok(()) => exit_code::SUCCESS,
             Err(e) => {
