@@ -102,20 +102,30 @@ pub fn run(args: &ReportArgs) -> i32 {
     if drills.is_empty() {
         for path in &fleet_logs {
             errln!(
-                "error: {} is a fleet log; fleet reports are not yet supported: give its hubs' DR logs (DIR/*.json)",
-                path.display()
+                "error: {} is a fleet log; for the fleet's page give its directory (runbook report {}), or its hubs' DR logs (DIR/*.json)",
+                path.display(),
+                fleet_dir_of(path)
             );
         }
         return exit_code::INVALID;
     }
     for path in &fleet_logs {
         errln!(
-            "note: {} is a fleet log; fleet reports are not yet supported, rendering the hub logs",
-            path.display()
+            "note: {} is a fleet log, passed over: rendering the hub logs (for the fleet's page give its directory: runbook report {})",
+            path.display(),
+            fleet_dir_of(path)
         );
     }
     let text = runbook_report::render(&drills, format);
     emit(args.output.as_deref(), &text)
+}
+
+/// The directory a fleet log is in, as the user would type it.
+fn fleet_dir_of(log: &Path) -> String {
+    match log.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.display().to_string(),
+        _ => ".".to_string(),
+    }
 }
 
 /// The fleet page of `paths`, every one a fleet directory.

@@ -402,6 +402,46 @@ pub fn provenance(f: &Fleet) -> (String, String) {
     (runbook_record::writer::writer(), written)
 }
 
+/// A fleet of `n` hubs without DR logs, the first `failed` of them failed, for tests.
+#[cfg(test)]
+pub(crate) fn synthetic(n: usize, failed: usize) -> Fleet {
+    #![allow(clippy::unwrap_used)]
+    let hubs: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "subscription": format!("00000000-0000-0000-0000-00000000000{}", i % 3),
+                "resource_group": "myResourceGroup",
+                "hub": format!("hub-{i:05}"),
+                "status": if i < failed { "failed" } else { "succeeded" },
+                "reason": if i < failed { Some("step `wait` failed") } else { None },
+                "changed": true, "log": format!("hub-{i:05}.json"), "journal": "j",
+                "failover_duration_seconds": (i % 40) as f64 * 0.5,
+            })
+        })
+        .collect();
+    let log: FleetLog = serde_json::from_value(serde_json::json!({
+        "schema_version": "1", "fleet_run_id": "f", "dry_run": false,
+        "runbook": { "name": "rb", "path": "rb.yaml", "sha256": "0" },
+        "started_at": "2026-11-26T03:15:00Z", "ended_at": "2026-11-26T03:45:00Z",
+        "exit_code": 1, "max_concurrency": 5, "max_errors": 0, "stopped_by_max_errors": false,
+        "interrupted": false, "throttled_429s": 0, "params": {},
+        "counts": FleetCounts::default(), "hubs": hubs,
+    }))
+    .unwrap();
+    let hubs = log
+        .hubs
+        .iter()
+        .map(|rec| hub(Path::new("/nonexistent"), 0, rec.clone()).unwrap())
+        .collect();
+    assemble(
+        vec![Shard {
+            dir: "fleet".into(),
+            log,
+        }],
+        hubs,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,5 +452,20 @@ mod tests {
         assert_eq!(anchor("Hub.One", &mut taken), "hub-hub-one");
         assert_eq!(anchor("hub.one", &mut taken), "hub-hub-one-2");
         assert_eq!(anchor("a\"<b", &mut taken), "hub-a--b");
+    }
+
+    #[test]
+    fn failures_come_first_and_the_verdict_folds_every_hub() {
+        let f = synthetic(10, 2);
+        let order: Vec<&str> = f.hubs.iter().map(|h| h.rec.hub.as_str()).collect();
+        assert_eq!(&order[..2], &["hub-00000", "hub-00001"]);
+        assert_eq!(f.verdict, FleetVerdict::Failed);
+        assert_eq!((f.counts.failed, f.counts.succeeded), (2, 8));
+        assert_eq!(f.subscriptions.len(), 3);
+        assert_eq!(f.rto.as_ref().map(|r| r.count), Some(10));
+        assert_eq!(
+            sentence(&f),
+            "8 of 10 hubs succeeded; 2 failed after a change."
+        );
     }
 }

@@ -41,6 +41,7 @@ table { border-collapse: collapse; width: 100%; margin: 6px 0; }
 th, td { text-align: left; vertical-align: top; padding: 4px 8px; border-bottom: 1px solid var(--line); }
 th { background: var(--neutral-bg); font-weight: 600; white-space: nowrap; }
 td.n, th.n { text-align: right; white-space: nowrap; }
+td > code, td > a { white-space: nowrap; }
 code { font: 13px ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; }
 .st-good { color: var(--good); } .st-bad { color: var(--bad); font-weight: 600; } .st-caution { color: var(--caution); font-weight: 600; } .st-neutral { color: var(--neutral); }
 .badge { display: inline-block; padding: 0 8px; border-radius: 10px; font-weight: 700; font-size: 12px; border: 1px solid; }
@@ -174,7 +175,8 @@ fn rto(out: &mut String, stats: Option<&RtoStats>, source: &str) {
         "<p class=\"note\">Measured as {}.</p>",
         with_code(source)
     );
-    // The histogram: one bar per bin, its count above it, the bin's lower edge below.
+    // The histogram: one bar per bin, its count above it, the bin's lower edge below
+    // (the slowest value closes the axis).
     let (w, h, left, base) = (720.0_f64, 200.0_f64, 10.0_f64, 170.0_f64);
     let slot = (w - 2.0 * left) / s.bins.len() as f64;
     let top = s.bins.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
@@ -204,7 +206,10 @@ fn rto(out: &mut String, stats: Option<&RtoStats>, source: &str) {
     }
     let _ = writeln!(
         out,
-        "<line class=\"axis\" x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\"/></svg>",
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><line class=\"axis\" x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\"/></svg>",
+        w - left,
+        base + 16.0,
+        label(s.max),
         w - left
     );
 }
@@ -359,4 +364,31 @@ fn hub_section(out: &mut String, f: &Fleet, h: &Hub) {
         out.push_str("</p>");
     }
     out.push_str("</section>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hub_text_cannot_inject_markup() {
+        let mut f = crate::fleet::synthetic(3, 1);
+        f.hubs[0].rec.reason = Some("<script>alert(1)</script> `a<b`".into());
+        f.hubs[0].rec.hub = "h\"><img src=x>".into();
+        let page = render(&f);
+        assert!(!page.contains("<script") && !page.contains("<img"));
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt; <code>a&lt;b</code>"));
+    }
+
+    #[test]
+    fn every_hub_has_a_row_and_a_section() {
+        let page = render(&crate::fleet::synthetic(50, 3));
+        assert_eq!(page.matches("<section class=\"hub\" id=\"hub-").count(), 50);
+        assert_eq!(
+            page.matches("<tr><td><a href=\"#hub-").count(),
+            53,
+            "50 rows and 3 failures"
+        );
+        assert!(page.contains("<p class=\"verdict-word\">FAILED</p>"));
+    }
 }

@@ -186,3 +186,35 @@ fn shards(out: &mut String, f: &Fleet) {
     }
     out.push('\n');
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ten_thousand_hubs_fit_a_job_summary_with_failures_kept() {
+        let f = crate::fleet::synthetic(10_000, 30);
+        let md = render(&f);
+        assert!(md.len() <= MAX_BYTES, "{} bytes", md.len());
+        let rows = md.lines().filter(|l| l.starts_with("| hub-")).count();
+        assert!(rows > 1_000 && rows < 10_000, "{rows} rows");
+        assert!(
+            md.contains(&format!("> **{} of 10000 hubs not listed**", 10_000 - rows)),
+            "the cap is said"
+        );
+        let first_rows: Vec<&str> = md
+            .lines()
+            .filter(|l| l.starts_with("| hub-"))
+            .take(30)
+            .collect();
+        assert!(first_rows.iter().all(|l| l.contains("| failed |")));
+        assert!(md.ends_with("All times are UTC._\n"), "the footer stays");
+    }
+
+    #[test]
+    fn a_small_fleet_is_listed_whole() {
+        let md = render(&crate::fleet::synthetic(12, 1));
+        assert_eq!(md.lines().filter(|l| l.starts_with("| hub-")).count(), 12);
+        assert!(!md.contains("not listed"));
+    }
+}

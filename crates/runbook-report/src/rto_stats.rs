@@ -1,5 +1,6 @@
 //! The distribution of a fleet's recovery times: how many were measured, the median, the 95th
-//! percentile, the slowest, and a histogram of equal-width bins from zero to the slowest.
+//! percentile, the slowest, and a histogram of equal-width bins from the fastest to the
+//! slowest.
 //!
 //! The fleet page hands in one value per hub that measured one (seconds); the HTML draws the
 //! histogram as SVG bars and the Markdown as a table of bar characters, from the same bins.
@@ -56,26 +57,33 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
+/// Equal-width bins from the fastest to the slowest value: a fleet's recovery times sit
+/// close together, and bins from zero would put them all in the last one.
 fn bins(sorted: &[f64], max: f64) -> Vec<Bin> {
-    let n = MAX_BINS.min(sorted.len()).max(1);
-    // All zero, or a single value: one bin holding them all.
-    if max <= 0.0 || n == 1 {
+    let min = sorted[0];
+    let n = MAX_BINS.min(sorted.len());
+    // One value, or all the same: one bin holding them all.
+    if n <= 1 || max - min <= f64::EPSILON * max.abs() {
         return vec![Bin {
-            from: 0.0,
+            from: min,
             to: max,
             count: sorted.len(),
         }];
     }
-    let width = max / n as f64;
+    let width = (max - min) / n as f64;
     let mut out: Vec<Bin> = (0..n)
         .map(|i| Bin {
-            from: width * i as f64,
-            to: width * (i + 1) as f64,
+            from: min + width * i as f64,
+            to: if i + 1 == n {
+                max
+            } else {
+                min + width * (i + 1) as f64
+            },
             count: 0,
         })
         .collect();
     for &x in sorted {
-        let i = ((x / width) as usize).min(n - 1);
+        let i = (((x - min) / width) as usize).min(n - 1);
         out[i].count += 1;
     }
     out
@@ -113,7 +121,11 @@ mod tests {
         assert_eq!(s.count, 6);
         assert_eq!(s.bins.iter().map(|b| b.count).sum::<usize>(), 6);
         assert_eq!(s.bins.last().unwrap().count, 2, "{:?}", s.bins);
-        assert_eq!(s.bins.first().unwrap().count, 1, "{:?}", s.bins);
+        assert_eq!(s.bins.first().unwrap().count, 2, "0 and 1: {:?}", s.bins);
+        assert_eq!((s.bins[0].from, s.bins.last().unwrap().to), (0.0, 10.0));
+        let close = RtoStats::of(&[20.0, 20.5, 21.0, 20.0]).unwrap();
+        assert_eq!(close.bins.first().unwrap().from, 20.0, "{:?}", close.bins);
+        assert_eq!(RtoStats::of(&[3.0, 3.0]).unwrap().bins.len(), 1);
         assert!(RtoStats::of(&[]).is_none());
         assert_eq!(RtoStats::of(&[0.0, 0.0]).unwrap().bins.len(), 1);
     }
