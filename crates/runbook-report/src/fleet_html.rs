@@ -13,7 +13,8 @@ use crate::escape::{html, with_code};
 use crate::fleet::{self, Fleet, Hub, count_list, status_text};
 use crate::fmt;
 use crate::rto_stats::{RtoStats, label};
-use crate::steps::status_tone;
+use crate::steps::{status_tone, status_word};
+use runbook_record::status::StepStatus;
 
 const STYLE: &str = r#"
 :root { color-scheme: light; --fg: #1f2328; --muted: #57606a; --line: #d0d7de; --bg: #fff;
@@ -54,6 +55,8 @@ svg text { font: 12px system-ui, "DejaVu Sans", Arial, sans-serif; fill: var(--m
 svg rect.bin { fill: #0969da; } svg .axis { stroke: var(--line); }
 .note { color: var(--muted); font-size: 13px; }
 table.hubs td, table.hubs th { padding: 2px 8px; font-size: 14px; }
+table.hubs td:nth-child(2) { font: 13px ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; white-space: nowrap; }
+table.hubs td:nth-child(n+5) { text-align: right; white-space: nowrap; }
 section.hub { border-top: 1px solid var(--line); padding: 6px 0; }
 section.hub:target { background: #fff8c5; }
 section.hub p { margin: 2px 0; font-size: 14px; } section.hub .m { color: var(--muted); }
@@ -288,7 +291,7 @@ fn hub_table(out: &mut String, f: &Fleet) {
         let (word, tone) = status_text(h.rec.status);
         let _ = writeln!(
             out,
-            "<tr><td><a href=\"#{}\">{}</a></td><td><code>{}</code></td><td>{}</td><td class=\"st-{tone}\">{word}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+            "<tr><td><a href=\"#{}\">{}</a></td><td>{}</td><td>{}</td><td class=\"st-{tone}\">{word}</td><td>{}</td><td>{}</td></tr>",
             h.anchor,
             html(&h.rec.hub),
             html(&h.rec.subscription),
@@ -314,11 +317,9 @@ fn hub_section(out: &mut String, f: &Fleet, h: &Hub) {
     if let Some(n) = &h.log_note {
         let _ = write!(out, "<p class=\"st-caution\">{}</p>", html(n));
     }
-    let mut meta = vec![format!(
-        "{} / <code>{}</code>",
-        html(&h.rec.resource_group),
-        html(&h.rec.subscription)
-    )];
+    // Its subscription and resource group are in its row: the section is repeated 10,000
+    // times, so it says only what the row does not.
+    let mut meta = Vec::new();
     if let Some(s) = &h.rec.started_at {
         let ended = h.rec.ended_at.as_deref().and_then(fmt::parse_time);
         meta.push(match (fmt::parse_time(s), ended) {
@@ -346,20 +347,28 @@ fn hub_section(out: &mut String, f: &Fleet, h: &Hub) {
     if h.rec.run_id.is_some() {
         meta.push(format!("DR log <code>{}</code>", html(&h.rec.log)));
     }
-    let _ = write!(out, "<p class=\"m\">{}</p>", meta.join(" · "));
+    if !meta.is_empty() {
+        let _ = write!(out, "<p class=\"m\">{}</p>", meta.join(" · "));
+    }
     if !h.steps.is_empty() {
         out.push_str("<p>");
         for (i, s) in h.steps.iter().enumerate() {
             if i > 0 {
                 out.push_str(" · ");
             }
-            let _ = write!(
-                out,
-                "<span class=\"st-{}\">{} {}</span>",
-                status_tone(s.status),
-                html(&s.id),
-                fmt::millis(s.duration_ms)
-            );
+            // A succeeded step is plain text: most are, and markup costs bytes per hub.
+            if s.status == StepStatus::Success {
+                let _ = write!(out, "{} {}", html(&s.id), fmt::millis(s.duration_ms));
+            } else {
+                let _ = write!(
+                    out,
+                    "<span class=\"st-{}\">{} {} ({})</span>",
+                    status_tone(s.status),
+                    html(&s.id),
+                    fmt::millis(s.duration_ms),
+                    status_word(s.status).1
+                );
+            }
         }
         out.push_str("</p>");
     }
