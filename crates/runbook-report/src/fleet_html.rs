@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use crate::escape::{html, with_code};
 use crate::fleet::{self, Fleet, Hub, count_list, status_text};
 use crate::fmt;
-use crate::rto_stats::{RtoStats, label};
+use crate::rto_stats::{RtoStats, edge_label, label};
 use crate::steps::{status_tone, status_word};
 use runbook_record::status::StepStatus;
 
@@ -55,7 +55,7 @@ svg text { font: 12px system-ui, "DejaVu Sans", Arial, sans-serif; fill: var(--m
 svg rect.bin { fill: #0969da; } svg .axis { stroke: var(--line); }
 .note { color: var(--muted); font-size: 13px; }
 table.hubs td, table.hubs th { padding: 2px 8px; font-size: 14px; }
-table.hubs td:nth-child(2) { font: 13px ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; white-space: nowrap; }
+table.hubs td:nth-child(2) { font: 13px/1.6 ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; white-space: nowrap; }
 table.hubs td:nth-child(n+5) { text-align: right; white-space: nowrap; }
 section.hub { border-top: 1px solid var(--line); padding: 6px 0; }
 section.hub:target { background: #fff8c5; }
@@ -179,7 +179,7 @@ fn rto(out: &mut String, stats: Option<&RtoStats>, source: &str) {
         with_code(source)
     );
     // The histogram: one bar per bin, its count above it, the bin's lower edge below
-    // (the slowest value closes the axis).
+    // (fine enough to tell the bins apart).
     let (w, h, left, base) = (720.0_f64, 200.0_f64, 10.0_f64, 170.0_f64);
     let slot = (w - 2.0 * left) / s.bins.len() as f64;
     let top = s.bins.iter().map(|b| b.count).max().unwrap_or(1).max(1) as f64;
@@ -204,15 +204,12 @@ fn rto(out: &mut String, stats: Option<&RtoStats>, source: &str) {
             base - bh - 4.0,
             b.count,
             base + 16.0,
-            label(b.from)
+            edge_label(b.from, b.to - b.from)
         );
     }
     let _ = writeln!(
         out,
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text><line class=\"axis\" x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\"/></svg>",
-        w - left,
-        base + 16.0,
-        label(s.max),
+        "<line class=\"axis\" x1=\"{left}\" y1=\"{base}\" x2=\"{}\" y2=\"{base}\"/></svg>",
         w - left
     );
 }

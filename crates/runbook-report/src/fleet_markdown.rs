@@ -13,7 +13,7 @@ use crate::escape::markdown as md;
 use crate::fleet::{self, Fleet, count_list, status_text};
 use crate::fmt;
 use crate::markdown::MAX_BYTES;
-use crate::rto_stats::{RtoStats, label};
+use crate::rto_stats::{RtoStats, edge_label, label};
 
 pub fn render(f: &Fleet) -> String {
     render_capped(f, MAX_BYTES)
@@ -135,8 +135,8 @@ fn rto(out: &mut String, stats: Option<&RtoStats>, source: &str) {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
-            label(b.from),
-            label(b.to),
+            edge_label(b.from, b.to - b.from),
+            edge_label(b.to, b.to - b.from),
             b.count,
             "█".repeat(width)
         );

@@ -99,6 +99,22 @@ pub fn label(secs: f64) -> String {
     }
 }
 
+/// A bin's edge, with as many decimals as bins `width` seconds wide need to differ: a
+/// fleet's times often sit within a second of each other.
+pub fn edge_label(secs: f64, width: f64) -> String {
+    if !(secs.is_finite() && width.is_finite()) || secs < 1.0 || width >= 1.0 {
+        return label(secs);
+    }
+    let decimals = if width >= 0.1 {
+        1
+    } else if width >= 0.01 {
+        2
+    } else {
+        3
+    };
+    format!("{secs:.decimals$}s")
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -134,5 +150,9 @@ mod tests {
     fn short_times_keep_their_milliseconds() {
         assert_eq!(label(0.0234), "23ms");
         assert_eq!(label(4.25), "4.3s");
+        assert_eq!(edge_label(1.234, 0.02), "1.23s");
+        assert_eq!(edge_label(1.2345, 0.005), "1.234s");
+        assert_eq!(edge_label(0.5, 0.02), "500ms");
+        assert_eq!(edge_label(90.0, 5.0), "1m30s");
     }
 }
