@@ -35,7 +35,8 @@ Examples:
   runbook report shard-0 shard-1 shard-2 --format md >> \"$GITHUB_STEP_SUMMARY\"   # a sharded fleet's directories
   runbook report fleet_dir/*.json -o hubs.html    # each hub's full report (fleet.json is passed over)
 
-Exit codes: 0 report written, 2 a log could not be read or the report not written.")]
+Exit codes: 0 report written, 2 a log could not be read, fleet directories and DR logs were mixed,
+or the report not written. The drills' verdicts do not change it.")]
 pub struct ReportArgs {
     /// DR logs (`runbook exec`'s JSON), one or more; a file may hold a JSON array of logs. A
     /// fleet log (`fleet.json`) among them is passed over with a note. Or fleet directories
