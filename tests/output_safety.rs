@@ -542,7 +542,7 @@ fn report_over_a_fleet_directory_passes_over_fleet_json() {
     assert_eq!(r.code, 0, "{}", r.show());
     assert!(
         r.stderr.contains(
-            "fleet/fleet.json is a fleet log; fleet reports are not yet supported, rendering the hub logs"
+            "fleet/fleet.json is a fleet log, passed over: rendering the hub logs (for the fleet's page give its directory: runbook report fleet)"
         ),
         "{}",
         r.show()
@@ -556,7 +556,7 @@ fn report_over_a_fleet_directory_passes_over_fleet_json() {
     assert_eq!(r.code, 2, "{}", r.show());
     assert!(
         r.stderr
-            .contains("fleet/fleet.json is a fleet log; fleet reports are not yet supported"),
+            .contains("fleet/fleet.json is a fleet log; for the fleet's page give its directory (runbook report fleet)"),
         "{}",
         r.show()
     );

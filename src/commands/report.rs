@@ -1,5 +1,7 @@
 //! `runbook report LOG... [--format md|html] [-o FILE]`: DR logs in, a report people can read
-//! out.
+//! out. `runbook report DIR...`: fleet directories (one fleet, or its shards) in, one fleet
+//! page out (`runbook_report::render_fleet`); a directory is a fleet directory when it holds
+//! `fleet.json`, and fleet directories and DR logs cannot be mixed in one report (exit 2).
 //!
 //! Each LOG is read (one DR log, or a JSON array of them), all of them rendered into one
 //! report by `runbook_report`, and the report written to FILE or printed. The format is
@@ -29,13 +31,17 @@ pub enum ReportFormat {
 Examples:
   runbook report dr_failover_myIoTHub_20261126_031500.json -o drill.html
   runbook report dr_*.json --format md >> \"$GITHUB_STEP_SUMMARY\"   # several drills: overview and RTO trend
-  runbook report fleet_dir/*.json -o fleet.html   # a fleet's hubs (fleet.json is passed over)
+  runbook report fleet_dir -o fleet.html          # one page for the whole fleet
+  runbook report shard-0 shard-1 shard-2 --format md >> \"$GITHUB_STEP_SUMMARY\"   # a sharded fleet's directories
+  runbook report fleet_dir/*.json -o hubs.html    # each hub's full report (fleet.json is passed over)
 
-Exit codes: 0 report written, 2 a log could not be read or the report not written.")]
+Exit codes: 0 report written, 2 a log could not be read, fleet directories and DR logs were mixed,
+or the report not written. The drills' verdicts do not change it.")]
 pub struct ReportArgs {
     /// DR logs (`runbook exec`'s JSON), one or more; a file may hold a JSON array of logs. A
-    /// fleet log (`fleet.json`) among them is passed over with a note.
-    #[arg(value_name = "LOG", required = true)]
+    /// fleet log (`fleet.json`) among them is passed over with a note. Or fleet directories
+    /// (`--fleet-dir`, holding fleet.json): one page for the fleet, its shards combined.
+    #[arg(value_name = "LOG|DIR", required = true)]
     pub logs: Vec<PathBuf>,
     /// md or html. Default: from the -o file's extension, else md.
     #[arg(long, value_enum)]
@@ -68,6 +74,15 @@ pub fn run(args: &ReportArgs) -> i32 {
         errln!("error: {text}");
         return exit_code::INVALID;
     }
+    if args.logs.iter().any(|p| p.is_dir()) {
+        return match fleet_page(&args.logs, format) {
+            Ok(text) => emit(args.output.as_deref(), &text),
+            Err(e) => {
+                errln!("error: {e}");
+                exit_code::INVALID
+            }
+        };
+    }
     let mut drills: Vec<Drill> = Vec::new();
     let mut fleet_logs: Vec<&Path> = Vec::new();
     let mut failed = false;
@@ -88,20 +103,53 @@ pub fn run(args: &ReportArgs) -> i32 {
     if drills.is_empty() {
         for path in &fleet_logs {
             errln!(
-                "error: {} is a fleet log; fleet reports are not yet supported: give its hubs' DR logs (DIR/*.json)",
-                path.display()
+                "error: {} is a fleet log; for the fleet's page give its directory (runbook report {}), or its hubs' DR logs (DIR/*.json)",
+                path.display(),
+                fleet_dir_of(path)
             );
         }
         return exit_code::INVALID;
     }
     for path in &fleet_logs {
         errln!(
-            "note: {} is a fleet log; fleet reports are not yet supported, rendering the hub logs",
-            path.display()
+            "note: {} is a fleet log, passed over: rendering the hub logs (for the fleet's page give its directory: runbook report {})",
+            path.display(),
+            fleet_dir_of(path)
         );
     }
     let text = runbook_report::render(&drills, format);
-    match &args.output {
+    emit(args.output.as_deref(), &text)
+}
+
+/// The directory a fleet log is in, as the user would type it.
+fn fleet_dir_of(log: &Path) -> String {
+    match log.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.display().to_string(),
+        _ => ".".to_string(),
+    }
+}
+
+/// The fleet page of `paths`, every one a fleet directory.
+fn fleet_page(paths: &[PathBuf], format: Format) -> Result<String, String> {
+    if let Some(p) = paths.iter().find(|p| !p.is_dir()) {
+        return Err(format!(
+            "{} is not a fleet directory: a fleet report takes fleet directories only (each holding fleet.json); report DR logs separately",
+            p.display()
+        ));
+    }
+    if let Some(p) = paths.iter().find(|p| !runbook_report::is_fleet_dir(p)) {
+        return Err(format!(
+            "{} is a directory without fleet.json: not a fleet directory (`runbook exec --fleet-dir` writes one)",
+            p.display()
+        ));
+    }
+    let dirs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+    runbook_report::render_fleet(&dirs, format)
+}
+
+/// Writes `text` to `output`, or prints it.
+fn emit(output: Option<&Path>, text: &str) -> i32 {
+    match output {
         Some(path) => match std::fs::write(path, text) {
             Ok(()) => exit_code::SUCCESS,
             Err(e) => {

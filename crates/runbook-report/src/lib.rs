@@ -10,15 +10,23 @@
 //! that comes from a log is escaped for where it lands (`escape`). Nothing here reads the
 //! network or the clock: the same logs always give the same report. DR logs are masked for
 //! secrets when written, and the report adds nothing that is not in them.
+//!
+//! A fleet page is its own flow: `fleet` reads fleet directories (their `fleet.json` and each
+//! hub's DR log) into one `Fleet`, `rto_stats` gives its RTO distribution, and `fleet_html`
+//! and `fleet_markdown` lay it out.
 
 mod drill;
 mod escape;
+mod fleet;
+mod fleet_html;
+mod fleet_markdown;
 mod fmt;
 mod html;
 mod markdown;
 mod preflight;
 mod read;
 mod recovery_chart;
+mod rto_stats;
 mod steps;
 mod summary;
 mod timeline;
@@ -29,6 +37,7 @@ use std::path::Path;
 /// One run's DR log, as the report reads it: the run record's own type.
 pub type Drill = runbook_record::DrLog;
 
+pub use fleet::is_fleet_dir;
 pub use read::{from_value, parse};
 
 /// The report's format.
@@ -65,4 +74,13 @@ pub fn read_file(path: &Path) -> Result<Vec<Drill>, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
     read::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Renders one fleet page from the fleet directories `dirs` (one fleet, or its shards).
+pub fn render_fleet(dirs: &[&Path], format: Format) -> Result<String, String> {
+    let f = fleet::read(dirs)?;
+    Ok(match format {
+        Format::Markdown => fleet_markdown::render(&f),
+        Format::Html => fleet_html::render(&f),
+    })
 }
