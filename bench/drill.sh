@@ -21,8 +21,10 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 echo "== whole drill, zero failover, time scale 0.0001 ($runs runs)"
-hyperfine --warmup 3 --runs "$runs" --export-json "$work/hf.json" --prepare "rm -f $work/dr.json $work/dr.json.jsonl" \
-  "$bin exec bench/seed-drill.yaml --emulator --scenario bench/zero-failover.yaml --time-scale 0.0001 --yes --log $work/dr.json --output json > /dev/null"
+# -N: no shell around either command (hyperfine discards their output), so a shell's start-up
+# is not counted in either.
+hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/hf.json" --prepare "rm -f $work/dr.json $work/dr.json.jsonl" \
+  "$bin exec bench/seed-drill.yaml --emulator --scenario bench/zero-failover.yaml --time-scale 0.0001 --yes --log $work/dr.json --output json"
 python3 - "$work/hf.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"][0]
@@ -36,7 +38,7 @@ port=$((20000 + RANDOM % 20000))
 emu_pid=$!
 trap 'kill $emu_pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do grep -q listening "$work/emu.log" && break; sleep 0.05; done
-hyperfine --warmup 3 --runs "$runs" --export-json "$work/py.json" \
+hyperfine -N --warmup 3 --runs "$runs" --export-json "$work/py.json" \
   "python3 bench/seed_drill.py http://127.0.0.1:$port 0.0001 $work/py-dr.json"
 python3 - "$work/hf.json" "$work/py.json" <<'PY'
 import json, sys

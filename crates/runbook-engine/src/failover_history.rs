@@ -12,7 +12,9 @@
 //! it gives `completed_at`. `HistoryIndex` keeps them by hub (subscription, resource group
 //! and hub compared case-insensitively) and run, so a fleet scans once for all its hubs.
 //! Files not touched within the lookback, files that do not parse, and anything past
-//! `READ_LIMIT` bytes are left out: an old or odd file never fails a drill. A journal and the
+//! `READ_LIMIT` bytes are left out: an old or odd file never fails a drill. Runs whose hubs
+//! lived in their own process's emulator (`--emulator`; a journal's `run_started` or a fleet
+//! log says so) are left out too: those hubs ended with that process. A journal and the
 //! DR log of the same run name the same failovers once (by run id and step id), and a run's
 //! own files are left out of its history (its own failovers come from memory).
 
@@ -63,6 +65,11 @@ impl HistoryIndex {
         let mut index = Self::default();
         let mut seen: HashSet<(String, String)> = HashSet::new();
         let oldest = SystemTime::now().checked_sub(lookback);
+        let mut runs: Vec<(RunRecords, String)> = Vec::new();
+        // Runs whose hubs lived in an emulator inside their own process: those hubs ended with
+        // it, so their failovers are no other run's history (a DR log does not say so; its
+        // journal's `run_started` does).
+        let mut emulated: HashSet<String> = HashSet::new();
         for path in history_files(dir) {
             let name = path
                 .file_name()
@@ -92,8 +99,16 @@ impl HistoryIndex {
                 from_dr_log(&text)
             };
             let Some(run) = parsed else { continue };
+            if run.in_process_emulator {
+                emulated.insert(run.run_id.clone());
+            }
+            runs.push((run, path.display().to_string()));
+        }
+        for (run, source) in runs {
+            if emulated.contains(&run.run_id) {
+                continue;
+            }
             let key = owner_key(&run.subscription, &run.resource_group, &run.hub);
-            let source = path.display().to_string();
             for (step, mut f) in completed(&run.records) {
                 if seen.insert((run.run_id.clone(), step.clone())) {
                     f.source = source.clone();
@@ -123,7 +138,8 @@ impl HistoryIndex {
     }
 }
 
-/// The files of `dir`, then those of each fleet directory directly inside it.
+/// The files of `dir`, then those of each fleet directory directly inside it (but for a
+/// fleet whose hubs lived in its own process's emulator).
 fn history_files(dir: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -135,12 +151,25 @@ fn history_files(dir: &Path) -> Vec<PathBuf> {
         if !is_dir {
             files.push(path);
         } else if path.join(FLEET_LOG_NAME).is_file()
+            && !emulated_fleet(&path.join(FLEET_LOG_NAME))
             && let Ok(inner) = std::fs::read_dir(&path)
         {
             files.extend(inner.flatten().map(|e| e.path()));
         }
     }
     files
+}
+
+/// Whether a fleet log says its hubs lived in the fleet process's own emulator.
+fn emulated_fleet(fleet_log: &Path) -> bool {
+    #[derive(Deserialize)]
+    struct Marker {
+        #[serde(default)]
+        in_process_emulator: bool,
+    }
+    read_capped(fleet_log)
+        .and_then(|t| serde_json::from_str::<Marker>(&t).ok())
+        .is_some_and(|m| m.in_process_emulator)
 }
 
 /// The completed failovers of `target` recorded in `dir` (and its fleet directories) by runs
@@ -165,6 +194,8 @@ struct RunRecords {
     hub: String,
     /// Step records, in the order written (a later record of a step replaces an earlier one).
     records: Vec<StepRecord>,
+    /// The run's hubs lived in its own process's emulator (known from a journal only).
+    in_process_emulator: bool,
 }
 
 /// The hub a journal's `run_started` names (its `target`).
@@ -185,6 +216,8 @@ enum JournalLine {
         run_id: String,
         #[serde(default)]
         target: JournalTarget,
+        #[serde(default)]
+        in_process_emulator: bool,
     },
     StepFinished {
         record: Value,
@@ -206,6 +239,7 @@ fn from_dr_log(text: &str) -> Option<RunRecords> {
         resource_group: log.resource_group,
         hub: log.hub_name,
         records: log.steps,
+        in_process_emulator: false,
     })
 }
 
@@ -213,7 +247,11 @@ fn from_dr_log(text: &str) -> Option<RunRecords> {
 /// Step records are read leniently, as a DR log's are.
 fn from_journal(text: &str) -> Option<RunRecords> {
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let JournalLine::RunStarted { run_id, target } = serde_json::from_str(lines.next()?).ok()?
+    let JournalLine::RunStarted {
+        run_id,
+        target,
+        in_process_emulator,
+    } = serde_json::from_str(lines.next()?).ok()?
     else {
         return None;
     };
@@ -229,6 +267,7 @@ fn from_journal(text: &str) -> Option<RunRecords> {
         resource_group: target.resource_group,
         hub: target.hub,
         records,
+        in_process_emulator,
     })
 }
 
@@ -354,6 +393,31 @@ mod tests {
         s[1]["status"] = json!("success");
         let log = runbook_record::lenient::dr_log_from_value(json!({"steps": s})).expect("reads");
         assert_eq!(completed(&log.steps).len(), 1);
+    }
+
+    #[test]
+    fn runs_against_their_own_in_process_emulator_are_no_history() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let at = "2026-11-26T11:50:00Z";
+        // A single run under --emulator: its DR log does not say so, its journal does.
+        std::fs::write(dir.path().join("emu.json"), dr_log("e1", "hub", at)).expect("write");
+        let started = json!({"event": "run_started", "run_id": "e1", "in_process_emulator": true,
+                             "target": {"subscription": "sub", "resource_group": "rg", "hub": "hub"}});
+        std::fs::write(dir.path().join("emu.json.jsonl"), started.to_string()).expect("write");
+        // A fleet under --emulator: its fleet log says so.
+        let fleet = dir.path().join("fleet-emu");
+        std::fs::create_dir(&fleet).expect("mkdir");
+        std::fs::write(fleet.join("fleet.json"), r#"{"in_process_emulator": true}"#)
+            .expect("write");
+        std::fs::write(fleet.join("hub.json"), dr_log("e2", "hub", at)).expect("write");
+        assert!(load(dir.path(), &target(), "me", Duration::from_secs(3600)).is_empty());
+
+        // The same fleet against a real ARM (or a standalone emulator) is history.
+        std::fs::write(fleet.join("fleet.json"), "{}").expect("write");
+        assert_eq!(
+            load(dir.path(), &target(), "me", Duration::from_secs(3600)).len(),
+            1
+        );
     }
 
     #[test]
