@@ -52,7 +52,14 @@ fn a_drill_whose_devices_do_not_all_come_back_fails_naming_how_many_are_missing(
     let series = recovery["series"].as_array().unwrap();
     assert!(series.len() > 50, "an hour of minutes: {}", series.len());
     assert!(series.iter().any(|m| m["connected_min"] == 0.0));
-    assert_eq!(series.last().unwrap()["connected"], 1062.0);
+    // The newest minutes may not be published yet when the wait times out (absent, as Azure
+    // Monitor leaves them): the last minute with data is the plateau.
+    let last_seen = series
+        .iter()
+        .rev()
+        .find(|m| !m["connected"].is_null())
+        .expect("a minute with data");
+    assert_eq!(last_seen["connected"], 1062.0);
 }
 
 #[test]

@@ -14,26 +14,7 @@ use iothub_emulator::Emulator;
 use serde_json::Value;
 use support::*;
 
-const SUB_A: &str = "11111111-1111-1111-1111-111111111111";
-const SUB_B: &str = "22222222-2222-2222-2222-222222222222";
-
-/// The fleet fixture over both subscriptions, `concurrency` hubs at once per shard.
-fn two_subscription_runbook(dir: &Path, concurrency: usize) -> std::path::PathBuf {
-    let path = dir.join("fleet.yaml");
-    let drill = std::fs::read_to_string(repo("tests/fixtures/fleet/drill.yaml"))
-        .unwrap()
-        .replace(
-            "  subscription: \"{{params.subscription}}\"\n",
-            &format!("  subscriptions: [\"{SUB_A}\", \"{SUB_B}\"]\n"),
-        )
-        .replace(
-            "max_concurrency: 5",
-            &format!("max_concurrency: {concurrency}"),
-        );
-    assert!(drill.contains(SUB_B), "the fixture changed shape");
-    std::fs::write(&path, drill).unwrap();
-    path
-}
+use support::fleets::{SUB_A, SUB_B, two_subscription_runbook};
 
 fn shard_command(emu: &Emulator, dir: &Path, runbook: &Path, shard: &str) -> std::process::Command {
     let mut c = command(dir);

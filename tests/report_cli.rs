@@ -14,9 +14,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
 
 use serde_json::Value;
 use support::*;
@@ -70,81 +68,6 @@ fn assert_html_structure(html: &str, verdict: &str, steps: usize) {
     }
 }
 
-fn find_browser() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("RUNBOOK_CHROMIUM").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .flat_map(|dir| ["chromium", "chromium-browser"].map(|n| dir.join(n)))
-        .find(|p| p.is_file())
-}
-
-/// The browser, or `None` with a note; under `CI=true` a missing browser fails the test.
-fn browser_or_note(test: &str) -> Option<PathBuf> {
-    let found = find_browser();
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{test}: CI=true but no Chromium was found (tried $RUNBOOK_CHROMIUM, chromium, chromium-browser on PATH); \
-             install it (apt-get install -y chromium; .ci/run does) or point RUNBOOK_CHROMIUM at one"
-        );
-        // Straight to the process's stderr, not through `eprintln!`, which the test harness
-        // captures and shows only for a failing test: a skip must be seen on a pass too.
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: {test}: the HTML structure was checked, but the browser part was SKIPPED: it needs Chromium \
-             (apt-get install -y chromium, or set RUNBOOK_CHROMIUM)"
-        );
-    }
-    found
-}
-
-/// Runs headless Chromium on `page` with `args`, bounded in time; returns its stdout.
-fn chromium(browser: &Path, args: &[String], page: &Path) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let out_file = profile.path().join("stdout");
-    let mut child = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            "--window-size=1280,2000",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            profile.path().join("profile").display()
-        ))
-        .args(args)
-        .arg(format!("file://{}", page.display()))
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(&out_file).unwrap())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromium");
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("chromium did not finish within 90 s on {}", page.display());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "chromium failed: {status}");
-    std::fs::read_to_string(out_file).unwrap()
-}
-
 /// Appended to a copy of the report: measures what the reader sees and writes it into the DOM
 /// for `--dump-dom`.
 const PROBE: &str = r#"<script>
@@ -173,7 +96,7 @@ fn probe(browser: &Path, html: &str, dir: &Path) -> Value {
     let page = dir.join("probe.html");
     let with_probe = html.replace("</body>", &format!("{PROBE}\n</body>"));
     std::fs::write(&page, with_probe).unwrap();
-    let dom = chromium(browser, &["--dump-dom".to_string()], &page);
+    let dom = support::browser::run(browser, &["--dump-dom".to_string()], &page);
     let start = dom
         .find("<pre id=\"probe-result\">")
         .expect("the probe ran")
@@ -197,7 +120,7 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 
 fn screenshot(browser: &Path, page: &Path, png: &Path) -> Vec<u8> {
     let _ = std::fs::remove_file(png);
-    chromium(browser, &[format!("--screenshot={}", png.display())], page);
+    support::browser::run(browser, &[format!("--screenshot={}", png.display())], page);
     std::fs::read(png).expect("chromium wrote the screenshot")
 }
 
@@ -211,7 +134,9 @@ fn exec_report_html_is_readable_in_a_browser() {
     assert_html_structure(&html, "PASSED", steps);
     assert!(html.contains("Recovery time (RTO)") && html.contains("MET"));
 
-    let Some(browser) = browser_or_note("exec_report_html_is_readable_in_a_browser") else {
+    let Some(browser) =
+        support::browser::browser_or_note("exec_report_html_is_readable_in_a_browser")
+    else {
         return;
     };
     let seen = probe(&browser, &html, e.dir.path());
