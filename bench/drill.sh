@@ -48,6 +48,25 @@ print(f"  runbook {rb * 1000:.1f} ms, Python SDK {py * 1000:.1f} ms: {py / rb:.1
 PY
 
 echo
+echo "== the same two, alternating run by run ($runs pairs): the ratio holds when the machine's speed drifts"
+python3 - "$bin" "$work" "$port" "$runs" <<'PY'
+import statistics, subprocess, sys, time
+bin, work, port, runs = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def timed(cmd):
+    t = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - t
+ratios = []
+for i in range(runs + 3):
+    rb = timed([bin, "exec", "bench/seed-drill.yaml", "--emulator", "--scenario", "bench/zero-failover.yaml",
+                "--time-scale", "0.0001", "--yes", "--log", f"{work}/pair-{i}.json", "--output", "json"])
+    py = timed(["python3", "bench/seed_drill.py", f"http://127.0.0.1:{port}", "0.0001", f"{work}/pair-py.json"])
+    if i >= 3:  # warm-up pairs
+        ratios.append(py / rb)
+print(f"  median of {runs} pair ratios: {statistics.median(ratios):.1f}x (min {min(ratios):.1f}, max {max(ratios):.1f}; goal 30x)")
+PY
+
+echo
 echo "== fsyncs in one drill (strace -f)"
 rm -f "$work/dr.json" "$work/dr.json.jsonl"
 strace -f -qq -c -e trace=fsync,fdatasync -o "$work/strace.txt" \
