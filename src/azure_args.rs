@@ -113,6 +113,24 @@ pub struct Connection {
 pub struct SetupError(pub String);
 
 impl TargetArgs {
+    /// Loads the runbook as `exec` and `preflight` run it: refused (the text to print) when
+    /// `--emulator` and `--arm-endpoint` both name an ARM; under `--emulator` a subscription
+    /// nothing gives a value takes the emulator's, against Azure it stays required.
+    pub fn prepare(
+        &self,
+        file: &std::path::Path,
+        sets: &[String],
+    ) -> Result<runbook_engine::AnyPrepared, String> {
+        if self.emulator && self.arm_endpoint.is_some() {
+            return Err("error: --arm-endpoint (or RUNBOOK_ARM_ENDPOINT) names an ARM to talk to, but --emulator starts its own in this process; drop one (a standalone `runbook emulator` is reached with --arm-endpoint URL --auth emulator)".to_string());
+        }
+        if self.emulator {
+            runbook_engine::prepare_any_emulated(file, sets)
+        } else {
+            runbook_engine::prepare_any(file, sets)
+        }
+    }
+
     /// The ARM endpoint's host and port, which with the target identifies a hub for the hub
     /// lock; `None` with --emulator (a hub private to this process).
     pub fn lock_authority(&self) -> Result<Option<String>, SetupError> {

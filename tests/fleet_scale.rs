@@ -11,7 +11,7 @@ use iothub_emulator::{Emulator, RecordedRequest};
 use serde_json::Value;
 use support::*;
 
-use support::fleets::{SUB_A, SUB_B, two_subscription_runbook};
+use support::fleets::{SUB_A, SUB_B, throttled_two_subscriptions, two_subscription_runbook};
 
 fn run_fleet(emu: &Emulator, dir: &Path, runbook: &Path) -> std::process::Output {
     command(dir)
@@ -51,10 +51,7 @@ fn of(r: &RecordedRequest, sub: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_subscriptions_spend_their_budgets_at_once() {
     // 30 hubs in each subscription; every one reads more than its 250-read burst.
-    let emu = emulator_yaml(&format!(
-        "generate: {{ count: 60, subscriptions: [{SUB_A}, {SUB_B}], tags: {{ dr-drill: enabled }}, failover: {{ duration: 0s }} }}\nthrottling: {{}}"
-    ))
-    .await;
+    let emu = emulator_yaml(&throttled_two_subscriptions(60)).await;
     let dir = tempfile::tempdir().unwrap();
     let runbook = two_subscription_runbook(dir.path(), 20);
     let out = run_fleet(&emu, dir.path(), &runbook);

@@ -14,7 +14,7 @@ use iothub_emulator::Emulator;
 use serde_json::Value;
 use support::*;
 
-use support::fleets::{SUB_A, SUB_B, two_subscription_runbook};
+use support::fleets::{SUB_A, SUB_B, throttled_two_subscriptions, two_subscription_runbook};
 
 fn shard_command(emu: &Emulator, dir: &Path, runbook: &Path, shard: &str) -> std::process::Command {
     let mut c = command(dir);
@@ -43,10 +43,7 @@ fn hub_names(log: &Value) -> Vec<String> {
 async fn three_shards_at_once_drill_every_hub_once_within_the_budgets() {
     // 30 hubs in each subscription, each hub some ten reads: A's 300 reads overrun its
     // 250-read burst, so the budget binds, and A is split between two shards that share it.
-    let emu = emulator_yaml(&format!(
-        "generate: {{ count: 60, subscriptions: [{SUB_A}, {SUB_B}], tags: {{ dr-drill: enabled }}, failover: {{ duration: 0s }} }}\nthrottling: {{}}"
-    ))
-    .await;
+    let emu = emulator_yaml(&throttled_two_subscriptions(60)).await;
     let dir = tempfile::tempdir().unwrap();
     let runbook = two_subscription_runbook(dir.path(), 20);
     let shards: Vec<Running> = (0..3)

@@ -92,23 +92,6 @@ const PROBE: &str = r#"<script>
 })();
 </script>"#;
 
-fn probe(browser: &Path, html: &str, dir: &Path) -> Value {
-    let page = dir.join("probe.html");
-    let with_probe = html.replace("</body>", &format!("{PROBE}\n</body>"));
-    std::fs::write(&page, with_probe).unwrap();
-    let dom = support::browser::run(browser, &["--dump-dom".to_string()], &page);
-    let start = dom
-        .find("<pre id=\"probe-result\">")
-        .expect("the probe ran")
-        + 23;
-    let end = start + dom[start..].find("</pre>").unwrap();
-    let json = dom[start..end]
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    serde_json::from_str(&json).expect("probe JSON")
-}
-
 /// Width and height from a PNG's IHDR, after checking the signature.
 fn png_size(bytes: &[u8]) -> (u32, u32) {
     assert!(bytes.len() > 24, "PNG too short");
@@ -139,7 +122,7 @@ fn exec_report_html_is_readable_in_a_browser() {
     else {
         return;
     };
-    let seen = probe(&browser, &html, e.dir.path());
+    let seen = support::browser::probe(&browser, &html, PROBE, e.dir.path());
     // The verdict: on the first screen, shown, in the "good" green.
     assert!(
         seen["verdict_text"].as_str().unwrap().contains("PASSED"),

@@ -22,7 +22,7 @@ use crate::confirm_prompt::TerminalPrompt;
 use crate::exit_code;
 use crate::hub_guard::SafetyArgs;
 use crate::reporters::{human::Human, json_lines::JsonLines, junit};
-use runbook_engine::{AnyPrepared, prepare_any, prepare_any_emulated};
+use runbook_engine::AnyPrepared;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Output {
@@ -98,20 +98,7 @@ pub struct ExecArgs {
 }
 
 pub fn run(args: &ExecArgs) -> i32 {
-    if args.target.emulator && args.target.arm_endpoint.is_some() {
-        errln!(
-            "error: --arm-endpoint (or RUNBOOK_ARM_ENDPOINT) names an ARM to talk to, but --emulator starts its own in this process; drop one (a standalone `runbook emulator` is reached with --arm-endpoint URL --auth emulator)"
-        );
-        return exit_code::INVALID;
-    }
-    // Under --emulator a runbook whose subscription has no value runs in the emulator's
-    // default subscription; against Azure the subscription stays required.
-    let prepare = if args.target.emulator {
-        prepare_any_emulated
-    } else {
-        prepare_any
-    };
-    let prepared = match prepare(&args.file, &args.sets) {
+    let prepared = match args.target.prepare(&args.file, &args.sets) {
         Ok(AnyPrepared::Single(p)) => *p,
         // A runbook with `targets:` drills a fleet (see commands::fleet).
         Ok(AnyPrepared::Fleet(p)) => {

@@ -13,8 +13,7 @@ use std::path::PathBuf;
 use runbook_engine::preflight::{PreflightRequest, SharedReads};
 use runbook_engine::session::{HistoryIndex, history_lookback};
 use runbook_engine::{
-    AnyPrepared, Clock, CooldownPolicy, PreflightCheck, PreflightOutcome, PreflightRecord,
-    Redactor, prepare_any, prepare_any_emulated,
+    AnyPrepared, Clock, CooldownPolicy, PreflightCheck, PreflightOutcome, PreflightRecord, Redactor,
 };
 
 use crate::azure_args::TargetArgs;
@@ -67,18 +66,7 @@ pub struct PreflightArgs {
 }
 
 pub fn run(args: &PreflightArgs) -> i32 {
-    if args.target.emulator && args.target.arm_endpoint.is_some() {
-        errln!(
-            "error: --arm-endpoint names an ARM to talk to, but --emulator starts its own in this process; drop one"
-        );
-        return exit_code::INVALID;
-    }
-    let prepare = if args.target.emulator {
-        prepare_any_emulated
-    } else {
-        prepare_any
-    };
-    let prepared = match prepare(&args.file, &args.sets) {
+    let prepared = match args.target.prepare(&args.file, &args.sets) {
         Ok(AnyPrepared::Single(p)) => *p,
         Ok(AnyPrepared::Fleet(p)) => return crate::commands::fleet::preflight::run(&p, args),
         Err(text) => {

@@ -24,3 +24,11 @@ pub fn two_subscription_runbook(dir: &Path, concurrency: usize) -> PathBuf {
     std::fs::write(&path, drill).unwrap();
     path
 }
+
+/// A scenario of `count` tagged hubs dealt over both subscriptions, failovers that complete at
+/// once, behind ARM's per-subscription budgets.
+pub fn throttled_two_subscriptions(count: usize) -> String {
+    format!(
+        "generate: {{ count: {count}, subscriptions: [{SUB_A}, {SUB_B}], tags: {{ dr-drill: enabled }}, failover: {{ duration: 0s }} }}\nthrottling: {{}}"
+    )
+}

@@ -387,19 +387,11 @@ pub fn count_list(c: &FleetCounts) -> [(&'static str, usize, &'static str); 6] {
 /// Who made the page and who wrote the fleet logs, for the footer: ("runbook 0.2.0",
 /// " written by runbook 0.1.0").
 pub fn provenance(f: &Fleet) -> (String, String) {
-    let mut writers: Vec<&str> = f
-        .shards
-        .iter()
-        .filter_map(|s| s.log.runbook_version.as_deref())
-        .collect();
-    writers.sort_unstable();
-    writers.dedup();
-    let written = if writers.is_empty() {
-        String::new()
-    } else {
-        format!(" written by {}", writers.join(", "))
-    };
-    (runbook_record::writer::writer(), written)
+    crate::fmt::provenance_of(
+        f.shards
+            .iter()
+            .filter_map(|s| s.log.runbook_version.as_deref()),
+    )
 }
 
 /// A fleet of `n` hubs without DR logs, the first `failed` of them failed, for tests.

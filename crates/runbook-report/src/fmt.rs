@@ -78,10 +78,12 @@ pub fn opt_num(v: Option<u64>) -> String {
 /// 0.2.0), from the DR log written by runbook 0.1.0". Logs from before the version was
 /// recorded add nothing.
 pub(crate) fn provenance(drills: &[crate::Drill]) -> (String, String) {
-    let mut writers: Vec<&str> = drills
-        .iter()
-        .filter_map(|d| d.runbook_version.as_deref())
-        .collect();
+    provenance_of(drills.iter().filter_map(|d| d.runbook_version.as_deref()))
+}
+
+/// `provenance` from the versions the logs name (each once, sorted).
+pub(crate) fn provenance_of<'a>(versions: impl Iterator<Item = &'a str>) -> (String, String) {
+    let mut writers: Vec<&str> = versions.collect();
     writers.sort_unstable();
     writers.dedup();
     let written = if writers.is_empty() {
