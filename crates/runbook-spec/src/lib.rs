@@ -5,8 +5,8 @@
 //! model, which enforces every constraint the schema states: `model::constraints`) ->
 //! `semantic` (references, ordering, templates). When the typed model refuses a document,
 //! `schema` (JSON Schema) words what is wrong, located and in the user's terms; its validator
-//! is built only then. A stage that finds errors stops the pipeline, since later stages would
-//! only repeat them in other words.
+//! is built only then. The semantic stage then still runs on the rest of the document, with
+//! the refused parts set aside (`repair`), so every mistake is shown at once.
 //! Fleet runbooks (`targets:`, `rollout:`) are checked in `fleet_check`.
 //! The result is a `Loaded` runbook with its warnings, or the list of diagnostics.
 //! This crate does no I/O beyond reading the file, and knows nothing of Azure or HTTP.
@@ -17,6 +17,7 @@ pub mod model;
 mod open_quote;
 pub mod outputs;
 pub mod params;
+mod repair;
 pub mod schema;
 pub mod semantic;
 pub mod source;
@@ -103,6 +104,14 @@ fn load_source(src: SourceFile) -> Result<Loaded, LoadFailure> {
             diagnostics,
         })
     };
+    // A refusal by the schema or the typed model, with the semantic stage's errors about the
+    // rest of the document beside it (`repair`), so one run of `validate` shows them all.
+    let fail_beside =
+        |src: SourceFile, doc: &yaml_tree::YamlDocument, mut refusals: Vec<Diagnostic>| {
+            let beside = repair::semantic_errors_beside(&src, doc, &refusals);
+            refusals.extend(beside);
+            fail(src, refusals)
+        };
     let doc = match yaml_tree::parse(&src) {
         Ok(doc) => doc,
         Err(d) => return fail(src, vec![*d]),
@@ -132,7 +141,7 @@ fn load_source(src: SourceFile) -> Result<Loaded, LoadFailure> {
         Ok((rb, false)) => {
             let schema_errors = schema::check(&src, &doc);
             if !schema_errors.is_empty() {
-                return fail(src, schema_errors);
+                return fail_beside(src, &doc, schema_errors);
             }
             rb
         }
@@ -143,7 +152,7 @@ fn load_source(src: SourceFile) -> Result<Loaded, LoadFailure> {
             } else {
                 schema_errors
             };
-            return fail(src, shown);
+            return fail_beside(src, &doc, shown);
         }
     };
     let mut diagnostics = semantic::check(&src, &doc, &runbook);

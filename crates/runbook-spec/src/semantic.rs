@@ -20,6 +20,7 @@ use crate::model::runbook::{Runbook, Section};
 use crate::model::step::{Step, StepKind};
 use crate::model::template::{self, TemplateText};
 use crate::outputs::{RUN_FIELDS, TARGET_FIELDS, is_object_output, outputs_of};
+use crate::repair::StandIns;
 use crate::source::SourceFile;
 use crate::suggest;
 use crate::yaml_tree::YamlDocument;
@@ -31,9 +32,27 @@ pub(crate) struct Ctx<'a> {
     out: Vec<Diagnostic>,
     /// Step id -> (run order, kind name), for every step of the runbook.
     order: HashMap<&'a str, (usize, &'static str)>,
+    /// Run-order positions of steps set aside by `repair`: not checked, and any reference to
+    /// one is taken as valid (`ANY_KIND`), since what the user meant there is not known yet.
+    stand_ins: &'a StandIns,
 }
 
+/// The kind recorded in `Ctx::order` for a set-aside step: whatever a reference needs.
+const ANY_KIND: &str = "*";
+
 impl Ctx<'_> {
+    /// Whether some steps were set aside, so checks over the whole runbook's kinds (is there a
+    /// failover before this?) cannot be answered.
+    pub(crate) fn partial(&self) -> bool {
+        !self.stand_ins.positions.is_empty()
+    }
+
+    /// Whether an id no step has may be the one a set-aside step lacks (`id` missing or
+    /// invalid), so saying "no step has id" would blame the wrong line.
+    fn unknown_id_may_be_set_aside(&self) -> bool {
+        self.stand_ins.nameless
+    }
+
     /// The section a run-order position falls in.
     fn section_at(&self, position: usize) -> Section {
         let steps = self.rb.steps.len();
@@ -99,12 +118,24 @@ impl Ctx<'_> {
 }
 
 pub fn check(src: &SourceFile, doc: &YamlDocument, rb: &Runbook) -> Vec<Diagnostic> {
+    check_around(src, doc, rb, &StandIns::default())
+}
+
+/// As `check`, for a runbook in which the steps at `stand_ins` (run-order positions) were set
+/// aside by `repair`.
+pub(crate) fn check_around(
+    src: &SourceFile,
+    doc: &YamlDocument,
+    rb: &Runbook,
+    stand_ins: &StandIns,
+) -> Vec<Diagnostic> {
     let mut cx = Ctx {
         src,
         doc,
         rb,
         out: Vec::new(),
         order: HashMap::new(),
+        stand_ins,
     };
     check_parameters(&mut cx);
     check_unique_ids(&mut cx);
@@ -119,12 +150,16 @@ pub fn check(src: &SourceFile, doc: &YamlDocument, rb: &Runbook) -> Vec<Diagnost
     let mut position = 0usize;
     for section in Section::ALL {
         for (i, step) in rb.section(section).iter().enumerate() {
-            let pointer = format!("/{}/{i}", section.key());
-            check_step(&mut cx, &pointer, position, step);
+            if !stand_ins.positions.contains(&position) {
+                let pointer = format!("/{}/{i}", section.key());
+                check_step(&mut cx, &pointer, position, step);
+            }
             position += 1;
         }
     }
-    check_reviewer_warnings(&mut cx);
+    if !cx.partial() {
+        check_reviewer_warnings(&mut cx);
+    }
     objectives::check(&mut cx);
     cx.out
 }
@@ -217,7 +252,12 @@ fn check_unique_ids(cx: &mut Ctx) {
             dups.push((pointer, step.id.clone(), first.clone()));
         } else {
             seen.insert(&step.id, field_from_pointer(&pointer));
-            cx.order.insert(&step.id, (position, step.kind.name()));
+            let kind = if cx.stand_ins.positions.contains(&position) {
+                ANY_KIND
+            } else {
+                step.kind.name()
+            };
+            cx.order.insert(&step.id, (position, kind));
         }
     }
     for (pointer, id, first) in dups {
@@ -467,6 +507,7 @@ fn positive(cx: &mut Ctx, pointer: &str, d: DurationSpec) {
 fn check_step_ref(cx: &mut Ctx, pointer: &str, id: &str, position: usize, kinds: &[&str]) {
     let wanted = kinds.join(" or ");
     match cx.order.get(id).copied() {
+        None if cx.unknown_id_may_be_set_aside() => {}
         None => {
             let hint = {
                 let candidates: Vec<&str> = cx
@@ -489,7 +530,7 @@ fn check_step_ref(cx: &mut Ctx, pointer: &str, id: &str, position: usize, kinds:
             cx.error(pointer, format!("step `{id}` may not have run"), why);
         }
 
-        Some((_, k)) if !kinds.contains(&k) => cx.error(
+        Some((_, k)) if k != ANY_KIND && !kinds.contains(&k) => cx.error(
             pointer,
             format!("step `{id}` is a `{k}` step; expected a {wanted} step"),
             None,
@@ -559,6 +600,9 @@ fn check_reference(
                 return Err(missing_field("step"));
             };
             let Some((p, kind)) = cx.order.get(id).copied() else {
+                if cx.unknown_id_may_be_set_aside() {
+                    return Ok(());
+                }
                 let before: Vec<&str> = cx
                     .order
                     .iter()
@@ -585,6 +629,9 @@ fn check_reference(
             let Some(output) = parts.get(2).copied() else {
                 return Err(missing_field("step output"));
             };
+            if kind == ANY_KIND {
+                return Ok(());
+            }
             let outputs = outputs_of(kind);
             if !outputs.contains(&output) {
                 return Err((
