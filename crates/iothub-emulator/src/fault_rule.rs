@@ -7,11 +7,12 @@
 //! a request that took effect until released.
 
 use crate::duration;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// Where a held request waits until a test releases it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum HoldStage {
     /// Before it takes effect (nothing has happened yet).
@@ -22,7 +23,7 @@ pub enum HoldStage {
 
 /// A fault: requests matching `method` and `path` get `status`, `delay`, a dropped connection,
 /// or are held until released.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRule {
     /// HTTP method (case-insensitive); absent: any.
@@ -35,9 +36,11 @@ pub struct FaultRule {
     #[serde(default)]
     pub status: Option<u16>,
     /// `Retry-After` sent with `status` (whole seconds; also `retry-after-ms` when scaled).
+    #[schemars(schema_with = "crate::schema::duration", transform = crate::schema::no_default)]
     #[serde(default, deserialize_with = "duration::deserialize_opt")]
     pub retry_after: Option<Duration>,
     /// Wait this long (scaled) before answering: slow processing, whose effect comes after it.
+    #[schemars(schema_with = "crate::schema::duration", transform = crate::schema::no_default)]
     #[serde(default, deserialize_with = "duration::deserialize_opt")]
     pub delay: Option<Duration>,
     /// Keep the request waiting at this stage until released through the control API.

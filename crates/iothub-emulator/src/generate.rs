@@ -11,10 +11,11 @@ use crate::scenario::{
     DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, Devices, FailoverSeed, HubSeed, MonitorSeed,
     Outcome,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// How many hubs to make and what they look like.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Generate {
     /// How many hubs.
