@@ -34,6 +34,7 @@ pub struct FaultRule {
     pub path: Option<String>,
     /// Answer with this status and an ARM error body instead of the real answer.
     #[serde(default)]
+    #[schemars(range(min = 400, max = 599))]
     pub status: Option<u16>,
     /// `Retry-After` sent with `status` (whole seconds; also `retry-after-ms` when scaled).
     #[schemars(schema_with = "crate::schema::duration", transform = crate::schema::no_default)]
@@ -48,6 +49,7 @@ pub struct FaultRule {
     pub hold: Option<HoldStage>,
     /// How many requests the rule applies to; absent: all.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub times: Option<u32>,
     /// Close the TCP connection without answering.
     #[serde(default)]

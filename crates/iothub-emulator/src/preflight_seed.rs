@@ -54,8 +54,11 @@ pub fn resolve_time(text: &str, started: OffsetDateTime) -> Result<OffsetDateTim
 #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LockSeed {
+    /// Not blank, no `/`.
+    #[schemars(regex(pattern = r"^[^/]*[^/\s][^/]*$"))]
     pub name: String,
     /// `NotSpecified`, `CanNotDelete` or `ReadOnly`.
+    #[schemars(extend("enum" = LOCK_LEVELS))]
     pub level: String,
     #[serde(default = "crate::scenario::default_sub")]
     pub subscription: String,

@@ -43,6 +43,7 @@ pub struct Scenario {
     pub faults: Vec<FaultRule>,
     /// Page size of every list (hubs, quota metrics, endpoint health); `None`: one page.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub page_size: Option<usize>,
     /// Resource groups that exist without hubs (lists answer empty instead of 404).
     #[serde(default)]
@@ -62,7 +63,9 @@ pub struct Scenario {
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BucketSpec {
+    #[schemars(range(min = 1))]
     pub burst: u32,
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub per_second: f64,
 }
 
@@ -157,6 +160,7 @@ pub struct OperationErrorSeed {
     pub message: String,
     /// HTTP status the `Location` URL answers with once the operation failed (default 500).
     #[serde(default)]
+    #[schemars(range(min = 400, max = 599))]
     pub status: Option<u16>,
 }
 
@@ -346,10 +350,14 @@ impl Default for EventHubSeed {
 #[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HubSeed {
+    /// The hub name: 3-50 letters, digits or hyphens, not only digits, no hyphen at either end.
+    #[schemars(regex(pattern = HUB_NAME_PATTERN))]
     pub name: String,
     #[serde(default = "default_rg")]
+    #[schemars(regex(pattern = r"^[^/]+$"))]
     pub resource_group: String,
     #[serde(default = "default_sub")]
+    #[schemars(regex(pattern = r"^[^/]+$"))]
     pub subscription: String,
     /// The resource `location` (an ARM region name such as `westus2`).
     #[serde(default = "default_location")]
@@ -638,8 +646,11 @@ impl Scenario {
     }
 }
 
-/// The spec's `Resource.name` pattern `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$`, so
-/// every body the emulator serves conforms.
+/// The spec's `Resource.name` pattern, which `valid_hub_name` checks (the schema says it too).
+const HUB_NAME_PATTERN: &str = r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$";
+
+/// The spec's `Resource.name` pattern (`HUB_NAME_PATTERN`), so every body the emulator serves
+/// conforms.
 fn valid_hub_name(name: &str) -> bool {
     (3..=50).contains(&name.len())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')

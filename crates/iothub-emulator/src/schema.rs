@@ -4,16 +4,18 @@
 //! The scenario types derive `schemars::JsonSchema`; `scenario_schema` generates from them.
 //! Fields the loader reads with its own code (durations, fractions, ordered maps) get their
 //! shape from the functions here, written to accept what that code accepts: a test holds the
-//! two together (`tests/scenario_schema.rs`). Unlike the runbook schema, `null` branches are
+//! two together (`tests/scenario_schema.rs`). The rules of `Scenario::validate` on a single
+//! field (hub names, status ranges, lock levels, lower bounds) are attributes on the fields;
+//! the ones that compare fields stay the loader's. Unlike the runbook schema, `null` branches are
 //! kept: serde takes `null` for an optional field, and for a throttling bucket it means "not
 //! enforced".
 //!
 //! Scalars are judged by their YAML type, as a test case's inline scenario is (serde from its
-//! JSON tree). A scenario file is read type first, so there the loader also takes text for a
-//! number (`enabled: "5"`) and a number for text (`tags: { version: 1 }`); editors ask for the
-//! form the type suggests. Also wider than the schema, and rarely written: a fraction with a sign
-//! or an exponent (`+0.5`, `5e-1`). Narrower: a whole number written `1.0` for a count, and a
-//! duration too large for `std::time::Duration`.
+//! JSON tree). A scenario file is read type first, so its loader also takes text for a number
+//! (`enabled: "5"`) and a number for text (`tags: { version: 1 }`); editors ask for the form the
+//! type suggests. The loader also takes, and the schema does not: a fraction with a sign or an
+//! exponent (`+0.5`, `5e-1`). The schema takes, and the loader does not: a count written `1.0`,
+//! a duration too large for `std::time::Duration`, and what only comparing fields rules out.
 
 use schemars::{Schema, SchemaGenerator, json_schema};
 use serde_json::Value;
@@ -57,11 +59,15 @@ pub fn scenario_schema_text() -> String {
 
 /// A duration field (`duration::deserialize`): seconds as a number, or text such as `500ms`.
 pub(crate) fn duration(_: &mut SchemaGenerator) -> Schema {
+    // The hints sit on the branches: a documented field's own description replaces the top one.
     json_schema!({
-        "description": "A duration: 500ms, 2s, 1.5s, 2m, 1min, 1h, or a number of seconds.",
         "anyOf": [
-            { "type": "number", "minimum": 0 },
-            { "type": "string", "pattern": DURATION_PATTERN }
+            { "type": "number", "minimum": 0, "description": "Seconds." },
+            {
+                "type": "string",
+                "pattern": DURATION_PATTERN,
+                "description": "A duration: 500ms, 2s, 1.5s, 2m, 1min or 1h."
+            }
         ]
     })
 }
@@ -75,10 +81,13 @@ pub(crate) fn no_default(schema: &mut Schema) {
 /// A fraction field of `monitor:`: a number in 0..=1, or text such as `2%` or `0.02`.
 pub(crate) fn fraction(_: &mut SchemaGenerator) -> Schema {
     json_schema!({
-        "description": "A fraction in 0..=1: 0.02, or a percentage such as 2%.",
         "anyOf": [
-            { "type": "number", "minimum": 0, "maximum": 1 },
-            { "type": "string", "pattern": FRACTION_PATTERN }
+            { "type": "number", "minimum": 0, "maximum": 1, "description": "A fraction: 0.02." },
+            {
+                "type": "string",
+                "pattern": FRACTION_PATTERN,
+                "description": "A percentage (2%) or a fraction (0.02)."
+            }
         ]
     })
 }

@@ -63,6 +63,25 @@ fn the_schema_refuses_what_the_loader_refuses() {
         "hubs: [{ location: westus2 }]",
         "generate: { prefix: hub- }",
         "locks: [{ name: no-level }]",
+        // The rules of `validate` a schema can say.
+        "page_size: 0",
+        "hubs: [{ name: ab }]",
+        "hubs: [{ name: -hub }]",
+        "hubs: [{ name: hub- }]",
+        "hubs: [{ name: '12345' }]",
+        "hubs: [{ name: my_hub }]",
+        "hubs: [{ name: myIoTHub, resource_group: a/b }]",
+        "hubs: [{ name: myIoTHub, failover: { outcome: failed, error: { code: c, message: m, status: 200 } } }]",
+        "faults: [{ status: 200 }]",
+        "faults: [{ delay: 1s, times: 0 }]",
+        "generate: { count: 0 }",
+        "generate: { count: 100001 }",
+        "generate: { count: 3, failing_every: 0 }",
+        "locks: [{ name: l, level: readonly }]",
+        "locks: [{ name: ' ', level: ReadOnly }]",
+        "locks: [{ name: a/b, level: ReadOnly }]",
+        "throttling: { reads: { burst: 0, per_second: 1 } }",
+        "throttling: { writes: { burst: 1, per_second: 0 } }",
     ];
     for yaml in cases {
         let loaded = Scenario::from_yaml(yaml, "case.yaml");
@@ -92,6 +111,10 @@ fn the_schema_accepts_what_the_loader_accepts() {
         "faults: [{ method: GET, status: 429, retry_after: 1, delay: 10ms, hold: before }]",
         "generate: { count: 3, failover: { duration: 0s, retry_after: 0s } }",
         "locks: [{ name: l, level: ReadOnly, resource_group: rg }]",
+        "locks: [{ name: l, level: CanNotDelete }, { name: m, level: NotSpecified }]",
+        "hubs: [{ name: a-1 }, { name: A2345678901234567890123456789012345678901234567890 }]",
+        "faults: [{ status: 400, times: 1 }, { status: 599 }]",
+        "generate: { count: 5, failing_every: 1, untagged_every: 1 }",
     ];
     for yaml in cases {
         if let Err(e) = Scenario::from_yaml(yaml, "case.yaml") {
