@@ -31,6 +31,8 @@ fn summaries_name_every_schema_and_exec_help_every_fleet_exit_code() {
     assert_eq!(code, Some(0));
     assert!(!top.contains("the runbook language or the DR log"), "{top}");
     assert!(top.contains("DR log or fleet log"), "{top}");
+    let (_, schema, _) = run(&["schema", "--help"]);
+    assert!(schema.contains("- scenario:"), "{schema}");
     let (_, exec, _) = run(&["exec", "--help"]);
     let fleet = &exec[exec.find("Fleet exit codes").expect("fleet exit codes")..];
     for code in ["0\nall", "1 a hub", "2 a hub", "3\nhubs", "4 a hub", "130"] {

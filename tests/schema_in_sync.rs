@@ -1,7 +1,9 @@
 //! The checked-in JSON Schema and the shipped runbooks agree with the code.
 //!
 //! The same holds for `schemas/dr-log.schema.json` and the DR log types, which tooling reads,
-//! and for `schemas/runbook-test.schema.json` and the test-file types of `runbook test`.
+//! for `schemas/runbook-test.schema.json` and the test-file types of `runbook test`, and for
+//! `schemas/scenario.schema.json` and the emulator's scenario types (whether the shipped
+//! scenarios fit it is checked in crates/iothub-emulator/tests/shipped_scenarios.rs).
 //! `schemas/runbook.schema.json` is what editors complete against and what the loader validates
 //! with (it is compiled in); it must equal the schema generated from the Rust types, or the
 //! editor and the loader would disagree with the model. Every shipped runbook points editors at
@@ -103,5 +105,37 @@ fn checked_in_fleet_log_schema_matches_the_generated_one() {
         checked_in == runbook_engine::fleet::log::fleet_log_schema_text(),
         "schemas/fleet-log.schema.json is out of date with the fleet log types; regenerate it with\n\n    \
          cargo run -- schema fleet-log > schemas/fleet-log.schema.json\n"
+    );
+}
+
+#[test]
+fn checked_in_scenario_schema_matches_the_generated_one() {
+    let path = Path::new(ROOT).join("schemas/scenario.schema.json");
+    let checked_in = std::fs::read_to_string(&path).expect("read schemas/scenario.schema.json");
+    assert!(
+        checked_in == iothub_emulator::scenario_schema_text(),
+        "schemas/scenario.schema.json is out of date with the emulator's scenario types; regenerate it with\n\n    \
+         cargo run -- schema scenario > schemas/scenario.schema.json\n"
+    );
+}
+
+#[test]
+fn schema_command_prints_the_checked_in_scenario_schema() {
+    let out = support::command_in_repo()
+        .args(["schema", "scenario"])
+        .output()
+        .expect("run runbook schema scenario");
+    assert_eq!(out.status.code(), Some(0));
+    let printed: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("`runbook schema scenario` prints JSON");
+    assert_eq!(
+        printed["$id"],
+        "https://runbook.dev/schemas/scenario.schema.json"
+    );
+    let checked_in =
+        std::fs::read(Path::new(ROOT).join("schemas/scenario.schema.json")).expect("read schema");
+    assert!(
+        out.stdout == checked_in,
+        "`runbook schema scenario` differs from the checked-in file"
     );
 }

@@ -1,4 +1,4 @@
-//! `runbook schema runbook|dr-log|test|fleet-log`: prints a JSON Schema, for editors and tooling.
+//! `runbook schema runbook|dr-log|test|fleet-log|scenario`: prints a JSON Schema, for editors and tooling.
 
 use std::io::Write;
 
@@ -12,6 +12,8 @@ pub enum SchemaName {
     Test,
     /// The fleet log (`fleet.json`) a fleet runbook's `runbook exec` writes.
     FleetLog,
+    /// Emulator scenario files (`runbook emulator --scenario`, a test case's `scenario:`).
+    Scenario,
 }
 
 #[derive(Debug, clap::Args)]
@@ -27,6 +29,7 @@ pub fn run(args: &SchemaArgs) -> i32 {
         SchemaName::DrLog => runbook_record::dr_log_schema_text(),
         SchemaName::Test => runbook_test::schema::test_schema_text(),
         SchemaName::FleetLog => runbook_record::fleet_log_schema_text(),
+        SchemaName::Scenario => iothub_emulator::scenario_schema_text(),
     };
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Ok(()) => crate::exit_code::SUCCESS,

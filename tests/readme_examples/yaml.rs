@@ -1,5 +1,6 @@
 //! YAML blocks checked against the schema they belong to, told by their top-level keys: an
-//! emulator scenario loads through `iothub_emulator::Scenario::from_yaml`; a runbook or a test
+//! emulator scenario loads through `iothub_emulator::Scenario::from_yaml` and fits
+//! `schemas/scenario.schema.json` (what editors check it against); a runbook or a test
 //! file goes through `runbook validate`; a runbook fragment (`objectives:`, `targets:` and
 //! `rollout:`, ...) is put in place of the same keys of `runbooks/drill.yaml` and validated as a
 //! whole runbook. A block that names its path in its first line (`# runbooks/drill.test.yaml`)
@@ -57,10 +58,11 @@ pub fn check(block: &Block, sandbox: &Sandbox) -> Result<&'static str, String> {
     } else if all_in(SCENARIO_KEYS) {
         Scenario::from_yaml(&block.body, &block.name())
             .map_err(|e| format!("{e}\n{}", block.body))?;
+        fits_scenario_schema(block)?;
         if let Some(path) = named_path(&block.body) {
             sandbox.write(&path, &block.body);
         }
-        Ok("scenario, Scenario::from_yaml")
+        Ok("scenario, Scenario::from_yaml and the scenario schema")
     } else if keys.iter().any(|k| k == "steps") {
         let path = named_path(&block.body).unwrap_or_else(|| format!("readme-{}.yaml", block.line));
         sandbox.write(&path, &block.body);
@@ -78,6 +80,35 @@ pub fn check(block: &Block, sandbox: &Sandbox) -> Result<&'static str, String> {
             "{}: cannot tell which schema this YAML block belongs to (top-level keys {keys:?}): \
              neither a runbook, a test file nor an emulator scenario",
             block.name()
+        ))
+    }
+}
+
+/// The block against the checked-in scenario schema, read as editors read it.
+fn fits_scenario_schema(block: &Block) -> Result<(), String> {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/scenario.schema.json");
+    let schema: serde_json::Value = std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let validator = jsonschema::options()
+        .should_validate_formats(false)
+        .build(&schema)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let doc: serde_json::Value =
+        serde_saphyr::from_str(&block.body).map_err(|e| format!("{}: {e}", block.name()))?;
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("  {}: {e}", e.instance_path()))
+        .collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}: does not fit schemas/scenario.schema.json:\n{}",
+            block.name(),
+            errors.join("\n")
         ))
     }
 }

@@ -6,6 +6,7 @@
 //! `MAX_DEVICES`, so that sum can never overflow; `Scenario::validate` reports it at the field.
 
 use crate::scenario::AfterEffects;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// The most devices (enabled + disabled) a hub may have, before and after a failover
@@ -13,7 +14,7 @@ use serde::Deserialize;
 pub const MAX_DEVICES: u64 = 1_000_000_000;
 
 /// Registry device counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Devices {
     #[serde(default)]
@@ -39,7 +40,7 @@ impl Devices {
 }
 
 /// Partial device counts, for failover after-effects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DevicesPatch {
     #[serde(default)]

@@ -7,11 +7,12 @@
 //! a request that took effect until released.
 
 use crate::duration;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// Where a held request waits until a test releases it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum HoldStage {
     /// Before it takes effect (nothing has happened yet).
@@ -22,7 +23,7 @@ pub enum HoldStage {
 
 /// A fault: requests matching `method` and `path` get `status`, `delay`, a dropped connection,
 /// or are held until released.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaultRule {
     /// HTTP method (case-insensitive); absent: any.
@@ -33,11 +34,14 @@ pub struct FaultRule {
     pub path: Option<String>,
     /// Answer with this status and an ARM error body instead of the real answer.
     #[serde(default)]
+    #[schemars(range(min = 400, max = 599))]
     pub status: Option<u16>,
     /// `Retry-After` sent with `status` (whole seconds; also `retry-after-ms` when scaled).
+    #[schemars(schema_with = "crate::schema::duration", transform = crate::schema::no_default)]
     #[serde(default, deserialize_with = "duration::deserialize_opt")]
     pub retry_after: Option<Duration>,
     /// Wait this long (scaled) before answering: slow processing, whose effect comes after it.
+    #[schemars(schema_with = "crate::schema::duration", transform = crate::schema::no_default)]
     #[serde(default, deserialize_with = "duration::deserialize_opt")]
     pub delay: Option<Duration>,
     /// Keep the request waiting at this stage until released through the control API.
@@ -45,6 +49,7 @@ pub struct FaultRule {
     pub hold: Option<HoldStage>,
     /// How many requests the rule applies to; absent: all.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub times: Option<u32>,
     /// Close the TCP connection without answering.
     #[serde(default)]

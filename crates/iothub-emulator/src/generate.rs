@@ -11,13 +11,15 @@ use crate::scenario::{
     DEFAULT_RESOURCE_GROUP, DEFAULT_SUBSCRIPTION, Devices, FailoverSeed, HubSeed, MonitorSeed,
     Outcome,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// How many hubs to make and what they look like.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Generate {
     /// How many hubs.
+    #[schemars(range(min = 1, max = MAX_GENERATED))]
     pub count: usize,
     /// Name prefix; the 1-based index follows, zero-padded to at least 4 digits.
     #[serde(default = "default_prefix")]
@@ -41,12 +43,14 @@ pub struct Generate {
     pub failover: FailoverSeed,
     /// Every Nth hub (N, 2N, ...) fails its failover.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub failing_every: Option<usize>,
     /// These hubs (by generated name) fail their failover.
     #[serde(default)]
     pub failing: Vec<String>,
     /// Every Nth hub gets no `tags` (so a tag selector leaves it out).
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub untagged_every: Option<usize>,
     /// Every hub's device population (as a hub's `monitor:`).
     #[serde(default)]

@@ -21,6 +21,8 @@
 //! at a failover and reconnects along the scenario's curve; the metrics read serves it in
 //! one-minute grains with Azure's aggregation rules and publication delay.
 //!
+//! Editors: `schema` generates the scenario format's JSON Schema from the scenario types.
+//!
 //! Fleet scale: `generate` makes N hubs from a template; `throttle` enforces ARM's
 //! per-subscription read/write budgets (429 + `Retry-After`).
 //!
@@ -51,6 +53,7 @@ mod permissions;
 mod preflight_seed;
 mod route;
 mod scenario;
+mod schema;
 mod server;
 mod store;
 #[cfg(feature = "testing")]
@@ -72,6 +75,7 @@ pub use scenario::{
     NetworkRuleSetSeed, OperationErrorSeed, Outcome, PermissionSeed, ReconnectSeed,
     ResourceGroupSeed, Scenario, SkuSeed, Throttling,
 };
+pub use schema::{SCENARIO_SCHEMA_ID, scenario_schema, scenario_schema_text};
 pub use server::{Emulator, EmulatorConfig};
 /// The IoT Hub api-version served.
 pub use wire::API_VERSION;

@@ -1,7 +1,9 @@
 //! A YAML mapping kept in file order (quota metrics and endpoints are listed in the order written).
 //!
 //! serde gives maps to us entry by entry; we keep them as a `Vec` of pairs and reject duplicate keys.
+//! Its JSON Schema (for the scenario schema) is an object whose values are all `V`.
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 use std::marker::PhantomData;
 
@@ -75,5 +77,23 @@ impl<'de, V: Deserialize<'de>> Visitor<'de> for OrderedVisitor<V> {
 impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         d.deserialize_map(OrderedVisitor(PhantomData))
+    }
+}
+
+/// A mapping of names to `V` (duplicate keys never reach a schema: the YAML parser refuses them).
+impl<V: JsonSchema> JsonSchema for OrderedMap<V> {
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        format!("OrderedMap_of_{}", V::schema_name()).into()
+    }
+
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "object",
+            "additionalProperties": generator.subschema_for::<V>()
+        })
     }
 }

@@ -5,12 +5,13 @@
 //! `activity`, `locks` and `permissions` when answering. Times of past events are wall-clock
 //! times: RFC 3339, or relative to the emulator's start (`-20m`, `-2h`), never scaled.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
 /// A past Activity Log event of a hub (one event; give a Started and a Succeeded with one
 /// `correlation_id` to seed a whole operation).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivitySeed {
     /// `operationName.value`, e.g. `Microsoft.Devices/IotHubs/failover/action` (any case).
@@ -50,11 +51,14 @@ pub fn resolve_time(text: &str, started: OffsetDateTime) -> Result<OffsetDateTim
 
 /// A management lock. No `resource_group`: on the subscription; `resource_group` alone: on the
 /// resource group; both and `hub`: on the hub.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LockSeed {
+    /// Not blank, no `/`.
+    #[schemars(regex(pattern = r"^[^/]*[^/\s][^/]*$"))]
     pub name: String,
     /// `NotSpecified`, `CanNotDelete` or `ReadOnly`.
+    #[schemars(extend("enum" = LOCK_LEVELS))]
     pub level: String,
     #[serde(default = "crate::scenario::default_sub")]
     pub subscription: String,
@@ -115,7 +119,7 @@ impl LockSeed {
 }
 
 /// One entry of the caller's permissions on a hub (one role assignment).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PermissionSeed {
     #[serde(default)]

@@ -12,6 +12,7 @@ pub use crate::generate::Generate;
 pub use crate::monitor::{MonitorSeed, ReconnectSeed};
 use crate::ordered::OrderedMap;
 pub use crate::preflight_seed::{ActivitySeed, LockSeed, PermissionSeed};
+use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::time::Duration;
@@ -25,8 +26,14 @@ pub const DEFAULT_HUB: &str = "myIoTHub";
 
 /// Everything the emulator is seeded with. `Scenario::default()` is empty (no hubs);
 /// `default_scenario()` holds the default hub.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(
+    title = "iothub-emulator scenario",
+    description = "The hubs the IoT Hub emulator starts with and the faults it injects \
+                   (`runbook emulator --scenario FILE`, or a test case's `scenario: FILE`). \
+                   Every key is optional; unknown keys are errors."
+)]
 pub struct Scenario {
     /// The hubs, each in its subscription and resource group.
     #[serde(default)]
@@ -36,6 +43,7 @@ pub struct Scenario {
     pub faults: Vec<FaultRule>,
     /// Page size of every list (hubs, quota metrics, endpoint health); `None`: one page.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub page_size: Option<usize>,
     /// Resource groups that exist without hubs (lists answer empty instead of 404).
     #[serde(default)]
@@ -52,10 +60,12 @@ pub struct Scenario {
 }
 
 /// One token bucket: `burst` requests at once, refilled at `per_second` (emulated seconds).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BucketSpec {
+    #[schemars(range(min = 1))]
     pub burst: u32,
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub per_second: f64,
 }
 
@@ -74,7 +84,7 @@ impl BucketSpec {
 
 /// `throttling:` — each subscription gets its own reads and writes buckets. `throttling: {}`
 /// means ARM's defaults for both; a bucket given as `null` is not enforced.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Throttling {
     #[serde(default = "arm_reads")]
@@ -102,7 +112,7 @@ impl Default for Throttling {
 }
 
 /// A resource group with no hub in it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResourceGroupSeed {
     pub subscription: String,
@@ -110,7 +120,7 @@ pub struct ResourceGroupSeed {
 }
 
 /// Routing endpoint health, as `routingEndpointsHealth` reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum EndpointHealth {
     Healthy,
@@ -134,7 +144,7 @@ impl EndpointHealth {
 }
 
 /// How a failover ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     #[default]
@@ -143,18 +153,19 @@ pub enum Outcome {
 }
 
 /// The error a failed failover operation reports.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OperationErrorSeed {
     pub code: String,
     pub message: String,
     /// HTTP status the `Location` URL answers with once the operation failed (default 500).
     #[serde(default)]
+    #[schemars(range(min = 400, max = 599))]
     pub status: Option<u16>,
 }
 
 /// What changes on the hub when a failover completes (whatever its outcome).
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AfterEffects {
     #[serde(default)]
@@ -171,7 +182,7 @@ pub struct AfterEffects {
 }
 
 /// When a started failover completes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Completion {
     /// After `duration` (scaled).
@@ -183,10 +194,11 @@ pub enum Completion {
 }
 
 /// How this hub's manual failover behaves.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FailoverSeed {
     /// Time from the accepted POST to completion (scaled by the time scale).
+    #[schemars(schema_with = "crate::schema::duration", extend("default" = "2s"))]
     #[serde(
         default = "default_failover_duration",
         deserialize_with = "duration::deserialize"
@@ -206,6 +218,7 @@ pub struct FailoverSeed {
     #[serde(default)]
     pub complete: Completion,
     /// `Retry-After` of the 202 and of in-progress polls (scaled for `retry-after-ms`).
+    #[schemars(schema_with = "crate::schema::duration", extend("default" = "1s"))]
     #[serde(
         default = "default_retry_after",
         deserialize_with = "duration::deserialize"
@@ -213,6 +226,7 @@ pub struct FailoverSeed {
     pub retry_after: Duration,
     /// Minimum time from the end of this hub's last failover to the next request (scaled);
     /// overrides `EmulatorConfig::failover_cooldown`.
+    #[schemars(schema_with = "crate::schema::duration", transform = crate::schema::no_default)]
     #[serde(default, deserialize_with = "duration::deserialize_opt")]
     pub cooldown: Option<Duration>,
     /// Completed failovers allowed per direction within any rolling 24 h (scaled); overrides
@@ -246,7 +260,7 @@ impl Default for FailoverSeed {
 }
 
 /// The hub SKU.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SkuSeed {
     #[serde(default = "default_sku_name")]
@@ -273,7 +287,7 @@ impl Default for SkuSeed {
 }
 
 /// An IP filter rule (`properties.ipFilterRules`, action Accept|Reject).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IpFilterRuleSeed {
     pub name: String,
@@ -282,7 +296,7 @@ pub struct IpFilterRuleSeed {
 }
 
 /// `properties.networkRuleSets`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkRuleSetSeed {
     #[serde(default = "default_network_action")]
@@ -298,7 +312,7 @@ fn default_network_action() -> String {
 }
 
 /// The built-in Event Hub-compatible endpoint `events`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventHubSeed {
     #[serde(default = "default_partitions")]
@@ -333,13 +347,17 @@ impl Default for EventHubSeed {
 }
 
 /// One hub and how it behaves.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HubSeed {
+    /// The hub name: 3-50 letters, digits or hyphens, not only digits, no hyphen at either end.
+    #[schemars(regex(pattern = HUB_NAME_PATTERN))]
     pub name: String,
     #[serde(default = "default_rg")]
+    #[schemars(regex(pattern = r"^[^/]+$"))]
     pub resource_group: String,
     #[serde(default = "default_sub")]
+    #[schemars(regex(pattern = r"^[^/]+$"))]
     pub subscription: String,
     /// The resource `location` (an ARM region name such as `westus2`).
     #[serde(default = "default_location")]
@@ -628,8 +646,11 @@ impl Scenario {
     }
 }
 
-/// The spec's `Resource.name` pattern `^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$`, so
-/// every body the emulator serves conforms.
+/// The spec's `Resource.name` pattern, which `valid_hub_name` checks (the schema says it too).
+const HUB_NAME_PATTERN: &str = r"^(?![0-9]+$)(?!-)[a-zA-Z0-9-]{2,49}[a-zA-Z0-9]$";
+
+/// The spec's `Resource.name` pattern (`HUB_NAME_PATTERN`), so every body the emulator serves
+/// conforms.
 fn valid_hub_name(name: &str) -> bool {
     (3..=50).contains(&name.len())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')

@@ -6,14 +6,16 @@
 
 use crate::duration;
 use crate::ordered::OrderedMap;
+use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer};
 use std::time::Duration;
 
 /// `monitor:` of a hub.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonitorSeed {
     /// Fraction of the enabled devices connected in steady state (`0.95` or `95%`).
+    #[schemars(schema_with = "crate::schema::fraction")]
     #[serde(default = "default_connected", deserialize_with = "fraction")]
     pub connected: f64,
     /// Messages each connected device sends per minute.
@@ -23,6 +25,7 @@ pub struct MonitorSeed {
     #[serde(default)]
     pub reconnect: ReconnectSeed,
     /// Time from the end of a minute until Azure serves it (scaled).
+    #[schemars(schema_with = "crate::schema::duration", extend("default" = "1m"))]
     #[serde(default = "default_delay", deserialize_with = "duration::deserialize")]
     pub delay: Duration,
     /// Metric name -> `errorCode` it fails with inside a 200 (`InvalidSamplingType`, ...).
@@ -45,13 +48,16 @@ impl Default for MonitorSeed {
 /// `reconnect: { median: 3m, p95: 12m, never: 2% }`: after a failover completes, the time a
 /// device takes to reconnect is log-normal with that median and 95th percentile; `never` of
 /// them stay away.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReconnectSeed {
+    #[schemars(schema_with = "crate::schema::duration", extend("default" = "3m"))]
     #[serde(default = "default_median", deserialize_with = "duration::deserialize")]
     pub median: Duration,
+    #[schemars(schema_with = "crate::schema::duration", extend("default" = "12m"))]
     #[serde(default = "default_p95", deserialize_with = "duration::deserialize")]
     pub p95: Duration,
+    #[schemars(schema_with = "crate::schema::fraction")]
     #[serde(default, deserialize_with = "fraction")]
     pub never: f64,
 }
