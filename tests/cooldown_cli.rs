@@ -187,3 +187,52 @@ async fn force_cooldown_where_the_check_would_not_refuse_changes_nothing_but_the
     );
     assert_eq!(posts(&emu.requests()).len(), 1);
 }
+
+/// `tests/fixtures/exec/secret-drill.yaml` (the hub's name is a secret parameter) on the
+/// default hub of `emu`.
+fn secret_drill(emu: &Emulator, dir: &Path, log: &str) -> std::process::Command {
+    let mut c = exec(emu, dir, "tests/fixtures/exec/secret-drill.yaml", log);
+    c.args([
+        "--set",
+        "hub=myIoTHub",
+        "--set",
+        "api_key=k3y-0f-the-ticket",
+    ]);
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_named_by_a_secret_is_still_known_to_the_local_history_on_this_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    // The first drill fails the hub over; its records cannot name the hub.
+    let first = emulator_yaml(HUB).await;
+    let out = output_of(secret_drill(&first, dir.path(), "first.json")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
+    let log = read(dir.path(), "first.json");
+    assert_eq!(log["hub_name"], "***");
+    let fingerprint = log["hub_fingerprint"].as_str().unwrap().to_string();
+    assert!(
+        fingerprint.starts_with("hmac-sha256:") && !fingerprint.contains("myIoTHub"),
+        "{fingerprint}"
+    );
+    let journal = std::fs::read_to_string(dir.path().join("first.json.jsonl")).unwrap();
+    assert!(journal.contains(&fingerprint), "the journal carries it too");
+
+    // A second drill beside it, against a hub whose Activity Log is empty (a fresh emulator):
+    // only the local record can refuse it, and does, before any change.
+    let second = emulator_yaml(HUB).await;
+    let out = output_of(secret_drill(&second, dir.path(), "second.json")).await;
+    assert_eq!(out.status.code(), Some(3), "{}", shown(&out));
+    let cooldown = preflight_check(&read(dir.path(), "second.json"), "cooldown").clone();
+    assert_eq!(cooldown["outcome"], "refused", "{cooldown}");
+    assert_eq!(cooldown["source"], "local files", "{cooldown}");
+    assert!(posts(&second.requests()).is_empty());
+
+    // The control: under another machine's key the record names no hub it knows.
+    let third = emulator_yaml(HUB).await;
+    let mut elsewhere = secret_drill(&third, dir.path(), "third.json");
+    elsewhere.env("XDG_STATE_HOME", dir.path().join("another-machine"));
+    let out = output_of(elsewhere).await;
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
+    assert_eq!(posts(&third.requests()).len(), 1);
+}

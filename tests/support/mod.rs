@@ -44,8 +44,8 @@ pub struct Exec {
 /// `AZURE_SUBSCRIPTION_ID` would move the target hub, an inherited `RUNBOOK_LOCK_DIR` would
 /// share locks between tests). A test that needs one sets it on the returned command.
 ///
-/// Each run gets private state: `TMPDIR` is `dir/.tmp` and `RUNBOOK_LOCK_DIR` a directory in
-/// it (tests of the lock itself point two processes at one directory explicitly; tests of the
+/// Each run gets private state: `TMPDIR` is `dir/.tmp`, and `RUNBOOK_LOCK_DIR` and
+/// `XDG_STATE_HOME` directories in it (tests of the lock itself point two processes at one directory explicitly; tests of the
 /// default directory remove the variable, and the default, `<temp>/runbook-locks`, is then
 /// `dir/.tmp/runbook-locks`, still the test's own).
 pub fn command(dir: &Path) -> Command {
@@ -76,9 +76,11 @@ fn command_with_tmp(dir: &Path, tmp: &Path) -> Command {
     }
     // The shipped runbooks require a subscription (from here or --set); the emulators the
     // tests start serve the all-zero one. Never the developer's own subscription.
+    // The state directory holds the key of hub fingerprints: the test's own, never the user's.
     c.env("TMPDIR", tmp)
         .env("AZURE_SUBSCRIPTION_ID", EMULATED_SUBSCRIPTION)
-        .env("RUNBOOK_LOCK_DIR", tmp.join("runbook-locks-set"));
+        .env("RUNBOOK_LOCK_DIR", tmp.join("runbook-locks-set"))
+        .env("XDG_STATE_HOME", tmp.join("state"));
     c
 }
 

@@ -16,7 +16,9 @@
 //! lived in their own process's emulator (`--emulator`; a journal's `run_started` or a fleet
 //! log says so) are left out too: those hubs ended with that process. A journal and the
 //! DR log of the same run name the same failovers once (by run id and step id), and a run's
-//! own files are left out of its history (its own failovers come from memory).
+//! own files are left out of its history (its own failovers come from memory). A record whose
+//! hub a secret parameter masked is kept under its keyed fingerprint (`hub_fingerprint`), and
+//! a hub is looked up by its fingerprint as well as its name.
 
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
@@ -31,6 +33,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::cooldown::PastFailover;
+use crate::hub_fingerprint::{HistoryKey, machine_key};
+use crate::redact::MASK;
 use crate::target::HubTarget;
 
 /// At most this much of one file is read; a DR log or journal past it is cut and most likely
@@ -40,7 +44,8 @@ const READ_LIMIT: u64 = 16 * 1024 * 1024;
 /// A fleet directory is recognised by this file (see `runbook-fleet`).
 const FLEET_LOG_NAME: &str = "fleet.json";
 
-fn owner_key(subscription: &str, resource_group: &str, hub: &str) -> String {
+/// A hub's identity as the history compares it: case-insensitive, surrounding spaces ignored.
+pub(crate) fn owner_key(subscription: &str, resource_group: &str, hub: &str) -> String {
     let norm = |s: &str| s.trim().to_lowercase();
     format!(
         "{}\0{}\0{}",
@@ -53,8 +58,11 @@ fn owner_key(subscription: &str, resource_group: &str, hub: &str) -> String {
 /// Completed failovers found in a history directory, by hub and run.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryIndex {
-    /// hub key -> (run id, step id, failover) in the order found.
+    /// hub key (or, for a record that masks the hub, its fingerprint) -> (run id, step id,
+    /// failover) in the order found.
     by_hub: HashMap<String, Vec<(String, String, PastFailover)>>,
+    /// This machine's fingerprint key, when some record was found under a fingerprint.
+    fingerprints: Option<&'static HistoryKey>,
 }
 
 impl HistoryIndex {
@@ -108,7 +116,17 @@ impl HistoryIndex {
             if emulated.contains(&run.run_id) {
                 continue;
             }
-            let key = owner_key(&run.subscription, &run.resource_group, &run.hub);
+            // A masked identity (`***`) names no hub; its fingerprint does, on this machine.
+            let masked = [&run.subscription, &run.resource_group, &run.hub]
+                .iter()
+                .any(|part| part.contains(MASK));
+            let key = match &run.hub_fingerprint {
+                Some(fingerprint) if masked => {
+                    index.fingerprints = machine_key();
+                    fingerprint.clone()
+                }
+                _ => owner_key(&run.subscription, &run.resource_group, &run.hub),
+            };
             for (step, mut f) in completed(&run.records) {
                 if seen.insert((run.run_id.clone(), step.clone())) {
                     f.source = source.clone();
@@ -125,16 +143,16 @@ impl HistoryIndex {
 
     /// The completed failovers of `target` recorded by runs other than `this_run`.
     pub fn for_hub(&self, target: &HubTarget, this_run: &str) -> Vec<PastFailover> {
-        let key = owner_key(&target.subscription, &target.resource_group, &target.hub);
-        self.by_hub
-            .get(&key)
-            .map(|v| {
-                v.iter()
-                    .filter(|(run, _, _)| run != this_run)
-                    .map(|(_, _, f)| f.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
+        let named = owner_key(&target.subscription, &target.resource_group, &target.hub);
+        let fingerprinted = self.fingerprints.map(|k| k.fingerprint(target));
+        [Some(named), fingerprinted]
+            .into_iter()
+            .flatten()
+            .filter_map(|key| self.by_hub.get(&key))
+            .flatten()
+            .filter(|(run, _, _)| run != this_run)
+            .map(|(_, _, f)| f.clone())
+            .collect()
     }
 }
 
@@ -196,6 +214,8 @@ struct RunRecords {
     records: Vec<StepRecord>,
     /// The run's hubs lived in its own process's emulator (known from a journal only).
     in_process_emulator: bool,
+    /// The hub's keyed fingerprint, recorded when a secret masks its identity.
+    hub_fingerprint: Option<String>,
 }
 
 /// The hub a journal's `run_started` names (its `target`).
@@ -218,6 +238,8 @@ enum JournalLine {
         target: JournalTarget,
         #[serde(default)]
         in_process_emulator: bool,
+        #[serde(default)]
+        hub_fingerprint: Option<String>,
     },
     StepFinished {
         record: Value,
@@ -240,6 +262,7 @@ fn from_dr_log(text: &str) -> Option<RunRecords> {
         hub: log.hub_name,
         records: log.steps,
         in_process_emulator: false,
+        hub_fingerprint: log.hub_fingerprint,
     })
 }
 
@@ -251,6 +274,7 @@ fn from_journal(text: &str) -> Option<RunRecords> {
         run_id,
         target,
         in_process_emulator,
+        hub_fingerprint,
     } = serde_json::from_str(lines.next()?).ok()?
     else {
         return None;
@@ -268,6 +292,7 @@ fn from_journal(text: &str) -> Option<RunRecords> {
         hub: target.hub,
         records,
         in_process_emulator,
+        hub_fingerprint,
     })
 }
 

@@ -39,6 +39,7 @@ mod event;
 pub mod exit_code;
 mod failover_history;
 pub mod fleet;
+mod hub_fingerprint;
 mod hub_lock;
 mod in_flight;
 mod journal;

@@ -151,6 +151,8 @@ pub struct Session {
     listed: Option<(iothub_arm::IotHub, std::time::Instant)>,
     /// Lock lists the preflight shares with other sessions (a fleet's hubs).
     preflight_reads: crate::preflight::SharedReads,
+    /// The hub's keyed fingerprint, when a secret masks its identity in the record.
+    hub_fingerprint: Option<String>,
 }
 
 impl Session {
@@ -182,7 +184,12 @@ impl Session {
         let opened = tokio::task::spawn_blocking(move || open_blocking(&plan, clock_scale))
             .await
             .map_err(|e| SessionError(format!("error: opening the run failed: {e}")))??;
-        let (lock, history, file) = opened;
+        let Opened {
+            lock,
+            history,
+            journal: file,
+            hub_fingerprint,
+        } = opened;
         let (journal, fresh_journal) = match (&request.journal, file, &service) {
             (JournalPlan::Create(p), Some(f), Some(s)) => (Some(s.attach(f, p)), Some(p.clone())),
             (JournalPlan::Append(p), Some(f), Some(s)) => (Some(s.attach(f, p)), None),
@@ -197,6 +204,7 @@ impl Session {
             _service: service,
             listed: None,
             preflight_reads: crate::preflight::SharedReads::new(),
+            hub_fingerprint,
         })
     }
 
@@ -239,6 +247,7 @@ impl Session {
             journal,
             listed,
             preflight_reads,
+            hub_fingerprint,
             ..
         } = self;
         let history_source = match &request.history {
@@ -265,6 +274,7 @@ impl Session {
             &request.run,
         );
         engine.set_preflight(preflight_reads, history_source);
+        engine.set_hub_fingerprint(hub_fingerprint);
         if let Some((hub, at)) = listed {
             engine.seed_hub_reading(hub, at);
         }
@@ -296,7 +306,13 @@ impl Session {
     }
 }
 
-type Opened = (Option<HubLock>, Vec<PastFailover>, Option<std::fs::File>);
+/// What the blocking half of `open` made, in its order.
+struct Opened {
+    lock: Option<HubLock>,
+    history: Vec<PastFailover>,
+    journal: Option<std::fs::File>,
+    hub_fingerprint: Option<String>,
+}
 
 /// What the blocking half of `open` works from.
 struct OpenPlan {
@@ -352,7 +368,24 @@ fn open_blocking(req: &OpenPlan, clock_scale: f64) -> Result<Opened, SessionErro
                 SessionError(format!("error: cannot append to {}: {e}", p.display()))
             })?),
         };
-    Ok((lock, history, file))
+    // Only where a history applies: a hub in this process's emulator is no later run's past.
+    let masked = {
+        let redactor = Redactor::new(req.secrets.clone());
+        let t = &req.target;
+        [&t.subscription, &t.resource_group, &t.hub]
+            .into_iter()
+            .any(|part| redactor.structured(part) != *part)
+    };
+    let hub_fingerprint = (masked && !matches!(req.history, HistoryPlan::None))
+        .then(crate::hub_fingerprint::machine_key)
+        .flatten()
+        .map(|key| key.fingerprint(&req.target));
+    Ok(Opened {
+        lock,
+        history,
+        journal: file,
+        hub_fingerprint,
+    })
 }
 
 /// How far back history files can matter: Azure's rolling window in the run's time, plus a

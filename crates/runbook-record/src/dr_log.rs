@@ -71,6 +71,12 @@ pub struct DrLog {
     pub hub_name: String,
     pub subscription: String,
     pub resource_group: String,
+    /// When a secret parameter masks the hub's name, subscription or resource group above: a
+    /// keyed fingerprint of them (`hmac-sha256:` and 64 hex digits) under a key kept on the
+    /// machine that ran the drill, so its failover history still knows the hub. Absent
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hub_fingerprint: Option<String>,
     pub target_region: Option<String>,
     pub start_time: String,
     pub end_time: Option<String>,
@@ -128,6 +134,7 @@ impl DrLog {
             hub_name: String::new(),
             subscription: String::new(),
             resource_group: String::new(),
+            hub_fingerprint: None,
             target_region: None,
             start_time: String::new(),
             end_time: None,

@@ -47,6 +47,11 @@ pub enum RunEvent {
         /// otherwise (Azure, a standalone `runbook emulator`), and in older journals.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         in_process_emulator: bool,
+        /// A keyed fingerprint of the hub's identity, written only when a secret parameter
+        /// masks it in `target`, so this machine's failover history can still match the hub
+        /// (absent otherwise, and in older journals).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hub_fingerprint: Option<String>,
     },
     /// Where the drill's failover is going, known before it starts (see `target_region`).
     TargetRegionKnown {

@@ -148,6 +148,7 @@ impl DrLogFold {
                 dry_run,
                 target,
                 time_scale,
+                hub_fingerprint,
                 ..
             } => {
                 let t = |k: &str| {
@@ -169,6 +170,7 @@ impl DrLogFold {
                     subscription: t("subscription"),
                     resource_group: t("resource_group"),
                     start_time: time.clone(),
+                    hub_fingerprint: hub_fingerprint.clone(),
                     ..DrLog::blank(runbook.clone())
                 });
             }
@@ -274,6 +276,7 @@ mod tests {
             log_path: "l".into(),
             time_scale: None,
             in_process_emulator: false,
+            hub_fingerprint: None,
         }
     }
 

@@ -97,6 +97,8 @@ pub struct Engine {
     preflight_reads: crate::preflight::SharedReads,
     /// Where the local failover history came from, for the preflight's evidence.
     history_source: String,
+    /// The hub's keyed fingerprint, when the record cannot name it (`hub_fingerprint`).
+    hub_fingerprint: Option<String>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -160,6 +162,7 @@ impl Engine {
             state: RunState::new(history),
             preflight_reads: crate::preflight::SharedReads::new(),
             history_source: String::new(),
+            hub_fingerprint: None,
         }
     }
 
@@ -172,6 +175,11 @@ impl Engine {
     ) {
         self.preflight_reads = reads;
         self.history_source = history_source;
+    }
+
+    /// The run's start records this fingerprint of the hub (see `hub_fingerprint`).
+    pub(crate) fn set_hub_fingerprint(&mut self, fingerprint: Option<String>) {
+        self.hub_fingerprint = fingerprint;
     }
 
     /// Runs the preflight (see `preflight`), emits its record, and says why the run must stop
@@ -253,6 +261,7 @@ impl Engine {
                         log_path: req.log_path.clone(),
                         time_scale: (self.clock.scale() != 1.0).then(|| self.clock.scale()),
                         in_process_emulator: self.cooldown.in_process_emulator(),
+                        hub_fingerprint: self.hub_fingerprint.clone(),
                     })
                     .await
                     .err();
