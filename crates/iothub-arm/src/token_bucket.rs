@@ -22,6 +22,7 @@ pub struct TokenBucket {
     rate: f64,
     state: Mutex<State>,
     waits: AtomicU64,
+    taken: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -48,6 +49,7 @@ impl TokenBucket {
                 at: Instant::now(),
             }),
             waits: AtomicU64::new(0),
+            taken: AtomicU64::new(0),
         }
     }
 
@@ -61,6 +63,7 @@ impl TokenBucket {
         s.tokens = (s.tokens + elapsed * self.rate).min(self.burst);
         s.at = now;
         s.tokens -= 1.0;
+        self.taken.fetch_add(1, Ordering::Relaxed);
         if s.tokens >= 0.0 {
             return Duration::ZERO;
         }
@@ -89,6 +92,11 @@ impl TokenBucket {
         } else {
             Duration::from_secs_f64(-tokens / self.rate)
         }
+    }
+
+    /// How many tokens were taken so far (waited for or not).
+    pub fn taken(&self) -> u64 {
+        self.taken.load(Ordering::Relaxed)
     }
 
     /// How many callers had to wait so far.

@@ -65,14 +65,10 @@ async fn activity_log_follows_next_link_and_reports_a_cut_log() {
         .collect();
     assert_eq!(failovers.len(), 2);
     assert!(failovers.iter().all(|e| e.correlation_id == "elsewhere-1"));
-    // Three pages read, each a read of the shared budget: with a burst of one the later ones
-    // waited for a read token; the write bucket was never touched.
-    assert!(
-        budget.reads.waits() >= 1,
-        "reads waited {}",
-        budget.reads.waits()
-    );
-    assert_eq!(budget.writes.waits(), 0);
+    // Three pages read, each a read of the shared budget (counted as tokens taken: whether a
+    // later page waited depends on how long the earlier took); the write bucket untouched.
+    assert_eq!(budget.reads.taken(), 3);
+    assert_eq!(budget.writes.taken(), 0);
 
     let cut = client.activity_log(from, to, &hub, 2).await.unwrap();
     assert_eq!((cut.pages, cut.truncated, cut.events.len()), (2, true, 2));
