@@ -191,7 +191,9 @@ impl Session {
             hub_fingerprint,
         } = opened;
         let (journal, fresh_journal) = match (&request.journal, file, &service) {
-            (JournalPlan::Create(p), Some(f), Some(s)) => (Some(s.attach(f, p)), Some(p.clone())),
+            (JournalPlan::Create(p), Some(f), Some(s)) => {
+                (Some(s.attach_created(f, p)), Some(p.clone()))
+            }
             (JournalPlan::Append(p), Some(f), Some(s)) => (Some(s.attach(f, p)), None),
             _ => (None, None),
         };

@@ -127,17 +127,19 @@ pub enum RunEvent {
 }
 
 impl RunEvent {
-    /// Whether `resume` depends on this event being on disk before the run goes on: the run's
-    /// start (the journal's identity), a failover's intent and its accepted operation, a
-    /// change step's record, and the run's end. Read-only steps may simply run again.
+    /// Whether `resume` depends on this event being on disk before the run goes on: a
+    /// failover's intent (before its POST) and its accepted operation (after it), and the
+    /// run's end. The run's start needs no sync of its own: it is the journal's first line,
+    /// and the intent's sync covers every line before it (until then nothing was changed, and
+    /// a journal lost to a machine crash only means the reads run again). Nor does the
+    /// failover step's record: resume rebuilds it from the accepted operation. Read-only
+    /// steps may simply run again.
     pub fn is_durable(&self) -> bool {
-        match self {
-            RunEvent::RunStarted { .. }
-            | RunEvent::FailoverIntent { .. }
-            | RunEvent::FailoverStarted { .. }
-            | RunEvent::RunFinished { .. } => true,
-            RunEvent::StepFinished { record } => record.kind == StepKindName::Failover,
-            _ => false,
-        }
+        matches!(
+            self,
+            RunEvent::FailoverIntent { .. }
+                | RunEvent::FailoverStarted { .. }
+                | RunEvent::RunFinished { .. }
+        )
     }
 }

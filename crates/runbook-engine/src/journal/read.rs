@@ -9,10 +9,10 @@ use crate::event::RunEvent;
 
 /// Creates a new journal file; never opens an existing one. Blocking: call it off the runtime.
 pub fn create_new(path: &Path) -> std::io::Result<File> {
-    let file = OpenOptions::new().write(true).create_new(true).open(path)?;
-    // The new name must survive a crash too, not just the bytes.
-    crate::log_file::sync_parent_dir(path)?;
-    Ok(file)
+    // The new name must survive a crash too, not just the bytes: the writer fsyncs the
+    // directory when the file is handed to it (`JournalService::attach_created`), off the run's
+    // path, before it acknowledges anything durable.
+    OpenOptions::new().write(true).create_new(true).open(path)
 }
 
 /// Opens an existing journal to append to it, first cutting off a torn last line so the

@@ -33,6 +33,9 @@ enum Op {
         file: File,
         path: PathBuf,
         failure: Arc<Mutex<Option<String>>>,
+        /// A journal just created: its directory is fsync'd first, so its name survives a
+        /// crash as well as its bytes.
+        sync_dir: bool,
     },
     Line {
         bytes: Vec<u8>,
@@ -73,9 +76,20 @@ impl JournalService {
         })
     }
 
-    /// Hands an open journal file (see `journal::create_new` / `prepare_for_append`) to the
-    /// writer and returns the handle the run appends through.
+    /// Hands an existing journal, opened by `journal::prepare_for_append`, to the writer and
+    /// returns the handle the run appends through.
     pub fn attach(&self, file: File, path: &Path) -> JournalHandle {
+        self.attach_file(file, path, false)
+    }
+
+    /// As `attach`, for a journal `journal::create_new` just made. The writer fsyncs its
+    /// directory at once, while the run goes on; every later acknowledgement (the first is a
+    /// failover's intent) comes after it, and a failure refuses them all.
+    pub fn attach_created(&self, file: File, path: &Path) -> JournalHandle {
+        self.attach_file(file, path, true)
+    }
+
+    fn attach_file(&self, file: File, path: &Path, sync_dir: bool) -> JournalHandle {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let failure = Arc::new(Mutex::new(None));
         let handle = JournalHandle {
@@ -92,6 +106,7 @@ impl JournalService {
                     file,
                     path: path.to_path_buf(),
                     failure,
+                    sync_dir,
                 },
             })
             .is_err()
@@ -247,18 +262,20 @@ fn writer_loop(rx: &mpsc::Receiver<Command>) {
                     file: f,
                     path,
                     failure,
+                    sync_dir,
                 } => {
-                    files.insert(
-                        file,
-                        OpenFile {
-                            file: f,
-                            path,
-                            shared: failure,
-                            failure: None,
-                            needs_sync: false,
-                            closing: false,
-                        },
-                    );
+                    let mut open = OpenFile {
+                        file: f,
+                        path,
+                        shared: failure,
+                        failure: None,
+                        needs_sync: false,
+                        closing: false,
+                    };
+                    if sync_dir && let Err(e) = crate::log_file::sync_parent_dir(&open.path) {
+                        open.fail(&e);
+                    }
+                    files.insert(file, open);
                 }
                 Op::Line { bytes, ack } => {
                     if let Some(open) = files.get_mut(&file)
@@ -325,7 +342,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join("j.jsonl");
         let service = JournalService::start().expect("writer thread");
-        let handle = service.attach(
+        let handle = service.attach_created(
             crate::journal::read::create_new(&path).expect("create"),
             &path,
         );
