@@ -339,6 +339,28 @@ async fn dry_run_still_fails_a_hub_that_is_not_active() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_posts_retry_after_counts_from_its_answer_not_from_the_request() {
+    // ARM takes 300 ms to answer the POST (30 s scaled) and asks for 600 ms (60 s) before the
+    // first look: the look comes 600 ms after the answer, 900 ms after the POST arrived. Counted
+    // from when the request left, it would come at 600 ms.
+    let emu = emulator_yaml(
+        "hubs: [{ name: myIoTHub, location: westus2, secondary: westus, \
+         failover: { duration: 150s, retry_after: 60s } }]\n\
+         faults: [{ method: POST, path: failover, delay: 30s }]",
+    )
+    .await;
+    let e = exec_against(&emu, "runbooks/drill.yaml", &["--yes"]).await;
+    assert_eq!(e.code, 0, "stdout:\n{}\nstderr:\n{}", e.stdout, e.stderr);
+    let reqs = emu.requests();
+    let first_poll = reqs
+        .iter()
+        .find(|r| r.query.contains("asyncinfo"))
+        .expect("the operation was polled");
+    let gap = gap_ms(posts(&reqs)[0], first_poll);
+    assert!(gap >= 895.0, "first poll came {gap} ms after the POST");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn await_waits_for_the_servers_retry_after_when_longer() {
     let emu = emulator("slow-poll").await;
     let e = exec_against(&emu, "runbooks/drill.yaml", &["--yes"]).await;

@@ -79,6 +79,7 @@ impl ArmClient {
             .iter()
             .any(|h| response.headers.contains_key(*h));
         let completed_immediately = !has_url && response.status != StatusCode::ACCEPTED;
+        let answered_at = OffsetDateTime::now_utc();
         Ok(FailoverOperation {
             hub_id,
             region: failover_region.to_string(),
@@ -86,8 +87,9 @@ impl ArmClient {
             async_operation_url: header_url("azure-asyncoperation"),
             location_url: header_url("location"),
             completed_immediately,
-            retry_after_ms: retry_after(&response.headers, OffsetDateTime::now_utc())
+            retry_after_ms: retry_after(&response.headers, answered_at)
                 .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            answered_at: Some(answered_at),
         })
     }
 
@@ -162,11 +164,8 @@ impl ArmClient {
     ) -> Result<FailoverOutcome, ArmError> {
         let start = Instant::now();
         // As ARMPolling: the POST's own Retry-After says when to look first.
-        if let Some(ms) = op.retry_after_ms {
-            let since = (OffsetDateTime::now_utc() - op.started_at).unsigned_abs();
-            let first = Duration::from_millis(ms)
-                .saturating_sub(since)
-                .min(opts.timeout);
+        let first = op.first_poll_in().min(opts.timeout);
+        if !first.is_zero() {
             tokio::time::sleep(first).await;
         }
         let mut polls = 0u32;

@@ -30,6 +30,27 @@ pub struct FailoverOperation {
     /// The POST's `Retry-After`, in milliseconds.
     #[serde(default)]
     pub retry_after_ms: Option<u64>,
+    /// When ARM's answer to the POST arrived: its `Retry-After` counts from here (absent in
+    /// journals written before it was recorded).
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub answered_at: Option<OffsetDateTime>,
+}
+
+impl FailoverOperation {
+    /// How long to wait now before the first poll: the POST's `Retry-After`, counted from
+    /// ARM's answer (a POST that was slow to answer must not shorten it).
+    pub fn first_poll_in(&self) -> Duration {
+        let Some(ms) = self.retry_after_ms else {
+            return Duration::ZERO;
+        };
+        let answered = self.answered_at.unwrap_or(self.started_at);
+        let since = (OffsetDateTime::now_utc() - answered).unsigned_abs();
+        Duration::from_millis(ms).saturating_sub(since)
+    }
 }
 
 /// The result of one poll.

@@ -86,11 +86,8 @@ async fn run_inner(cx: &mut StepContext<'_>, spec: &AwaitSpec) -> Result<StepDon
         TrackedFailover::HubOnly { region, started_at } => (region.clone(), *started_at),
     };
     // ARM's answer to the POST says when to look first.
-    if let TrackedFailover::Operation(op) = &tracked
-        && let Some(ms) = op.retry_after_ms
-    {
-        let since = (Clock::now() - op.started_at).unsigned_abs();
-        let first_look = Duration::from_millis(ms).saturating_sub(since);
+    if let TrackedFailover::Operation(op) = &tracked {
+        let first_look = op.first_poll_in();
         // A timer rounds up to its next tick: "look now" must not wait for one.
         if !first_look.is_zero() {
             tokio::time::sleep(first_look).await;
