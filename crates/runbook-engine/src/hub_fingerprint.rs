@@ -135,11 +135,7 @@ mod tests {
     use super::*;
 
     fn target(hub: &str) -> HubTarget {
-        HubTarget {
-            subscription: "0000AAAA-0000-0000-0000-000000000000".into(),
-            resource_group: "Prod-RG".into(),
-            hub: hub.into(),
-        }
+        HubTarget::sample(hub)
     }
 
     #[test]

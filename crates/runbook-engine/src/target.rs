@@ -14,6 +14,17 @@ pub struct HubTarget {
 }
 
 impl HubTarget {
+    /// A hub in a mixed-case subscription and resource group, for tests of case-insensitive
+    /// identity.
+    #[cfg(test)]
+    pub(crate) fn sample(hub: &str) -> Self {
+        HubTarget {
+            subscription: "0000AAAA-0000-0000-0000-000000000000".into(),
+            resource_group: "Prod-RG".into(),
+            hub: hub.into(),
+        }
+    }
+
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
     }
