@@ -17,6 +17,11 @@ use support::*;
 /// Writes the journal of a run that died after recording the intent of `fo`, and returns
 /// its events.
 fn interrupted_journal(dir: &Path) -> PriorRun {
+    interrupted_journal_with(dir, Vec::new())
+}
+
+/// As `interrupted_journal`, with `done` recorded between the run's start and the intent.
+fn interrupted_journal_with(dir: &Path, done: Vec<RunEvent>) -> PriorRun {
     let started: RunEvent = serde_json::from_value(json!({
         "event": "run_started", "run_id": "engine-test", "time": Clock::now_text(),
         "runbook": {"name": "engine-test-drill", "path": "drill.yaml", "sha256": "x"},
@@ -31,7 +36,9 @@ fn interrupted_journal(dir: &Path) -> PriorRun {
         from_region: "westus2".to_string(),
         region: "westus".to_string(),
     };
-    let events = vec![started, intent];
+    let mut events = vec![started];
+    events.extend(done);
+    events.push(intent);
     let lines: Vec<String> = events
         .iter()
         .map(|e| serde_json::to_string(e).unwrap())
@@ -42,7 +49,10 @@ fn interrupted_journal(dir: &Path) -> PriorRun {
 
 /// Resumes the interrupted run; returns the exit code and the failover step's record.
 async fn resume(emu: &Emulator, dir: &Path) -> (i32, StepRecord) {
-    let prior = interrupted_journal(dir);
+    resume_from(emu, dir, interrupted_journal(dir)).await
+}
+
+async fn resume_from(emu: &Emulator, dir: &Path, prior: PriorRun) -> (i32, StepRecord) {
     let p = prepared(dir, DRILL);
     let session = Session::open(request(dir, &p, Some(prior)), None, SCALE)
         .await
@@ -125,4 +135,65 @@ async fn an_untouched_hub_is_failed_over_once_saying_the_request_left_no_trace()
     assert_eq!(fo.status, StepStatus::Success, "{}", fo.details);
     assert!(fo.details.contains("left no trace"), "{}", fo.details);
     assert!(fo.details.contains("accepted by ARM"), "{}", fo.details);
+}
+
+/// Resumes the interrupted run against a hub that neither shows the failover nor proves it
+/// untouched, and checks it stops without a POST, counting the hub as possibly changed.
+async fn resume_stops_unknown(scenario: &str, seen: &str) {
+    let scenario = iothub_emulator::Scenario::from_yaml(scenario, "test").expect("scenario");
+    let config = iothub_emulator::EmulatorConfig {
+        time_scale: SCALE,
+        ..iothub_emulator::EmulatorConfig::default()
+    };
+    let emu = Emulator::start(scenario, config)
+        .await
+        .expect("emulator starts");
+    let dir = tempfile::tempdir().unwrap();
+    // The check before the failover had passed: the resumed run goes straight to the intent.
+    let pre: StepRecord = serde_json::from_value(json!({
+        "step": "pre", "name": "pre", "kind": "validate", "section": "steps",
+        "status": "success", "timestamp": Clock::now_text(), "ended_at": Clock::now_text(),
+        "duration_ms": 1, "attempts": 1, "details": "hub is Active", "inputs": {},
+        "outputs": {"state": "Active", "location": "westus2"},
+    }))
+    .unwrap();
+    let prior = interrupted_journal_with(dir.path(), vec![RunEvent::StepFinished { record: pre }]);
+    let (code, fo) = resume_from(&emu, dir.path(), prior).await;
+    assert_eq!(fo.status, StepStatus::Failed, "{}", fo.details);
+    let error = fo.error.as_ref().expect("the step says why");
+    assert_eq!(
+        error.code,
+        runbook_engine::ErrorCode::FailoverOutcomeUnknown
+    );
+    assert!(error.message.contains(seen), "{}", error.message);
+    assert!(
+        error.message.contains("not requested again"),
+        "{}",
+        error.message
+    );
+    assert!(posts(&emu).is_empty(), "nothing was posted");
+    let log: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("dr.json")).unwrap())
+            .unwrap();
+    assert_eq!(log["changed"], true, "the hub may have changed");
+    assert_ne!(code, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_in_another_state_is_an_unknown_outcome_and_not_posted() {
+    resume_stops_unknown(
+        "hubs: [{ name: myIoTHub, location: westus2, secondary: westus, state: Updating }]",
+        "is now Updating in westus2",
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_that_cannot_be_read_is_an_unknown_outcome_and_not_posted() {
+    resume_stops_unknown(
+        "hubs: [{ name: myIoTHub, location: westus2, secondary: westus }]\n\
+         faults: [{ method: GET, path: myIoTHub, status: 403 }]",
+        "cannot be read now",
+    )
+    .await;
 }
