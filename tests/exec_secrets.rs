@@ -402,3 +402,35 @@ async fn a_secret_hub_stays_out_of_lock_files_log_names_and_the_busy_message() {
     );
     emu.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_secret_hub_name_that_arm_echoes_in_an_error_is_masked_there_too() {
+    // No such hub: ARM's 404 names it, and that text reaches the run's error, the DR log, the
+    // journal and the terminal, each of which must show `***` in its place.
+    const MISSING: &str = "secretHubThatIsNotThere";
+    let emu = emulator().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = command(dir.path());
+    cmd.arg("exec")
+        .arg(repo(RUNBOOK))
+        .args(connection(emu.base_url()))
+        .args(["--yes", "--log", "dr.json"])
+        .args(["--set", &format!("hub={MISSING}"), "--set", "api_key=k3y"]);
+    let out = output_of(cmd).await;
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        everything(dir.path(), &out)
+    );
+    let all = everything(dir.path(), &out);
+    assert!(!all.contains(MISSING), "the hub's name leaked:\n{all}");
+    let log: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("dr.json")).unwrap())
+            .unwrap();
+    let said = log.to_string();
+    assert!(
+        said.contains("The Resource 'Microsoft.Devices/IotHubs/***' under resource group"),
+        "ARM's answer, with the name masked: {said}"
+    );
+}

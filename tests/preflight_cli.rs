@@ -399,3 +399,39 @@ faults:
         "{stdout}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn force_cooldown_forces_the_cooldown_only_a_lock_or_data_residency_still_stops_exec() {
+    for (scenario, check) in [
+        (
+            "hubs: [{ name: myIoTHub, location: westus2, secondary: westus }]\n\
+             locks: [{ name: quarter-end-freeze, level: ReadOnly }]",
+            "locks",
+        ),
+        (
+            "hubs: [{ name: myIoTHub, location: westus2, secondary: westus, \
+             enable_data_residency: true }]",
+            "data_residency",
+        ),
+    ] {
+        let emu = real_time_emulator(scenario).await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut exec = exec_drill(&emu, dir.path());
+        exec.arg("--force-cooldown");
+        let out = output_of(exec).await;
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{check}: {}\n{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        let log = read_log(dir.path());
+        assert_stopped_before_the_first_step(&emu, &log);
+        assert_eq!(
+            preflight_check(&log, check)["outcome"],
+            "refused",
+            "{check}"
+        );
+    }
+}
