@@ -1,7 +1,7 @@
 //! The hub lock through the binary: where it lives (`--lock-dir`, `RUNBOOK_LOCK_DIR`, the
 //! default `<temp>/runbook-locks`), that `--emulator` takes none, that a refused run makes no
 //! ARM call at all, that the hub's identity is case-insensitive, and that a fleet locks each
-//! of its hubs.
+//! of its hubs (a hub whose lock another drill holds is that fleet's `error`, exit 2).
 //!
 //! A holder keeps the lock for as long as the test wants: its failover completes only when the
 //! test calls `complete_failover` (`complete: manual`), so no test races a duration.
@@ -67,8 +67,7 @@ async fn holder(emu: &Emulator, dir: &Path, locks: &Path) -> Running {
 }
 
 async fn finish_holder(emu: &Emulator, holder: Running) {
-    complete_failover(emu, "myIoTHub").await;
-    assert_eq!(code_of(holder).await, Some(0));
+    finish_holder_of(emu, "myIoTHub", holder).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -258,4 +257,75 @@ async fn a_fleet_locks_each_of_its_hubs() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fleet_hub_whose_lock_is_held_is_an_error_and_the_fleet_exits_2() {
+    // A single drill holds hub-0002 (its first look at its failover parked); the fleet runs
+    // all three hubs meanwhile.
+    let emu = emulator_yaml(
+        "generate: { count: 3, tags: { dr-drill: enabled }, failover: { complete: manual } }\n\
+         faults: [{ method: GET, path: operationResults, hold: before, times: 1 }]",
+    )
+    .await;
+    let (dir, locks) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let holder = drill(&emu, dir.path(), "holder.json")
+        .args(["--set", "hub=hub-0002"])
+        .env("RUNBOOK_LOCK_DIR", locks.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .start();
+    until("the holder's look to be parked", || emu.holds().len() == 1).await;
+
+    let mut fleet = command(dir.path());
+    fleet
+        .arg("exec")
+        .arg(repo("tests/fixtures/fleet/drill.yaml"))
+        .args(against(&emu))
+        .args(["--yes", "--fleet-dir", "fleet"])
+        .env("RUNBOOK_LOCK_DIR", locks.path());
+    let run = tokio::task::spawn_blocking(move || fleet.output().unwrap());
+    while !run.is_finished() {
+        for hub in ["hub-0001", "hub-0003"] {
+            let _ = emu.complete_failover(hub);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let out = run.await.unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let log: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("fleet").join("fleet.json")).unwrap(),
+    )
+    .unwrap();
+    let status = |hub: &str| {
+        log["hubs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["hub"] == hub)
+            .map(|h| h["status"].clone())
+            .unwrap_or_else(|| panic!("{hub} not in the fleet log: {log}"))
+    };
+    assert_eq!(status("hub-0002"), "error", "{log}");
+    assert_eq!(status("hub-0001"), "succeeded", "{log}");
+    assert_eq!(status("hub-0003"), "succeeded", "{log}");
+    let to_0002 = posts(&emu.requests())
+        .iter()
+        .filter(|r| r.path.contains("hub-0002"))
+        .count();
+    assert_eq!(to_0002, 1, "only the holder's POST reached the held hub");
+
+    assert_eq!(emu.release_all(), 1);
+    finish_holder_of(&emu, "hub-0002", holder).await;
+}
+
+/// Completes the failover of `hub` that `holder` awaits, and sees it succeed.
+async fn finish_holder_of(emu: &Emulator, hub: &str, holder: Running) {
+    complete_failover(emu, hub).await;
+    assert_eq!(code_of(holder).await, Some(0));
 }
