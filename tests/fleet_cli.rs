@@ -1,6 +1,7 @@
 //! Fleet drills through the real binary: a runbook with `targets:` over generated emulator
-//! hubs. The happy path, max_errors stopping new hubs, Ctrl-C mid-fleet and a resume that
-//! finishes it without a second failover, and ARM's budget kept (no 429) under throttling.
+//! hubs. The happy path, max_errors stopping new hubs (and staying stopped on resume, which
+//! refuses a runbook changed since), Ctrl-C mid-fleet and a resume that finishes it without a
+//! second failover, and ARM's budget kept (no 429) under throttling.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -125,7 +126,10 @@ async fn max_errors_stops_new_hubs_and_in_flight_ones_finish() {
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = fleet_command(&emu, dir.path(), "exec", &repo(DRILL));
+    // A copy of the runbook, so the test can change it before a resume.
+    let runbook = dir.path().join("drill.yaml");
+    std::fs::copy(repo(DRILL), &runbook).unwrap();
+    let mut cmd = fleet_command(&emu, dir.path(), "exec", &runbook);
     let printed = dir.path().join("stdout.txt");
     cmd.args(["--fleet-dir", "fleet"])
         .stdout(std::fs::File::create(&printed).unwrap());
@@ -169,6 +173,33 @@ async fn max_errors_stops_new_hubs_and_in_flight_ones_finish() {
         assert_eq!(dr.exists(), status != "not_started", "{hub} {status}");
     }
     assert!(stdout.contains("max_errors reached"), "{stdout}");
+
+    // Resumed, a fleet that max_errors stopped stays stopped: no hub starts.
+    let fleet = dir.path().join("fleet");
+    let out = output_of(fleet_command(&emu, dir.path(), "resume", &fleet)).await;
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    let log = fleet_log(&fleet);
+    assert!(log["stopped_by_max_errors"].as_bool().unwrap());
+    assert_eq!(count(&log, "not_started"), 14, "{:?}", statuses(&log));
+    assert_eq!(posts(&emu.requests()).len(), 6, "the resume started no hub");
+
+    // A runbook changed since the fleet started is refused before anything runs.
+    let text = std::fs::read_to_string(&runbook).unwrap();
+    std::fs::write(&runbook, text.replace("max_errors: 2", "max_errors: 20")).unwrap();
+    let requests = emu.requests().len();
+    let out = output_of(fleet_command(&emu, dir.path(), "resume", &fleet)).await;
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("changed since the fleet started"),
+        "{stderr}"
+    );
+    assert_eq!(
+        emu.requests().len(),
+        requests,
+        "the refused resume called ARM"
+    );
 }
 
 /// Completes every `complete: manual` failover of hubs `hub-0001`..`hub-{count}` as soon as
