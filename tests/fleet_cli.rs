@@ -403,3 +403,49 @@ fn plan_lists_the_resolved_hubs_in_run_order() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn without_yes_a_fleets_confirm_steps_stop_its_hubs_before_any_change() {
+    // The fleet drill with a question before its failover, run without --yes: a fleet never
+    // prompts, so each hub that starts stops there; max_errors (2) then stops the rollout.
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = dir.path().join("confirm.yaml");
+    let text = std::fs::read_to_string(repo(DRILL)).unwrap().replace(
+        "    failover: {}",
+        "    failover: {}\n    confirm: \"Fail {{target.hub}} over?\"",
+    );
+    assert!(text.contains("confirm:"), "the fixture changed shape");
+    std::fs::write(&runbook, text).unwrap();
+    let out = command(dir.path())
+        .arg("exec")
+        .arg(&runbook)
+        .args(["--emulator", "--scenario"])
+        .arg(repo("tests/fixtures/fleet/twenty.yaml"))
+        .args(["--time-scale", SCALE, "--fleet-dir", "fleet"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    let log = fleet_log(&dir.path().join("fleet"));
+    let aborted = count(&log, "aborted");
+    // At least max_errors (2) of them; at most the five started at once and the one the first
+    // abort's slot started before the second was counted.
+    assert!((2..=6).contains(&aborted), "{:?}", statuses(&log));
+    assert_eq!(
+        aborted + count(&log, "not_started"),
+        20,
+        "{:?}",
+        statuses(&log)
+    );
+    for (hub, status) in statuses(&log) {
+        if status == "aborted" {
+            let dr: Value = serde_json::from_str(
+                &std::fs::read_to_string(dir.path().join("fleet").join(format!("{hub}.json")))
+                    .unwrap(),
+            )
+            .unwrap();
+            assert_eq!(dr["changed"], false, "{hub}");
+            assert!(dr["failover_started"].is_null(), "{hub}");
+        }
+    }
+}
