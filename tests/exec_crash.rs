@@ -12,13 +12,11 @@
 mod support;
 
 use std::path::Path;
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Stdio;
+use std::time::Duration;
 
 use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
 use support::*;
-
-const HOOK: &str = "RUNBOOK_CRASH_TEST_STOP_AFTER_EVENT";
 
 async fn fresh_emulator() -> Emulator {
     single_hub_emulator(0.001).await
@@ -37,34 +35,9 @@ fn spawn_drill(url: &str, dir: &Path, stop_after: Option<usize>) -> Running {
         .stdout(Stdio::null())
         .stderr(Stdio::null());
     if let Some(n) = stop_after {
-        cmd.env(HOOK, n.to_string());
+        cmd.env(STOP_AFTER_EVENT, n.to_string());
     }
     cmd.start()
-}
-
-/// The process's state letter from /proc (`T` when stopped).
-fn state(pid: u32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The state follows the command name, which is in parentheses.
-    stat.rsplit_once(')')?.1.trim_start().chars().next()
-}
-
-/// Waits (bounded) until the child stops itself at the hook, or exits. True if it stopped.
-fn stopped_at_hook(child: &mut Child) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if child.try_wait().unwrap().is_some() {
-            return false;
-        }
-        if state(child.id()) == Some('T') {
-            return true;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the drill neither stopped nor ended"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
 }
 
 fn resume(url: &str, dir: &Path) -> std::process::Output {

@@ -329,3 +329,60 @@ async fn finish_holder_of(emu: &Emulator, hub: &str, holder: Running) {
     complete_failover(emu, hub).await;
     assert_eq!(code_of(holder).await, Some(0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lock_is_held_until_the_dr_log_is_written() {
+    // The first drill freezes itself right after journaling its end, before its DR log.
+    let emu =
+        emulator_yaml("hubs: [{ name: myIoTHub, location: westus2, secondary: westus }]").await;
+    let (dir, other, locks) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let mut first = drill(&emu, dir.path(), "first.json")
+        .env("RUNBOOK_LOCK_DIR", locks.path())
+        .env(STOP_AFTER_EVENT, "run_finished")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .start();
+    let (mut first, stopped) = tokio::task::spawn_blocking(move || {
+        let stopped = stopped_at_hook(&mut first);
+        (first, stopped)
+    })
+    .await
+    .unwrap();
+    assert!(stopped, "the first drill ended without stopping at its end");
+    assert!(
+        !dir.path().join("first.json").exists(),
+        "the log came first"
+    );
+
+    let mut second = drill(&emu, other.path(), "second.json");
+    second.env("RUNBOOK_LOCK_DIR", locks.path());
+    let out = output_of(second).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("already"), "{stderr}");
+
+    // The frozen drill is killed there (the hook never lets it go on); its resume writes the
+    // DR log from the journal, posting nothing more.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    let mut resume = command(dir.path());
+    resume
+        .arg("resume")
+        .arg("first.json.jsonl")
+        .args(against(&emu))
+        .arg("--yes")
+        .env("RUNBOOK_LOCK_DIR", locks.path());
+    let out = output_of(resume).await;
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("first.json").exists());
+    assert_eq!(posts(&emu.requests()).len(), 1);
+}

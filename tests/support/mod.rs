@@ -485,29 +485,37 @@ pub fn kill_at_event(mut cmd: Command, n: usize) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .start();
+    assert!(
+        stopped_at_hook(&mut child),
+        "the run ended before its event {n}"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// Waits (bounded, blocking) until `child` has stopped itself at the crash-test hook
+/// (`STOP_AFTER_EVENT`): `true`, or `false` if it ended first.
+pub fn stopped_at_hook(child: &mut std::process::Child) -> bool {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before its event {n}"
-        );
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
         let stat =
             std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default();
         // The state letter follows the command name, which is in parentheses.
-        let stopped = stat
+        if stat
             .rsplit_once(')')
-            .is_some_and(|(_, rest)| rest.trim_start().starts_with('T'));
-        if stopped {
-            break;
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('T'))
+        {
+            return true;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "the run never reached event {n}"
+            "the run neither stopped nor ended"
         );
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
-    child.kill().unwrap();
-    child.wait().unwrap();
 }
 
 /// The 1-based position of the first journal line containing `needle`.

@@ -220,9 +220,33 @@ impl OpenFile {
     }
 }
 
-/// Crash tests only: after writing (and syncing) this many lines, the process stops itself
-/// (SIGSTOP) so the test can kill it exactly at that event boundary. Unset in normal use.
+/// Crash tests only: after writing (and syncing) this many lines, or the first line of this
+/// event kind (`run_finished`), the process stops itself (SIGSTOP) so the test can act at that
+/// event boundary. Unset in normal use.
 pub const CRASH_TEST_STOP_AFTER: &str = "RUNBOOK_CRASH_TEST_STOP_AFTER_EVENT";
+
+/// Where `CRASH_TEST_STOP_AFTER` stops the process.
+enum StopAt {
+    Count(u64),
+    Event(String),
+}
+
+impl StopAt {
+    fn from_env() -> Option<Self> {
+        let v = std::env::var(CRASH_TEST_STOP_AFTER).ok()?;
+        Some(match v.parse() {
+            Ok(n) => StopAt::Count(n),
+            Err(_) => StopAt::Event(format!("{{\"event\":\"{v}\"")),
+        })
+    }
+
+    fn reached(&self, lines_written: u64, line: &[u8]) -> bool {
+        match self {
+            StopAt::Count(n) => *n == lines_written,
+            StopAt::Event(prefix) => line.starts_with(prefix.as_bytes()),
+        }
+    }
+}
 
 /// Freezes the whole process with SIGSTOP: every thread stops where it is, nothing after the
 /// line just written reaches the disk or the network, and the test then sends SIGKILL.
@@ -243,9 +267,7 @@ fn stop_for_crash_test(open: &mut OpenFile) -> ! {
 
 fn writer_loop(rx: &mpsc::Receiver<Command>) {
     let mut files: HashMap<u64, OpenFile> = HashMap::new();
-    let stop_after: Option<u64> = std::env::var(CRASH_TEST_STOP_AFTER)
-        .ok()
-        .and_then(|v| v.parse().ok());
+    let stop_after = StopAt::from_env();
     let mut lines_written: u64 = 0;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -286,7 +308,10 @@ fn writer_loop(rx: &mpsc::Receiver<Command>) {
                         }
                         open.needs_sync |= ack.is_some();
                         lines_written += 1;
-                        if stop_after == Some(lines_written) {
+                        if stop_after
+                            .as_ref()
+                            .is_some_and(|s| s.reached(lines_written, &bytes))
+                        {
                             stop_for_crash_test(open);
                         }
                     }
