@@ -49,6 +49,27 @@ fn lock_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
+/// Three generated hubs whose failovers complete when the test says, with the first `parked`
+/// looks at a failover held at the emulator (`release_all` lets them go).
+async fn three_hubs(parked: u32) -> Emulator {
+    emulator_yaml(&format!(
+        "generate: {{ count: 3, tags: {{ dr-drill: enabled }}, failover: {{ complete: manual }} }}\n\
+         faults: [{{ method: GET, path: operationResults, hold: before, times: {parked} }}]"
+    ))
+    .await
+}
+
+/// The fleet drill over `emu`'s tagged hubs, `--yes`, in `dir/fleet`, its locks in `locks`.
+fn fleet_drill(emu: &Emulator, dir: &Path, locks: &Path) -> Command {
+    let mut c = command(dir);
+    c.arg("exec")
+        .arg(repo("tests/fixtures/fleet/drill.yaml"))
+        .args(against(emu))
+        .args(["--yes", "--fleet-dir", "fleet"])
+        .env("RUNBOOK_LOCK_DIR", locks);
+    c
+}
+
 /// Starts a drill that holds the hub's lock until its failover is completed by the test.
 async fn holder(emu: &Emulator, dir: &Path, locks: &Path) -> Running {
     let child = drill(emu, dir, "holder.json")
@@ -196,19 +217,9 @@ async fn a_refused_run_makes_no_arm_call_and_the_hub_is_matched_case_insensitive
 async fn a_fleet_locks_each_of_its_hubs() {
     // Each hub's first look at its failover is parked (see HUB_PARKED): once all three are,
     // the fleet sends nothing until the test releases them.
-    let emu = emulator_yaml(
-        "generate: { count: 3, tags: { dr-drill: enabled }, failover: { complete: manual } }\n\
-         faults: [{ method: GET, path: operationResults, hold: before, times: 3 }]",
-    )
-    .await;
+    let emu = three_hubs(3).await;
     let (dir, locks) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let mut fleet = command(dir.path());
-    fleet
-        .arg("exec")
-        .arg(repo("tests/fixtures/fleet/drill.yaml"))
-        .args(against(&emu))
-        .args(["--yes", "--fleet-dir", "fleet"])
-        .env("RUNBOOK_LOCK_DIR", locks.path());
+    let mut fleet = fleet_drill(&emu, dir.path(), locks.path());
     let run = tokio::task::spawn_blocking(move || fleet.output().unwrap());
     until("three failover POSTs", || posts(&emu.requests()).len() == 3).await;
     let files = lock_files(locks.path());
@@ -263,11 +274,7 @@ async fn a_fleet_locks_each_of_its_hubs() {
 async fn a_fleet_hub_whose_lock_is_held_is_an_error_and_the_fleet_exits_2() {
     // A single drill holds hub-0002 (its first look at its failover parked); the fleet runs
     // all three hubs meanwhile.
-    let emu = emulator_yaml(
-        "generate: { count: 3, tags: { dr-drill: enabled }, failover: { complete: manual } }\n\
-         faults: [{ method: GET, path: operationResults, hold: before, times: 1 }]",
-    )
-    .await;
+    let emu = three_hubs(1).await;
     let (dir, locks) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let holder = drill(&emu, dir.path(), "holder.json")
         .args(["--set", "hub=hub-0002"])
@@ -277,13 +284,7 @@ async fn a_fleet_hub_whose_lock_is_held_is_an_error_and_the_fleet_exits_2() {
         .start();
     until("the holder's look to be parked", || emu.holds().len() == 1).await;
 
-    let mut fleet = command(dir.path());
-    fleet
-        .arg("exec")
-        .arg(repo("tests/fixtures/fleet/drill.yaml"))
-        .args(against(&emu))
-        .args(["--yes", "--fleet-dir", "fleet"])
-        .env("RUNBOOK_LOCK_DIR", locks.path());
+    let mut fleet = fleet_drill(&emu, dir.path(), locks.path());
     let run = tokio::task::spawn_blocking(move || fleet.output().unwrap());
     while !run.is_finished() {
         for hub in ["hub-0001", "hub-0003"] {
