@@ -420,6 +420,20 @@ fn an_aborted_drill_whose_log_was_not_written_exits_1_not_3() {
     assert!(r.stdout.contains("dr.json.jsonl"), "{}", r.show());
 }
 
+#[test]
+fn a_drill_whose_cleanup_failed_keeps_exit_4_when_its_log_was_not_written_too() {
+    // A failed `finally` step (4) says more than a lost log (1): the hub may need a hand.
+    let dir = tempfile::tempdir().unwrap();
+    let rb = napping_runbook(
+        dir.path(),
+        "finally:\n  - id: cleanup\n    validate: { state: FailingOver }\n",
+    );
+    let r = run_with_log_taken(&rb, dir.path());
+    assert_eq!(r.code, 4, "{}", r.show());
+    assert!(r.stdout.contains("NOT WRITTEN"), "{}", r.show());
+    assert!(r.stdout.contains("dr.json.jsonl"), "{}", r.show());
+}
+
 // ---- 3. control characters from ARM are escaped on the terminal --------------------------
 
 /// Characters that act on a terminal: OSC title change, BEL, clear screen, CR, bidi overrides
