@@ -356,6 +356,11 @@ steps:
 /// Runs `runbook` (exec with `--emulator`, log `dr.json`), and once the journal shows the nap
 /// started, puts a file at `dr.json`: the DR log write at the end then fails.
 fn run_with_log_taken(runbook: &Path, dir: &Path) -> Ran {
+    run_with_log_taken_then(runbook, dir, false)
+}
+
+/// As `run_with_log_taken`; with `interrupt`, Ctrl-C (SIGINT) follows once the file is there.
+fn run_with_log_taken_then(runbook: &Path, dir: &Path, interrupt: bool) -> Ran {
     let child = command(dir)
         .arg("exec")
         .arg(runbook)
@@ -378,6 +383,13 @@ fn run_with_log_taken(runbook: &Path, dir: &Path) -> Ran {
         .expect("the run was still napping")
         .write_all(b"someone else's file\n")
         .unwrap();
+    if interrupt {
+        let sent = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
     Ran::from(child.wait_with_output())
 }
 
@@ -430,6 +442,16 @@ fn a_drill_whose_cleanup_failed_keeps_exit_4_when_its_log_was_not_written_too() 
     );
     let r = run_with_log_taken(&rb, dir.path());
     assert_eq!(r.code, 4, "{}", r.show());
+    assert!(r.stdout.contains("NOT WRITTEN"), "{}", r.show());
+    assert!(r.stdout.contains("dr.json.jsonl"), "{}", r.show());
+}
+
+#[test]
+fn an_interrupted_drill_keeps_exit_130_when_its_log_was_not_written_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let rb = napping_runbook(dir.path(), "");
+    let r = run_with_log_taken_then(&rb, dir.path(), true);
+    assert_eq!(r.code, 130, "{}", r.show());
     assert!(r.stdout.contains("NOT WRITTEN"), "{}", r.show());
     assert!(r.stdout.contains("dr.json.jsonl"), "{}", r.show());
 }
