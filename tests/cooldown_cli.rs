@@ -236,3 +236,18 @@ async fn a_hub_named_by_a_secret_is_still_known_to_the_local_history_on_this_mac
     assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
     assert_eq!(posts(&third.requests()).len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runbook_history_dir_points_the_check_at_another_directory() {
+    // The earlier failback is in a shared history directory, not beside this run's log.
+    let emu = emulator_yaml(HUB).await;
+    let (dir, shared) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    write_earlier(shared.path());
+    let mut c = exec(&emu, dir.path(), "runbooks/drill.yaml", "dr.json");
+    c.env("RUNBOOK_HISTORY_DIR", shared.path());
+    let out = output_of(c).await;
+    assert_eq!(out.status.code(), Some(3), "{}", shown(&out));
+    let cooldown = preflight_check(&read(dir.path(), "dr.json"), "cooldown").clone();
+    assert_eq!(cooldown["outcome"], "refused", "{cooldown}");
+    assert!(posts(&emu.requests()).is_empty());
+}
