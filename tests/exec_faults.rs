@@ -339,6 +339,29 @@ async fn dry_run_still_fails_a_hub_that_is_not_active() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_answered_500_or_504_is_an_unknown_outcome_never_posted_again() {
+    // Unlike a 503 or 429 (ARM did not take it), a 500 or 504 may hide a failover that ARM
+    // started: the hub is read instead, and here it never shows one.
+    for status in [500, 504] {
+        let emu = emulator_yaml(&format!(
+            "hubs: [{{ name: myIoTHub, location: westus2, secondary: westus }}]\n\
+             faults: [{{ method: POST, path: failover, status: {status}, times: 1 }}]"
+        ))
+        .await;
+        let e = exec_against(&emu, "runbooks/drill.yaml", &["--yes"]).await;
+        assert_eq!(posts(&emu.requests()).len(), 1, "{status}: posted again");
+        let log = check_log(&e);
+        let fo = step(log, "initiate_failover");
+        assert_eq!(
+            fo["error"]["code"], "FailoverOutcomeUnknown",
+            "{status}: {fo}"
+        );
+        assert_eq!(log["changed"], true, "{status}: possibly changed");
+        assert_ne!(e.code, 0, "{status}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_posts_retry_after_counts_from_its_answer_not_from_the_request() {
     // ARM takes 300 ms to answer the POST (30 s scaled) and asks for 600 ms (60 s) before the
     // first look: the look comes 600 ms after the answer, 900 ms after the POST arrived. Counted
