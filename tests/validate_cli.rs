@@ -102,7 +102,7 @@ fn assert_located(file: &str, out: &str, whole_file: bool) {
 }
 
 /// How many fixtures `tests/fixtures/invalid/` holds.
-const INVALID_FIXTURES: usize = 110;
+const INVALID_FIXTURES: usize = 111;
 
 /// Every invalid fixture exits 2 with a located message (snapshot name: the fixture's).
 #[test]

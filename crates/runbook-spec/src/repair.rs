@@ -15,13 +15,14 @@
 //! Only the semantic stage's errors are added: its warnings are about a runbook that does not
 //! exist yet.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::{Map, Value};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::constraints::is_step_id;
 use crate::model::runbook::Section;
+use crate::model::step::KIND_NAMES;
 use crate::source::SourceFile;
 use crate::yaml_tree::YamlDocument;
 
@@ -30,6 +31,9 @@ use crate::yaml_tree::YamlDocument;
 pub(crate) struct StandIns {
     /// Run-order positions (steps, then rollback, then finally).
     pub(crate) positions: HashSet<usize>,
+    /// The kind of those that name exactly one, by position: a reference to such a step is
+    /// still checked against its kind (an `await` on a `validate` step stays an error).
+    pub(crate) kinds: HashMap<usize, &'static str>,
     /// Whether one of them had no valid id: then a reference to an id no step has may be to it.
     pub(crate) nameless: bool,
 }
@@ -64,9 +68,14 @@ fn mend(value: &Value, refusals: &[Diagnostic]) -> Option<(Value, StandIns)> {
     let mut doc = value.as_object()?.clone();
     let mut set_aside: Vec<(Section, usize)> = Vec::new();
     let mut nameless = false;
+    let mut kinds: Vec<Option<&'static str>> = Vec::new();
     for d in refusals {
         match located_in(&d.field)? {
-            Place::Step(section, index) => set_aside.push((section, index)),
+            // A step with several problems is set aside once.
+            Place::Step(section, index) if !set_aside.contains(&(section, index)) => {
+                set_aside.push((section, index));
+            }
+            Place::Step(..) => {}
             Place::Dropped(key) => {
                 doc.remove(key);
             }
@@ -80,13 +89,20 @@ fn mend(value: &Value, refusals: &[Diagnostic]) -> Option<(Value, StandIns)> {
             .filter(|id| is_step_id(id))
             .map(str::to_string);
         nameless |= id.is_none();
+        kinds.push(sole_kind(step));
         *step = stand_in(id, section, index);
     }
-    let positions = run_order_positions(&doc, &set_aside)?;
+    let order = run_order_positions(&doc, &set_aside)?;
+    let kinds = order
+        .iter()
+        .zip(kinds)
+        .filter_map(|(&position, kind)| kind.map(|k| (position, k)))
+        .collect();
     Some((
         Value::Object(doc),
         StandIns {
-            positions,
+            positions: order.into_iter().collect(),
+            kinds,
             nameless,
         },
     ))
@@ -127,25 +143,33 @@ fn stand_in(id: Option<String>, section: Section, index: usize) -> Value {
     Value::Object(step)
 }
 
-/// The run-order position of each set-aside step; `None` if a section is not a list.
+/// The run-order position of each set-aside step, in `set_aside`'s order; `None` if a section
+/// is not a list.
 fn run_order_positions(
     doc: &Map<String, Value>,
     set_aside: &[(Section, usize)],
-) -> Option<HashSet<usize>> {
+) -> Option<Vec<usize>> {
+    let mut offsets = HashMap::new();
     let mut offset = 0;
-    let mut out = HashSet::new();
     for section in Section::ALL {
-        let len = match doc.get(section.key()) {
+        offsets.insert(section.key(), offset);
+        offset += match doc.get(section.key()) {
             None => 0,
             Some(v) => v.as_array()?.len(),
         };
-        out.extend(
-            set_aside
-                .iter()
-                .filter(|(s, _)| *s == section)
-                .map(|(_, i)| offset + i),
-        );
-        offset += len;
     }
-    Some(out)
+    Some(
+        set_aside
+            .iter()
+            .map(|(s, i)| offsets[s.key()] + i)
+            .collect(),
+    )
+}
+
+/// The one kind a step as written names, if it names exactly one.
+fn sole_kind(step: &Value) -> Option<&'static str> {
+    let keys = step.as_object()?;
+    let mut named = KIND_NAMES.iter().filter(|k| keys.contains_key(**k));
+    let kind = named.next()?;
+    named.next().is_none().then_some(*kind)
 }

@@ -32,8 +32,8 @@ pub(crate) struct Ctx<'a> {
     out: Vec<Diagnostic>,
     /// Step id -> (run order, kind name), for every step of the runbook.
     order: HashMap<&'a str, (usize, &'static str)>,
-    /// Run-order positions of steps set aside by `repair`: not checked, and any reference to
-    /// one is taken as valid (`ANY_KIND`), since what the user meant there is not known yet.
+    /// Steps set aside by `repair`: not checked themselves; a reference to one is checked
+    /// against the kind it names, or taken as valid (`ANY_KIND`) when it names none or several.
     stand_ins: &'a StandIns,
 }
 
@@ -253,7 +253,11 @@ fn check_unique_ids(cx: &mut Ctx) {
         } else {
             seen.insert(&step.id, field_from_pointer(&pointer));
             let kind = if cx.stand_ins.positions.contains(&position) {
-                ANY_KIND
+                cx.stand_ins
+                    .kinds
+                    .get(&position)
+                    .copied()
+                    .unwrap_or(ANY_KIND)
             } else {
                 step.kind.name()
             };
