@@ -3,8 +3,9 @@
 //!
 //! `Session::open` does the blocking half off the runtime, in this order: take the hub lock
 //! (refused if another drill holds it), load the hub's failover history from the history
-//! directory while the lock is held, and create the journal (or, on resume, open it for
-//! appending). The caller then connects (a failed connection `abandon`s the session, which
+//! directory while the lock is held, create the journal (or, on resume, open it for
+//! appending), and, when a secret masks the hub's identity in the records, make its keyed
+//! fingerprint for them (`hub_fingerprint`). The caller then connects (a failed connection `abandon`s the session, which
 //! removes a journal it created). `run` builds the event fan-out (journal, reporters, secrets
 //! masked), runs the `Engine`, writes the DR log atomically off the runtime, and releases the
 //! lock last (the engine's preflight runs inside `run`; a fleet lends every session the same
