@@ -6,8 +6,8 @@
 //! diagnostic, what to set aside -> a copy of the document without it -> `typed::build` ->
 //! `semantic::check_around` with the set-aside steps as wildcards. A step with a problem is
 //! replaced, at the same index (so every other position still points at the user's text), by a
-//! stand-in that keeps its id; the semantic stage does not check a stand-in and accepts any
-//! reference to it. `description` and `objectives` are dropped when they hold the problem.
+//! stand-in that keeps its id; the semantic stage does not check a stand-in, and checks a
+//! reference to it only against the kind the step names (any, if it names none or several). `description` and `objectives` are dropped when they hold the problem.
 //! Anything else (an unknown top-level key, the name, the version, parameters, the target, a
 //! fleet's targets, the shape of `steps` itself) is what every later check reads, so a problem
 //! there leaves the refusing stage's words alone.
