@@ -63,6 +63,28 @@ fn read_log(dir: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("dr.json")).unwrap()).unwrap()
 }
 
+/// Runs the drill in `dir` with `extra` arguments, which the preflight must stop: exit 3,
+/// every main step left out, nothing but reads. Returns what it printed and its DR log.
+async fn exec_stopped_by_the_preflight(
+    emu: &Emulator,
+    dir: &Path,
+    extra: &[&str],
+) -> (String, Value) {
+    let mut exec = exec_drill(emu, dir);
+    exec.args(extra);
+    let out = output_of(exec).await;
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{extra:?}: {stdout}\n{}",
+        text(&out.stderr)
+    );
+    let log = read_log(dir);
+    assert_stopped_before_the_first_step(emu, &log);
+    (stdout, log)
+}
+
 /// Every main step of the drill was left out, and nothing but reads reached the emulator.
 fn assert_stopped_before_the_first_step(emu: &Emulator, log: &Value) {
     assert_eq!(log["status"], "aborted", "{log}");
@@ -99,14 +121,7 @@ async fn a_failover_from_elsewhere_20_minutes_ago_stops_exec_before_its_first_st
     ))
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let out = output_of(exec_drill(&emu, dir.path())).await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let (stdout, log) = exec_stopped_by_the_preflight(&emu, dir.path(), &[]).await;
     let next = rfc(ended + time::Duration::hours(1));
     // Named on the terminal: the failover (operation as Azure spelled it, its correlation)
     // and the time the next one is allowed.
@@ -116,8 +131,6 @@ async fn a_failover_from_elsewhere_20_minutes_ago_stops_exec_before_its_first_st
         "{stdout}"
     );
 
-    let log = read_log(dir.path());
-    assert_stopped_before_the_first_step(&emu, &log);
     let reason = log["status_reason"].as_str().unwrap();
     assert!(
         reason.contains("preflight") && reason.contains(&next),
@@ -156,17 +169,8 @@ locks:
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
-    let out = output_of(exec_drill(&emu, dir.path())).await;
-    let stdout = text(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{stdout}\n{}",
-        text(&out.stderr)
-    );
+    let (stdout, log) = exec_stopped_by_the_preflight(&emu, dir.path(), &[]).await;
     assert!(stdout.contains("quarter-end-freeze"), "{stdout}");
-    let log = read_log(dir.path());
-    assert_stopped_before_the_first_step(&emu, &log);
     let locks = preflight_check(&log, "locks");
     assert_eq!(locks["outcome"], "refused", "{locks}");
     let summary = locks["summary"].as_str().unwrap();
@@ -361,10 +365,7 @@ faults:
         ]
     });
     std::fs::write(dir.path().join("earlier.json"), earlier.to_string()).unwrap();
-    let out = output_of(exec_drill(&emu, dir.path())).await;
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stdout));
-    let log = read_log(dir.path());
-    assert_stopped_before_the_first_step(&emu, &log);
+    let (_, log) = exec_stopped_by_the_preflight(&emu, dir.path(), &[]).await;
     let cooldown = preflight_check(&log, "cooldown");
     assert_eq!(cooldown["outcome"], "refused", "{cooldown}");
     assert_eq!(cooldown["source"], "local files", "{cooldown}");
@@ -416,18 +417,7 @@ async fn force_cooldown_forces_the_cooldown_only_a_lock_or_data_residency_still_
     ] {
         let emu = real_time_emulator(scenario).await;
         let dir = tempfile::tempdir().unwrap();
-        let mut exec = exec_drill(&emu, dir.path());
-        exec.arg("--force-cooldown");
-        let out = output_of(exec).await;
-        assert_eq!(
-            out.status.code(),
-            Some(3),
-            "{check}: {}\n{}",
-            text(&out.stdout),
-            text(&out.stderr)
-        );
-        let log = read_log(dir.path());
-        assert_stopped_before_the_first_step(&emu, &log);
+        let (_, log) = exec_stopped_by_the_preflight(&emu, dir.path(), &["--force-cooldown"]).await;
         assert_eq!(
             preflight_check(&log, check)["outcome"],
             "refused",
