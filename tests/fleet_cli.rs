@@ -9,7 +9,6 @@ mod support;
 
 use std::path::Path;
 use std::process::Stdio;
-use std::time::Duration;
 
 use iothub_emulator::Emulator;
 use serde_json::Value;
@@ -209,13 +208,8 @@ async fn drive_to_the_end(
     run: tokio::task::JoinHandle<std::process::Output>,
     count: usize,
 ) -> std::process::Output {
-    while !run.is_finished() {
-        for i in 1..=count {
-            let _ = emu.complete_failover(&format!("hub-{i:04}"));
-        }
-        tokio::time::sleep(Duration::from_millis(2)).await;
-    }
-    run.await.unwrap()
+    let hubs: Vec<String> = (1..=count).map(|i| format!("hub-{i:04}")).collect();
+    completing_failovers(emu, &hubs, run).await
 }
 
 #[test]

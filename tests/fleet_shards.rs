@@ -231,13 +231,7 @@ async fn one_interrupted_shard_resumes_on_its_own_without_a_second_post() {
         .args(against(&emu))
         .arg("--yes");
     let run = tokio::task::spawn_blocking(move || resume.output().unwrap());
-    while !run.is_finished() {
-        for hub in &mine {
-            let _ = emu.complete_failover(hub);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-    }
-    let out = run.await.unwrap();
+    let out = completing_failovers(&emu, &mine, run).await;
     assert_eq!(
         out.status.code(),
         Some(0),

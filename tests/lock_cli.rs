@@ -255,13 +255,7 @@ async fn a_fleet_locks_each_of_its_hubs() {
     assert_eq!(emu.requests().len(), before, "the refused run called ARM");
     assert_eq!(emu.release_all(), 3);
 
-    while !run.is_finished() {
-        for i in 1..=3 {
-            let _ = emu.complete_failover(&format!("hub-000{i}"));
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-    }
-    let out = run.await.unwrap();
+    let out = completing_failovers(&emu, &["hub-0001", "hub-0002", "hub-0003"], run).await;
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -286,13 +280,7 @@ async fn a_fleet_hub_whose_lock_is_held_is_an_error_and_the_fleet_exits_2() {
 
     let mut fleet = fleet_drill(&emu, dir.path(), locks.path());
     let run = tokio::task::spawn_blocking(move || fleet.output().unwrap());
-    while !run.is_finished() {
-        for hub in ["hub-0001", "hub-0003"] {
-            let _ = emu.complete_failover(hub);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-    }
-    let out = run.await.unwrap();
+    let out = completing_failovers(&emu, &["hub-0001", "hub-0003"], run).await;
     assert_eq!(
         out.status.code(),
         Some(2),

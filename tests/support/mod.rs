@@ -250,6 +250,22 @@ pub async fn complete_failover(emu: &Emulator, hub: &str) {
     assert!(done.is_ok(), "no failover of {hub} to complete");
 }
 
+/// Completes every `complete: manual` failover of `hubs` as soon as it is in progress, until
+/// `run` (a fleet on a blocking thread) ends; returns its output.
+pub async fn completing_failovers<S: AsRef<str>>(
+    emu: &Emulator,
+    hubs: &[S],
+    run: tokio::task::JoinHandle<Output>,
+) -> Output {
+    while !run.is_finished() {
+        for hub in hubs {
+            let _ = emu.complete_failover(hub.as_ref());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    run.await.unwrap()
+}
+
 pub fn collect(out: Output, dir: tempfile::TempDir) -> Exec {
     let log_path = dir.path().join("dr.json");
     let log = std::fs::read_to_string(&log_path)

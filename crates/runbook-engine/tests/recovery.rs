@@ -8,7 +8,7 @@ mod support;
 
 use std::sync::{Arc, Mutex};
 
-use iothub_emulator::{Emulator, EmulatorConfig, Scenario};
+use iothub_emulator::Emulator;
 use runbook_engine::{DrLog, EventSink, RunEvent, RunStatus, Session, StepStatus};
 use support::*;
 
@@ -31,19 +31,6 @@ steps:
   - id: back
     await-recovery: { baseline: pre, connected_devices: 95%, telemetry: 90%, timeout: 30m }
 "#;
-
-/// The emulator seeded from a scenario in YAML (the default hub, as `runbook emulator
-/// --scenario` reads one).
-async fn emulator_with(yaml: &str) -> Emulator {
-    let scenario = Scenario::from_yaml(yaml, "recovery-test").expect("scenario");
-    let config = EmulatorConfig {
-        time_scale: SCALE,
-        ..EmulatorConfig::default()
-    };
-    Emulator::start(scenario, config)
-        .await
-        .expect("emulator starts")
-}
 
 const QUICK: &str =
     "hubs:\n  - name: myIoTHub\n    monitor: { reconnect: { median: 30s, p95: 2m } }\n";
@@ -80,7 +67,7 @@ async fn run(emu: &Emulator) -> (DrLog, Vec<String>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_come_back_and_the_log_carries_the_minutes_they_were_measured_from() {
-    let emu = emulator_with(QUICK).await;
+    let emu = emulator_yaml(QUICK).await;
     let (log, progress) = run(&emu).await;
     assert_eq!(log.status, RunStatus::Succeeded, "{:?}", log.status_reason);
     let back = log.steps.iter().find(|s| s.step == "back").unwrap();
@@ -130,7 +117,7 @@ async fn devices_come_back_and_the_log_carries_the_minutes_they_were_measured_fr
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_that_never_come_back_fail_the_step_at_its_timeout_naming_how_many_are_missing() {
-    let emu = emulator_with(
+    let emu = emulator_yaml(
         "hubs:\n  - name: myIoTHub\n    monitor: { reconnect: { median: 30s, p95: 2m, never: 10% } }\n",
     )
     .await;
@@ -159,7 +146,7 @@ async fn devices_that_never_come_back_fail_the_step_at_its_timeout_naming_how_ma
 async fn throttled_reads_are_said_in_progress_and_read_again_a_minute_later() {
     // The baseline's two reads pass; then Azure Monitor throttles past the client's retries
     // (nine attempts a call) twice over before it answers again.
-    let emu = emulator_with(&format!(
+    let emu = emulator_yaml(&format!(
         "{QUICK}faults:\n  - {{ method: GET, path: Insights/metrics, delay: 1ms, times: 2 }}\n  - {{ method: GET, path: Insights/metrics, status: 429, retry_after: 1, times: 20 }}\n"
     ))
     .await;
@@ -184,7 +171,7 @@ async fn throttled_reads_are_said_in_progress_and_read_again_a_minute_later() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_metric_azure_always_fails_leaves_no_baseline_and_the_step_says_so() {
-    let emu = emulator_with(
+    let emu = emulator_yaml(
         "hubs:\n  - name: myIoTHub\n    monitor: { errors: { connectedDeviceCount: InternalServerError } }\n",
     )
     .await;

@@ -140,14 +140,7 @@ async fn an_untouched_hub_is_failed_over_once_saying_the_request_left_no_trace()
 /// Resumes the interrupted run against a hub that neither shows the failover nor proves it
 /// untouched, and checks it stops without a POST, counting the hub as possibly changed.
 async fn resume_stops_unknown(scenario: &str, seen: &str) {
-    let scenario = iothub_emulator::Scenario::from_yaml(scenario, "test").expect("scenario");
-    let config = iothub_emulator::EmulatorConfig {
-        time_scale: SCALE,
-        ..iothub_emulator::EmulatorConfig::default()
-    };
-    let emu = Emulator::start(scenario, config)
-        .await
-        .expect("emulator starts");
+    let emu = emulator_yaml(scenario).await;
     let dir = tempfile::tempdir().unwrap();
     // The check before the failover had passed: the resumed run goes straight to the intent.
     let pre: StepRecord = serde_json::from_value(json!({

@@ -44,14 +44,12 @@ steps:
 
 /// The emulator with its default hub (westus2, paired with westus).
 pub async fn emulator() -> Emulator {
-    let scenario = Scenario::single_hub(DEFAULT_SUBSCRIPTION, DEFAULT_RESOURCE_GROUP, DEFAULT_HUB);
-    let config = EmulatorConfig {
-        time_scale: SCALE,
-        ..EmulatorConfig::default()
-    };
-    Emulator::start(scenario, config)
-        .await
-        .expect("emulator starts")
+    start(Scenario::single_hub(
+        DEFAULT_SUBSCRIPTION,
+        DEFAULT_RESOURCE_GROUP,
+        DEFAULT_HUB,
+    ))
+    .await
 }
 
 /// As `emulator`, with the hub's failovers taking `duration` (emulated time).
@@ -59,6 +57,16 @@ pub async fn emulator_with_failover(duration: std::time::Duration) -> Emulator {
     let mut scenario =
         Scenario::single_hub(DEFAULT_SUBSCRIPTION, DEFAULT_RESOURCE_GROUP, DEFAULT_HUB);
     scenario.hubs[0].failover.duration = duration;
+    start(scenario).await
+}
+
+/// The emulator seeded from a scenario in YAML, as `runbook emulator --scenario` reads one.
+pub async fn emulator_yaml(yaml: &str) -> Emulator {
+    start(Scenario::from_yaml(yaml, "engine-test").expect("scenario")).await
+}
+
+/// `scenario` served at the tests' time scale.
+async fn start(scenario: Scenario) -> Emulator {
     let config = EmulatorConfig {
         time_scale: SCALE,
         ..EmulatorConfig::default()
