@@ -330,6 +330,7 @@ struct OpenPlan {
 
 /// The blocking half of `open`, in its order: lock, history, journal.
 fn open_blocking(req: &OpenPlan, clock_scale: f64) -> Result<Opened, SessionError> {
+    let redactor = Redactor::new(req.secrets.clone());
     let lock = match &req.lock {
         Some(plan) => {
             let shown_log = req
@@ -338,7 +339,6 @@ fn open_blocking(req: &OpenPlan, clock_scale: f64) -> Result<Opened, SessionErro
                 .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            let redactor = Redactor::new(req.secrets.clone());
             let holder = LockHolder::this_process(
                 &plan.command,
                 &redactor.structured(&shown_log),
@@ -373,7 +373,6 @@ fn open_blocking(req: &OpenPlan, clock_scale: f64) -> Result<Opened, SessionErro
         };
     // Only where a history applies: a hub in this process's emulator is no later run's past.
     let masked = {
-        let redactor = Redactor::new(req.secrets.clone());
         let t = &req.target;
         [&t.subscription, &t.resource_group, &t.hub]
             .into_iter()
