@@ -69,18 +69,19 @@ async fn killed_at_every_event_boundary_the_resumed_drill_posts_one_failover() {
         let emu = fresh_emulator().await;
         let dir = tempfile::tempdir().unwrap();
         let (url, d) = (emu.base_url().to_string(), dir.path().to_path_buf());
-        let (stopped, on_disk, after) = tokio::task::spawn_blocking(move || {
+        let (stopped, on_disk, after, log_when_killed) = tokio::task::spawn_blocking(move || {
             let mut child = spawn_drill(&url, &d, Some(n));
             let stopped = stopped_at_hook(&mut child);
             child.kill().unwrap();
             let status = child.wait().unwrap();
             let on_disk = journal_lines(&d);
+            let log_when_killed = d.join("dr.json").exists();
             let after = if stopped {
                 Ok(resume(&url, &d))
             } else {
                 Err(status)
             };
-            (stopped, on_disk, after)
+            (stopped, on_disk, after, log_when_killed)
         })
         .await
         .unwrap();
@@ -105,6 +106,12 @@ async fn killed_at_every_event_boundary_the_resumed_drill_posts_one_failover() {
         assert_eq!(
             on_disk, n,
             "killed after event {n}: exactly {n} events on disk"
+        );
+        // The log is staged while the journal syncs the run's end but named only after: a
+        // run killed at any boundary, the end's included, left no DR log for resume to trip on.
+        assert!(
+            !log_when_killed,
+            "killed after event {n}: the killed run had published its DR log"
         );
         let stderr = String::from_utf8_lossy(&resumed.stderr).into_owned();
         assert_eq!(

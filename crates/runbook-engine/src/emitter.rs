@@ -70,15 +70,29 @@ impl Emitter {
     /// Emits an event and, if it is durable, waits until the journal has it on disk. `Err`
     /// says why it could not be recorded; the event was still reported and folded.
     pub async fn emit_durable(&mut self, event: RunEvent) -> Result<(), String> {
-        match self.fan_out(&event) {
-            Some(ack) => match ack.await {
-                Ok(result) => result.map_err(|e| {
-                    self.journal_failure()
-                        .unwrap_or_else(|| format!("writing the journal failed: {e}"))
-                }),
-                Err(_) => Err("the journal writer stopped".to_string()),
-            },
+        match self.emit_queued(event) {
+            Some(ack) => self.acknowledged(ack).await,
             None => Ok(()),
+        }
+    }
+
+    /// Emits an event and hands back the journal's acknowledgement (for a durable event, with
+    /// a journal) to await later with `acknowledged`: the run's end, whose sync the session
+    /// overlaps with staging the DR log.
+    pub fn emit_queued(&mut self, event: RunEvent) -> Option<crate::journal::Ack> {
+        self.fan_out(&event)
+    }
+
+    /// Waits for an acknowledgement from `emit_queued`; `Err` says why the event could not
+    /// be recorded. (`&mut`: a shared borrow held across the wait would need every reporter
+    /// to be `Sync` for a fleet's hub tasks to be `Send`.)
+    pub async fn acknowledged(&mut self, ack: crate::journal::Ack) -> Result<(), String> {
+        match ack.await {
+            Ok(result) => result.map_err(|e| {
+                self.journal_failure()
+                    .unwrap_or_else(|| format!("writing the journal failed: {e}"))
+            }),
+            Err(_) => Err("the journal writer stopped".to_string()),
         }
     }
 

@@ -1,8 +1,11 @@
 //! Writing the DR log: atomically, and never over an existing file.
 //!
-//! The JSON goes to a temporary file in the same directory, is fsync'd, then hard-linked to the
-//! final name (which fails if that name exists) and the temporary removed. A reader never sees
-//! a half-written log, and an earlier drill's log is never replaced.
+//! Two halves: `stage` writes the JSON to a temporary file in the same directory and fsyncs
+//! it; `Staged::publish` hard-links it to the final name (which fails if that name exists),
+//! removes the temporary and fsyncs the directory. A reader never sees a half-written log,
+//! and an earlier drill's log is never replaced. The session stages while the journal syncs
+//! the run's end and publishes after, so the two syncs overlap but the log never appears
+//! before the journal holds the end it reports.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -54,8 +57,21 @@ pub fn journal_path(log: &Path) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// Writes `log` to `path`, which must not exist.
+/// Writes `log` to `path`, which must not exist: `stage` then `publish`.
 pub fn write_new(path: &Path, log: &DrLog) -> std::io::Result<()> {
+    stage(path, log)?.publish()
+}
+
+/// A DR log on disk under a temporary name, waiting to be published under its own.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: PathBuf,
+    path: PathBuf,
+    published: bool,
+}
+
+/// Writes `log` to a temporary file beside `path` and fsyncs it.
+pub fn stage(path: &Path, log: &DrLog) -> std::io::Result<Staged> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -64,24 +80,43 @@ pub fn write_new(path: &Path, log: &DrLog) -> std::io::Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "dr-log.json".to_string());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let staged = Staged {
+        tmp: dir.join(format!(".{name}.{}.tmp", std::process::id())),
+        path: path.to_path_buf(),
+        published: false,
+    };
     let mut text = serde_json::to_vec_pretty(log).map_err(std::io::Error::other)?;
     text.push(b'\n');
-    let result = write_then_link(&tmp, path, &text);
-    let _ = std::fs::remove_file(&tmp);
-    result?;
-    sync_parent_dir(path)
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&staged.tmp)?;
+    f.write_all(&text)?;
+    f.sync_all()?;
+    Ok(staged)
 }
 
-fn write_then_link(tmp: &Path, path: &Path, text: &[u8]) -> std::io::Result<()> {
-    {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(tmp)?;
-        f.write_all(text)?;
-        f.sync_all()?;
+impl Staged {
+    /// Gives the log its name (never over an existing file) and makes the name durable.
+    pub fn publish(mut self) -> std::io::Result<()> {
+        let linked = link_new(&self.tmp, &self.path);
+        let _ = std::fs::remove_file(&self.tmp);
+        self.published = true;
+        linked?;
+        sync_parent_dir(&self.path)
     }
+}
+
+impl Drop for Staged {
+    /// A log staged but never published (its run's end could not be awaited) leaves no file.
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn link_new(tmp: &Path, path: &Path) -> std::io::Result<()> {
     match std::fs::hard_link(tmp, path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),

@@ -7,8 +7,8 @@
 //! appending), and, when a secret masks the hub's identity in the records, make its keyed
 //! fingerprint for them (`hub_fingerprint`). The caller then connects (a failed connection `abandon`s the session, which
 //! removes a journal it created). `run` builds the event fan-out (journal, reporters, secrets
-//! masked), runs the `Engine`, writes the DR log atomically off the runtime, and releases the
-//! lock last (the engine's preflight runs inside `run`; a fleet lends every session the same
+//! masked), runs the `Engine`, writes the DR log atomically off the runtime (staged while the
+//! journal syncs the run's end, named once that end is on disk), and releases the lock last (the engine's preflight runs inside `run`; a fleet lends every session the same
 //! `preflight::SharedReads`, `with_preflight_reads`). What it returns (`SessionOutcome`) carries the run's outcome, whether the DR log
 //! was written, and the exit code that follows from both.
 
@@ -281,18 +281,21 @@ impl Session {
         if let Some((hub, at)) = listed {
             engine.seed_hub_reading(hub, at);
         }
-        let run = engine.run(request.run.clone(), request.prior.clone()).await;
-        let log_error = match (&request.log_file, &run.log) {
+        let ending = engine.run(request.run.clone(), request.prior.clone()).await;
+        // The log's temporary file is written and synced while the journal syncs the run's
+        // end; it gets its name only once the journal has that end on disk.
+        let staging = match (&request.log_file, ending.log()) {
             (Some(path), Some(log)) => {
                 let (path, log) = (path.clone(), log.clone());
-                match tokio::task::spawn_blocking(move || crate::log_file::write_new(&path, &log))
-                    .await
-                {
-                    Ok(Ok(())) => None,
-                    Ok(Err(e)) => Some(e.to_string()),
-                    Err(e) => Some(e.to_string()),
-                }
+                Some(tokio::task::spawn_blocking(move || {
+                    crate::log_file::stage(&path, &log)
+                }))
             }
+            _ => None,
+        };
+        let run = ending.recorded().await;
+        let log_error = match (&request.log_file, staging) {
+            (Some(_), Some(staging)) => publish(staging).await.err(),
             (Some(_), None) => Some("the run produced no log".to_string()),
             (None, _) => None,
         };
@@ -307,6 +310,21 @@ impl Session {
             journal_path,
         }
     }
+}
+
+/// Publishes a DR log staged while the journal synced the run's end; `Err` says why the log
+/// could not be written.
+async fn publish(
+    staging: tokio::task::JoinHandle<std::io::Result<crate::log_file::Staged>>,
+) -> Result<(), String> {
+    let staged = staging
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    tokio::task::spawn_blocking(move || staged.publish())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
 }
 
 /// What the blocking half of `open` made, in its order.

@@ -12,11 +12,14 @@
 //! measured by a pure function over the step records (`objectives::measure`); a
 //! non-advisory miss fails a run that would otherwise have succeeded. Then `rollback` runs if
 //! a step failed after the hub was changed, and `finally` always runs, after Ctrl-C too.
-//! Every outcome is an event; the DR log is folded from them by the `Emitter`. The runner
-//! never prints.
+//! Every outcome is an event; the DR log is folded from them by the `Emitter`. The run ends
+//! with `run_finished` queued, not yet synced (`ending`). The runner never prints.
 
+mod ending;
 mod rules;
 mod step;
+
+pub use ending::EndingRun;
 
 use std::collections::HashMap;
 
@@ -227,8 +230,9 @@ impl Engine {
         });
     }
 
-    /// Runs the runbook to the end (or to Ctrl-C) and returns the outcome with the DR log.
-    pub async fn run(mut self, req: RunRequest, prior: Option<PriorRun>) -> RunOutcome {
+    /// Runs the runbook to the end (or to Ctrl-C) and returns the outcome with the DR log,
+    /// its end queued to the journal (`EndingRun::recorded` waits until it is on disk).
+    pub async fn run(mut self, req: RunRequest, prior: Option<PriorRun>) -> EndingRun {
         // A journal that cannot hold the run's start holds nothing: no change may start.
         let mut started_unrecorded: Option<String> = None;
         let mut preflight_refused: Option<String> = None;
@@ -395,27 +399,25 @@ impl Engine {
         } else {
             (RunStatus::Succeeded, None)
         };
-        let finished = self
-            .emitter
-            .emit_durable(RunEvent::RunFinished {
-                time: Clock::now_text(),
-                status,
-                reason: reason.clone(),
-                changed: self.state.changed,
-                cleanup_failed,
-            })
-            .await;
-        RunOutcome {
+        let finished = self.emitter.emit_queued(RunEvent::RunFinished {
+            time: Clock::now_text(),
             status,
-            reason,
+            reason: reason.clone(),
             changed: self.state.changed,
             cleanup_failed,
-            sink_failure: self
-                .emitter
-                .journal_failure()
-                .or(started_unrecorded)
-                .or(finished.err()),
-            log: self.emitter.dr_log(),
+        });
+        EndingRun {
+            outcome: RunOutcome {
+                status,
+                reason,
+                changed: self.state.changed,
+                cleanup_failed,
+                sink_failure: None,
+                log: self.emitter.dr_log(),
+            },
+            finished,
+            started_unrecorded,
+            emitter: self.emitter,
         }
     }
 
