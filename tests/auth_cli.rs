@@ -1,9 +1,12 @@
 //! `--auth auto` on a machine with no credential source: the binary fails up front (exit 2)
 //! with the list of sources it looked at and why each was skipped, without a token request.
+//! And `--auth azure-cli` with tokens that expire during the drill: a new one is fetched
+//! before each runs out, and ARM (the emulator) never sees an expired one.
 //!
 //! The environment is built from nothing: PATH is an empty directory (no `az`, no `azd`), no
 //! `AZURE_*` variables, and the managed identity is an App Service endpoint on a 127.0.0.1 port
 //! nobody listens on, so the only probe the survey makes is provably local.
+#![allow(clippy::unwrap_used)]
 
 mod support;
 
@@ -104,4 +107,95 @@ fn auto_auth_without_any_source_fails_a_fleet_up_front_too() {
         "{stderr}"
     );
     assert!(stderr.contains("`az` is not on PATH"), "{stderr}");
+}
+
+/// A fake `az` in `dir/bin` whose every call hands out a new JWT that expires 3 s later (as
+/// `az account get-access-token` prints it), and notes the expiry of each in `dir/az-exp`.
+fn short_lived_az(dir: &std::path::Path) -> String {
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = format!(
+        r#"#!/bin/sh
+exp=$(( $(date +%s) + 3 ))
+echo "$exp" >> '{log}'
+b64() {{ printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }}
+token="$(b64 '{{"alg":"none","typ":"JWT"}}').$(b64 "{{\"exp\":$exp}}").sig"
+on=$(date -u -d "@$exp" '+%Y-%m-%d %H:%M:%S.000000')
+echo "{{\"accessToken\":\"$token\",\"expiresOn\":\"$on\",\"expires_on\":$exp,\"tokenType\":\"Bearer\"}}"
+"#,
+        log = dir.join("az-exp").display()
+    );
+    let az = bin.join("az");
+    std::fs::write(&az, script).unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&az, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!("{}:/usr/bin:/bin", bin.display())
+}
+
+fn token_expiries(dir: &std::path::Path) -> Vec<i64> {
+    std::fs::read_to_string(dir.join("az-exp"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_drill_that_outlives_its_token_gets_a_new_one_and_is_never_refused() {
+    use support::Start as _;
+    let emu =
+        support::emulator_yaml("hubs: [{ name: myIoTHub, failover: { complete: manual } }]").await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("drill.yaml"),
+        "version: 1\nname: outlives-its-token\n\
+         target: { subscription: 00000000-0000-0000-0000-000000000000, resource_group: myResourceGroup, hub: myIoTHub }\n\
+         steps:\n  - { id: before, validate: { state: Active } }\n  - { id: go, failover: {} }\n  - { id: wait, await: { operation: go, timeout: 10m, interval: 1s } }\n  - { id: after, validate: { state: Active } }\n",
+    )
+    .unwrap();
+    let path = short_lived_az(dir.path());
+    // A real credential means real time (no --time-scale): the await polls every real second.
+    let drill = support::command(dir.path())
+        .args(["exec", "drill.yaml", "--yes", "--log", "dr.json"])
+        .args(["--arm-endpoint", emu.base_url(), "--auth", "azure-cli"])
+        .env("PATH", path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .start();
+    let journal_dir = dir.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        support::wait_for_journal(&journal_dir, "failover_started")
+    })
+    .await
+    .unwrap();
+    // The failover goes on until the first token has expired: every request after it needs
+    // another token, and the emulator, like ARM, refuses an expired one with a 401.
+    let first_expiry = token_expiries(dir.path())[0];
+    support::until("the first token to expire", || {
+        time::OffsetDateTime::now_utc().unix_timestamp() > first_expiry
+    })
+    .await;
+    let before_expiry = emu.requests().len();
+    support::complete_failover(&emu, "myIoTHub").await;
+    let out = tokio::task::spawn_blocking(move || drill.wait_with_output())
+        .await
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let requests = emu.requests();
+    let refused: Vec<_> = requests.iter().filter(|r| r.status == 401).collect();
+    assert!(refused.is_empty(), "requests refused: {refused:?}");
+    assert!(
+        requests.len() > before_expiry,
+        "the drill went on past its first token"
+    );
+    assert!(
+        token_expiries(dir.path()).len() > 1,
+        "a new token was fetched"
+    );
 }

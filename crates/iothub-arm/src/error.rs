@@ -37,8 +37,10 @@ pub enum ArmError {
 
     /// ARM refused the identity (401) or its permissions (403).
     #[error(
-        "ARM refused {method} {url} with {status}{} for identity {identity}: {message}. {hint}{}",
+        "ARM refused {method} {url} with {status}{} for identity {identity}: {}. {hint}{}",
         fmt_code(code),
+        // ARM's messages mostly end with a full stop of their own.
+        message.trim_end_matches('.'),
         fmt_request_id(request_id)
     )]
     Auth {

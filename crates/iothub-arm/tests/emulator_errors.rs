@@ -1,5 +1,6 @@
-//! Error mapping and retries against the real emulator: 404/401/403/409/400, 429 with
-//! `Retry-After` honoured, 503 retried, dropped connections, insecure endpoints.
+//! Error mapping and retries against the real emulator: 404/401 (an expired token too)/403/
+//! 409/400, 429 with `Retry-After` honoured, 503 retried, dropped connections, insecure
+//! endpoints.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -57,6 +58,37 @@ async fn rejected_token_is_401_naming_the_identity_and_az_login() {
     assert_eq!(&**identity, "a static token");
     assert!(hint.contains("az login"), "{hint}");
     assert!(err.to_string().contains("az login"));
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn an_expired_token_is_401_expired_naming_az_login_and_not_retried() {
+    let emu = emulator(iothub_emulator::Scenario::default_scenario()).await;
+    // A JWT whose `exp` (2001-09-09) has passed: ARM, and the emulator, refuse it as expired.
+    let expired = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJleHAiOjEwMDAwMDAwMDB9.sig";
+    let err = client_with(&emu, expired, fast_options(&emu))
+        .get_hub(RG, HUB)
+        .await
+        .unwrap_err();
+    let ArmError::Auth {
+        status, code, hint, ..
+    } = &err
+    else {
+        panic!("expected Auth, got {err:?}");
+    };
+    assert_eq!(*status, 401);
+    assert_eq!(code.as_deref(), Some("ExpiredAuthenticationToken"));
+    assert!(hint.contains("az login"), "{hint}");
+    let text = err.to_string();
+    assert!(
+        text.contains("9/9/2001"),
+        "ARM's message names the expiry: {text}"
+    );
+    assert!(
+        !text.contains(expired),
+        "the token stays out of the error: {text}"
+    );
+    assert_eq!(recorded(&emu, "GET", HUB).len(), 1, "a 401 is not retried");
     emu.shutdown().await;
 }
 

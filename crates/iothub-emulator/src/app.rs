@@ -1,6 +1,6 @@
 //! The request pipeline every ARM request goes through.
 //!
-//! request -> log number -> auth (401) -> ARM throttling (429, when on) -> fault rule (delay,
+//! request -> log number -> auth (401, `bearer`) -> ARM throttling (429, when on) -> fault rule (delay,
 //! hold before, status / drop) -> api-version (400) -> path -> operation (`ops`) -> (hold after)
 //! -> response, recorded in the request log with its status.
 //! A dropped connection is recorded with status 0 and the connection is closed by `detach`,
@@ -20,7 +20,7 @@ use crate::store::Store;
 use crate::throttle::{Admission, Budget, Throttle};
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::response::Response;
 use std::sync::Arc;
 use std::time::Instant;
@@ -105,7 +105,7 @@ fn request_id(seq: u64) -> String {
 }
 
 async fn pipeline(app: &App, parts: &axum::http::request::Parts, body: Body) -> Outcome {
-    if let Err(e) = check_auth(&parts.headers) {
+    if let Err(e) = crate::bearer::check(&parts.headers) {
         return Outcome::Respond(e.into_response(&app.clock));
     }
     let Some(throttle) = &app.throttle else {
@@ -188,38 +188,6 @@ async fn after_throttle(app: &App, parts: &axum::http::request::Parts, body: Bod
         hold(HoldStage::After).await;
     }
     Outcome::Respond(response)
-}
-
-/// No `Authorization: Bearer <token>`: 401 with a `WWW-Authenticate: Bearer` challenge.
-/// The token itself is never looked at beyond being present, and never logged.
-fn check_auth(headers: &HeaderMap) -> Result<(), ArmError> {
-    const CHALLENGE: &str = "Bearer error=\"invalid_token\", error_description=\"The access token is missing or invalid.\"";
-    let unauthorized = |code: &str, message: &str| {
-        let mut e = ArmError::front_door(401, code, message);
-        e.www_authenticate = Some(CHALLENGE);
-        e
-    };
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(unauthorized(
-            "AuthenticationFailed",
-            "Authentication failed. The 'Authorization' header is missing.",
-        ));
-    };
-    let ok = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.split_once(' '))
-        .is_some_and(|(scheme, token)| {
-            scheme.eq_ignore_ascii_case("Bearer") && !token.trim().is_empty()
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(unauthorized(
-            "InvalidAuthenticationToken",
-            "The access token is invalid: the 'Authorization' header must be 'Bearer <token>'.",
-        ))
-    }
 }
 
 fn check_api_version(query: &str, path: &ArmPath<'_>) -> Result<(), ArmError> {

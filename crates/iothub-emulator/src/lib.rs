@@ -33,6 +33,7 @@
 mod activity;
 mod app;
 mod arm_error;
+mod bearer;
 mod clock;
 mod control;
 mod detach;
