@@ -180,13 +180,7 @@ async fn a_drill_that_outlives_its_token_gets_a_new_one_and_is_never_refused() {
     let out = tokio::task::spawn_blocking(move || drill.wait_with_output())
         .await
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    support::assert_exit(&out, 0);
     let requests = emu.requests();
     let refused: Vec<_> = requests.iter().filter(|r| r.status == 401).collect();
     assert!(refused.is_empty(), "requests refused: {refused:?}");

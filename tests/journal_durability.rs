@@ -18,28 +18,8 @@
 mod support;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use support::*;
-
-fn strace_or_note() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    let found = std::env::split_paths(&path)
-        .map(|dir| dir.join("strace"))
-        .find(|p| p.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but no strace on PATH (apt-get install -y strace)"
-        );
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "note: journal_durability was SKIPPED: it needs strace (apt-get install -y strace)"
-        );
-    }
-    found
-}
 
 /// The traced calls of one process tree, in the order strace saw them.
 struct Trace {
@@ -126,7 +106,12 @@ impl Trace {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_event_resume_relies_on_is_synced_before_the_run_acts_on_it() {
-    let Some(strace) = strace_or_note() else {
+    let Some(strace) = tool_or_note(
+        "journal_durability",
+        "the whole test",
+        on_path("strace"),
+        "strace (apt-get install -y strace)",
+    ) else {
         return;
     };
     let emu = single_hub_emulator(0.001).await;
@@ -145,14 +130,7 @@ async fn each_event_resume_relies_on_is_synced_before_the_run_acts_on_it() {
         .arg(repo("runbooks/drill.yaml"))
         .args(against(&emu))
         .args(["--yes", "--log", "dr.json"]);
-    let out = output_of(cmd).await;
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_exit(&output_of(cmd).await, 0);
     let trace = Trace::parse(&std::fs::read_to_string(&trace_file).unwrap());
 
     let (_, journal) = trace.opened("dr.json.jsonl");

@@ -107,6 +107,48 @@ pub fn wrapper(dir: &Path, program: &str) -> Command {
     c
 }
 
+/// `name` on `PATH`, if it is there.
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// A system tool a test needs, or `None` after a note that `part` of `test` was skipped; under
+/// `CI=true` (where `.ci/run` installs the tool) a missing tool fails the test instead.
+pub fn tool_or_note(
+    test: &str,
+    part: &str,
+    found: Option<PathBuf>,
+    needs: &str,
+) -> Option<PathBuf> {
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{test}: CI=true but {part} cannot run: it needs {needs}"
+        );
+        // Past the harness's capture: a skip must be seen on a pass too.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: {test}: {part} was SKIPPED: it needs {needs}"
+        );
+    }
+    found
+}
+
+/// Asserts a finished process exited with `code`, showing what it printed if not.
+pub fn assert_exit(out: &Output, code: i32) {
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// `dir/.tmp`, created: the `TMPDIR` of every process `command(dir)` starts.
 pub fn private_tmp(dir: &Path) -> PathBuf {
     let tmp = dir.join(".tmp");
