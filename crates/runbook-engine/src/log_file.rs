@@ -4,8 +4,8 @@
 //! it; `Staged::publish` hard-links it to the final name (which fails if that name exists),
 //! removes the temporary and fsyncs the directory. A reader never sees a half-written log,
 //! and an earlier drill's log is never replaced. The session stages while the journal syncs
-//! the run's end and publishes after, so the two syncs overlap but the log never appears
-//! before the journal holds the end it reports.
+//! the run's end and publishes after the journal has it on disk (or has failed), so the two
+//! syncs overlap but the log never appears before the end it reports is durable.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -72,6 +72,24 @@ pub struct Staged {
 
 /// Writes `log` to a temporary file beside `path` and fsyncs it.
 pub fn stage(path: &Path, log: &DrLog) -> std::io::Result<Staged> {
+    let mut text = serde_json::to_vec_pretty(log).map_err(std::io::Error::other)?;
+    text.push(b'\n');
+    let (mut f, tmp) = create_temp_beside(path)?;
+    // From here on the temporary file is ours: dropping `staged` on an error removes it.
+    let staged = Staged {
+        tmp,
+        path: path.to_path_buf(),
+        published: false,
+    };
+    f.write_all(&text)?;
+    f.sync_all()?;
+    Ok(staged)
+}
+
+/// A new file `.<name>.<pid>-<n>.tmp` beside `path`. The process id alone could be taken: a
+/// run killed while its log was staged leaves its temporary file, and a later process (in a
+/// fresh container, say) may have the same id; the next `n` is tried instead.
+fn create_temp_beside(path: &Path) -> std::io::Result<(std::fs::File, PathBuf)> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -80,20 +98,19 @@ pub fn stage(path: &Path, log: &DrLog) -> std::io::Result<Staged> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "dr-log.json".to_string());
-    let staged = Staged {
-        tmp: dir.join(format!(".{name}.{}.tmp", std::process::id())),
-        path: path.to_path_buf(),
-        published: false,
-    };
-    let mut text = serde_json::to_vec_pretty(log).map_err(std::io::Error::other)?;
-    text.push(b'\n');
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&staged.tmp)?;
-    f.write_all(&text)?;
-    f.sync_all()?;
-    Ok(staged)
+    let mut n = 0;
+    loop {
+        let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => return Ok((f, tmp)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 100 => n += 1,
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 impl Staged {
@@ -159,5 +176,63 @@ pub fn resumed_log_name(log: &Path) -> PathBuf {
             return candidate;
         }
         n += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dr_log::RunbookIdentity;
+
+    fn log() -> DrLog {
+        DrLog::blank(RunbookIdentity {
+            name: "drill".into(),
+            path: "drill.yaml".into(),
+            sha256: "00".into(),
+        })
+    }
+
+    #[test]
+    fn a_temporary_file_left_by_another_process_with_this_id_is_stepped_around_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dr.json");
+        let stale = dir
+            .path()
+            .join(format!(".dr.json.{}-0.tmp", std::process::id()));
+        std::fs::write(&stale, "another run's").unwrap();
+        write_new(&path, &log()).unwrap();
+        let written: DrLog =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(written, log());
+        assert_eq!(std::fs::read_to_string(&stale).unwrap(), "another run's");
+        let mut names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                stale.file_name().unwrap().to_string_lossy().into_owned(),
+                "dr.json".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn a_staged_log_never_published_leaves_no_file_and_a_published_one_only_its_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dr.json");
+        drop(stage(&path, &log()).unwrap());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        stage(&path, &log()).unwrap().publish().unwrap();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["dr.json"]);
+        let again = stage(&path, &log()).unwrap().publish().unwrap_err();
+        assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -225,6 +225,16 @@ impl OpenFile {
 /// event boundary. Unset in normal use.
 pub const CRASH_TEST_STOP_AFTER: &str = "RUNBOOK_CRASH_TEST_STOP_AFTER_EVENT";
 
+/// Tests only: wait this many milliseconds before each sync, so that a run which went on
+/// before its durable event's acknowledgement is caught acting before the sync (the strace
+/// test of the sync order). Unset in normal use.
+pub const TEST_SYNC_DELAY_MS: &str = "RUNBOOK_TEST_SYNC_DELAY_MS";
+
+fn sync_delay_from_env() -> Option<std::time::Duration> {
+    let ms: u64 = std::env::var(TEST_SYNC_DELAY_MS).ok()?.parse().ok()?;
+    Some(std::time::Duration::from_millis(ms))
+}
+
 /// Where `CRASH_TEST_STOP_AFTER` stops the process.
 enum StopAt {
     Count(u64),
@@ -268,6 +278,7 @@ fn stop_for_crash_test(open: &mut OpenFile) -> ! {
 fn writer_loop(rx: &mpsc::Receiver<Command>) {
     let mut files: HashMap<u64, OpenFile> = HashMap::new();
     let stop_after = StopAt::from_env();
+    let sync_delay = sync_delay_from_env();
     let mut lines_written: u64 = 0;
     while let Ok(first) = rx.recv() {
         let mut batch = vec![first];
@@ -328,6 +339,9 @@ fn writer_loop(rx: &mpsc::Receiver<Command>) {
         }
         for open in files.values_mut() {
             if open.needs_sync && open.failure.is_none() {
+                if let Some(delay) = sync_delay {
+                    std::thread::sleep(delay);
+                }
                 if let Err(e) = open.file.sync_data() {
                     open.fail(&e);
                 }

@@ -2,8 +2,8 @@
 //!
 //! `Engine::run` returns an `EndingRun`: the outcome and the DR log are known, the end is
 //! queued to the journal, its sync may still be under way. The session stages the DR log in
-//! that time and publishes it after `recorded`, so the two fsyncs overlap while a log still
-//! never exists for a run whose journal does not hold its end.
+//! that time and publishes it after `recorded` (the end on disk, or the journal failed), so
+//! the two fsyncs overlap while the log still never gets its name before its end is durable.
 
 use crate::dr_log::DrLog;
 use crate::emitter::Emitter;
