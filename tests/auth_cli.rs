@@ -1,7 +1,8 @@
 //! `--auth auto` on a machine with no credential source: the binary fails up front (exit 2)
 //! with the list of sources it looked at and why each was skipped, without a token request.
-//! And `--auth azure-cli` with tokens that expire during the drill: a new one is fetched
-//! before each runs out, and ARM (the emulator) never sees an expired one.
+//! And `--auth azure-cli` in a drill longer than its token's life: the token is renewed when
+//! under 2 minutes of it are left, not sooner and not per request, and ARM (the emulator,
+//! which refuses an expired JWT as ARM does) never refuses one.
 //!
 //! The environment is built from nothing: PATH is an empty directory (no `az`, no `azd`), no
 //! `AZURE_*` variables, and the managed identity is an App Service endpoint on a 127.0.0.1 port
@@ -109,21 +110,23 @@ fn auto_auth_without_any_source_fails_a_fleet_up_front_too() {
     assert!(stderr.contains("`az` is not on PATH"), "{stderr}");
 }
 
-/// A fake `az` in `dir/bin` whose every call hands out a new JWT that expires 3 s later (as
-/// `az account get-access-token` prints it), and notes the expiry of each in `dir/az-exp`.
-fn short_lived_az(dir: &std::path::Path) -> String {
+/// A fake `az` in `dir/bin` whose every call hands out a new JWT that expires 125 s later,
+/// just over the client's 2-minute refresh margin (as `az account get-access-token` prints
+/// it), and notes when each was fetched and when it expires in `dir/az-fetches`.
+fn az_with_tokens_of_125_s(dir: &std::path::Path) -> String {
     let bin = dir.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let script = format!(
         r#"#!/bin/sh
-exp=$(( $(date +%s) + 3 ))
-echo "$exp" >> '{log}'
+now=$(date +%s.%N)
+exp=$(( ${{now%.*}} + 125 ))
+echo "$now $exp" >> '{log}'
 b64() {{ printf '%s' "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }}
 token="$(b64 '{{"alg":"none","typ":"JWT"}}').$(b64 "{{\"exp\":$exp}}").sig"
 on=$(date -u -d "@$exp" '+%Y-%m-%d %H:%M:%S.000000')
 echo "{{\"accessToken\":\"$token\",\"expiresOn\":\"$on\",\"expires_on\":$exp,\"tokenType\":\"Bearer\"}}"
 "#,
-        log = dir.join("az-exp").display()
+        log = dir.join("az-fetches").display()
     );
     let az = bin.join("az");
     std::fs::write(&az, script).unwrap();
@@ -132,16 +135,24 @@ echo "{{\"accessToken\":\"$token\",\"expiresOn\":\"$on\",\"expires_on\":$exp,\"t
     format!("{}:/usr/bin:/bin", bin.display())
 }
 
-fn token_expiries(dir: &std::path::Path) -> Vec<i64> {
-    std::fs::read_to_string(dir.join("az-exp"))
+/// When each token was fetched (Unix seconds), in order.
+fn token_fetches(dir: &std::path::Path) -> Vec<f64> {
+    std::fs::read_to_string(dir.join("az-fetches"))
         .unwrap_or_default()
         .lines()
-        .map(|l| l.parse().unwrap())
+        .map(|l| l.split(' ').next().unwrap().parse().unwrap())
         .collect()
 }
 
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_drill_that_outlives_its_token_gets_a_new_one_and_is_never_refused() {
+async fn a_drill_longer_than_its_tokens_life_renews_it_before_it_runs_out_and_not_before() {
     use support::Start as _;
     let emu =
         support::emulator_yaml("hubs: [{ name: myIoTHub, failover: { complete: manual } }]").await;
@@ -153,7 +164,7 @@ async fn a_drill_that_outlives_its_token_gets_a_new_one_and_is_never_refused() {
          steps:\n  - { id: before, validate: { state: Active } }\n  - { id: go, failover: {} }\n  - { id: wait, await: { operation: go, timeout: 10m, interval: 1s } }\n  - { id: after, validate: { state: Active } }\n",
     )
     .unwrap();
-    let path = short_lived_az(dir.path());
+    let path = az_with_tokens_of_125_s(dir.path());
     // A real credential means real time (no --time-scale): the await polls every real second.
     let drill = support::command(dir.path())
         .args(["exec", "drill.yaml", "--yes", "--log", "dr.json"])
@@ -168,28 +179,33 @@ async fn a_drill_that_outlives_its_token_gets_a_new_one_and_is_never_refused() {
     })
     .await
     .unwrap();
-    // The failover goes on until the first token has expired: every request after it needs
-    // another token, and the emulator, like ARM, refuses an expired one with a 401.
-    let first_expiry = token_expiries(dir.path())[0];
-    support::until("the first token to expire", || {
-        time::OffsetDateTime::now_utc().unix_timestamp() > first_expiry
+    // The POST went out with a token the client holds; any token fetched from now on is a
+    // renewal. The failover is held until one comes: about 5 s after the held token was
+    // fetched, when under 2 minutes of it are left.
+    let posted = now();
+    support::until("the client to renew its token", || {
+        token_fetches(dir.path()).iter().any(|&at| at > posted)
     })
     .await;
-    let before_expiry = emu.requests().len();
     support::complete_failover(&emu, "myIoTHub").await;
     let out = tokio::task::spawn_blocking(move || drill.wait_with_output())
         .await
         .unwrap();
     support::assert_exit(&out, 0);
-    let requests = emu.requests();
-    let refused: Vec<_> = requests.iter().filter(|r| r.status == 401).collect();
+    let refused: Vec<_> = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.status == 401)
+        .collect();
     assert!(refused.is_empty(), "requests refused: {refused:?}");
+    let fetches = token_fetches(dir.path());
+    let (held, renewed): (Vec<f64>, Vec<f64>) = fetches.iter().partition(|&&at| at <= posted);
+    // Renewed when due, not per request: the await polled every second meanwhile.
+    let held_since = held.last().expect("a token before the POST");
     assert!(
-        requests.len() > before_expiry,
-        "the drill went on past its first token"
+        renewed[0] - held_since >= 4.0,
+        "renewed {:.1} s after the held token was fetched, before it was due: {fetches:?}",
+        renewed[0] - held_since
     );
-    assert!(
-        token_expiries(dir.path()).len() > 1,
-        "a new token was fetched"
-    );
+    assert!(renewed.len() <= 2, "a token per request: {fetches:?}");
 }

@@ -68,24 +68,41 @@ impl Trace {
             .unwrap_or_else(|| panic!("no call with {needle:?} after line {from}"))
     }
 
-    /// The fd an `openat` of a path ending in `name` returned (on its line, or on the line
-    /// where strace shows it resumed), and the line of the open.
-    fn opened(&self, name: &str) -> (usize, String) {
-        let i = self.find(0, &format!("{name}\", O_"));
-        let pid = self.lines[i].split(' ').next().unwrap().to_string();
-        let result_line = if self.lines[i].contains("<unfinished ...>") {
-            self.find_from_pid(i, &pid, "<... openat resumed>")
-        } else {
-            i
-        };
-        let fd = self.lines[result_line]
-            .rsplit("= ")
-            .next()
-            .unwrap()
+    /// The first `openat` at or after `from` of a path ending in `name`: its line, and the fd
+    /// it returned.
+    fn opened(&self, from: usize, name: &str) -> (usize, String) {
+        let i = self.find(from, &format!("{name}\", O_"));
+        let fd = self
+            .result(i, "openat")
             .chars()
             .take_while(char::is_ascii_digit)
             .collect();
         (i, fd)
+    }
+
+    /// What the call on line `i` returned: on its own line, or on the line where strace shows
+    /// it resumed (other threads' calls came between).
+    fn result(&self, i: usize, call: &str) -> &str {
+        let pid = self.lines[i].split(' ').next().unwrap();
+        let line = if self.lines[i].contains("<unfinished ...>") {
+            &self.lines[self.find_from_pid(i, pid, &format!("<... {call} resumed>"))]
+        } else {
+            &self.lines[i]
+        };
+        line.rsplit("= ").next().unwrap().trim()
+    }
+
+    /// The first ARM request at or after `from`: the request line a client writes first.
+    fn request(&self, from: usize) -> usize {
+        self.lines[from..]
+            .iter()
+            .position(|l| {
+                ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+                    .iter()
+                    .any(|m| l.contains(&format!("\"{m} /")))
+            })
+            .map(|i| i + from)
+            .unwrap_or_else(|| panic!("no request after line {from}"))
     }
 
     fn find_from_pid(&self, from: usize, pid: &str, needle: &str) -> usize {
@@ -109,8 +126,14 @@ async fn each_event_resume_relies_on_is_synced_before_the_run_acts_on_it() {
     let Some(strace) = tool_or_note(
         "journal_durability",
         "the whole test",
-        on_path("strace"),
-        "strace (apt-get install -y strace)",
+        on_path("strace").filter(|s| {
+            // Installed is not enough: ptrace may be denied (a container without the right).
+            std::process::Command::new(s)
+                .args(["-f", "-o", "/dev/null", "true"])
+                .status()
+                .is_ok_and(|st| st.success())
+        }),
+        "a working strace (apt-get install -y strace; ptrace allowed)",
     ) else {
         return;
     };
@@ -128,30 +151,45 @@ async fn each_event_resume_relies_on_is_synced_before_the_run_acts_on_it() {
         .arg(bin())
         .arg("exec")
         .arg(repo("runbooks/drill.yaml"))
-        .args(against(&emu))
-        .args(["--yes", "--log", "dr.json"]);
+        .args(against_url(emu.base_url(), "0.001"))
+        .args(["--yes", "--log", "dr.json"])
+        // Each sync waits first: a run that went on before its acknowledgement would act
+        // within that time, before the sync returned, and be caught here.
+        .env("RUNBOOK_TEST_SYNC_DELAY_MS", "300");
     assert_exit(&output_of(cmd).await, 0);
     let trace = Trace::parse(&std::fs::read_to_string(&trace_file).unwrap());
 
-    let (_, journal) = trace.opened("dr.json.jsonl");
+    let (_, journal) = trace.opened(0, "dr.json.jsonl");
     let line_of = |event: &str| format!(r#"write({journal}, "{{\"event\":\"{event}\""#);
     let intent = trace.find(0, &line_of("failover_intent"));
-    let post = trace.find(intent, "\"POST /subscriptions");
+    let post = trace.request(intent);
+    assert!(
+        trace.lines[post].contains("\"POST /subscriptions"),
+        "the request after the intent is the failover POST: {}",
+        trace.lines[post]
+    );
     assert!(
         trace.synced_between(&journal, intent, post),
         "the intent (line {intent}) was not synced before the POST (line {post})"
     );
 
+    // The first request of any kind after the POST: the accepted operation must be written
+    // and synced before it.
     let started = trace.find(post, &line_of("failover_started"));
-    let next_request = trace.find(started, "\"GET /subscriptions");
+    let next_request = trace.request(post + 1);
     assert!(
-        trace.synced_between(&journal, started, next_request),
+        started < next_request && trace.synced_between(&journal, started, next_request),
         "the accepted operation (line {started}) was not synced before the next request (line {next_request})"
     );
 
     let finished = trace.find(started, &line_of("run_finished"));
-    let (staged, staged_fd) = trace.opened(".tmp");
-    let linked = trace.find(staged, "dr.json\", 0) = 0");
+    let (staged, staged_fd) = trace.opened(0, ".tmp");
+    let linked = trace.find(staged, "linkat(");
+    assert!(
+        trace.lines[linked].contains("\"dr.json\", 0") && trace.result(linked, "linkat") == "0",
+        "the staged log is linked to its name: {}",
+        trace.lines[linked]
+    );
     assert!(
         trace.synced_between(&journal, finished, linked),
         "the run's end (line {finished}) was not synced before the DR log got its name (line {linked})"
@@ -160,8 +198,9 @@ async fn each_event_resume_relies_on_is_synced_before_the_run_acts_on_it() {
         trace.synced_between(&staged_fd, staged, linked),
         "the DR log's content was not synced before it got its name (line {linked})"
     );
+    let (dir_opened, dir_fd) = trace.opened(linked, ".");
     assert!(
-        trace.syncs.iter().any(|(i, _)| *i > linked),
-        "the directory was not synced after the DR log got its name"
+        trace.synced_between(&dir_fd, dir_opened, trace.lines.len()),
+        "the directory (opened on line {dir_opened}) was not synced after the DR log got its name"
     );
 }
