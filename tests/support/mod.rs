@@ -350,7 +350,10 @@ pub fn normalise_human(text: &str) -> String {
     let polls = regex::Regex::new(r"after \d+ polls?").unwrap();
     let failover = regex::Regex::new(r"failover:  \d+\.\ds").unwrap();
     let retry_in = regex::Regex::new(r"retrying in \d+(\.\d+)?(ms|s)").unwrap();
-    let measured = regex::Regex::new(r"measured (\d+h)?(\d+m)?\d+(\.\d+)?s\b").unwrap();
+    // Every shape `seconds_text` writes: `4.213s`, `12m3s`, and whole minutes or hours
+    // without seconds (`3m`, `1h`, `1h2m`), which a minute-grain measure often is.
+    let measured =
+        regex::Regex::new(r"measured (\d+h(\d+m)?(\d+s)?|\d+m(\d+s)?|\d+(\.\d+)?s)\b").unwrap();
     let t = progress.replace_all(text, "");
     let t = measured.replace_all(&t, "measured [t]");
     let t = dur.replace_all(&t, "([t]");

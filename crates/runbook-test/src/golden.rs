@@ -228,7 +228,12 @@ fn redact_measured(text: &str) -> String {
     };
     let from = at + "missed: measured ".len();
     let end = text[from..].find(',').map_or(text.len(), |i| from + i);
-    if text[from..end].ends_with('s') {
+    // A time as `seconds_text` writes it (`4.2s`, `30m41s`, `31m`, `1h`); a count or a share
+    // (`100`, `96.5%`) is the drill's own and stays.
+    let value = &text[from..end];
+    let is_time =
+        value.starts_with(|c: char| c.is_ascii_digit()) && value.ends_with(['s', 'm', 'h']);
+    if is_time {
         format!("{}[measured]{}", &text[..from], &text[end..])
     } else {
         text.to_string()
@@ -312,6 +317,15 @@ mod tests {
             redact_measured("objective `device_recovery` missed: measured 30m41s, target 20m"),
             "objective `device_recovery` missed: measured [measured], target 20m"
         );
+        // Whole minutes or hours carry no seconds: a minute-grain measure often is one.
+        for whole in ["31m", "1h", "1h2m"] {
+            assert_eq!(
+                redact_measured(&format!(
+                    "objective `device_recovery` missed: measured {whole}, target 20m"
+                )),
+                "objective `device_recovery` missed: measured [measured], target 20m"
+            );
+        }
         let drift = "objective `max_device_drift` missed: measured 100, target 0";
         assert_eq!(redact_measured(drift), drift);
     }
