@@ -9,14 +9,18 @@
 # (strace), and measures how long after the emulator completes a failover the engine records
 # it (the detection lag), which must stay within one poll interval.
 #
+# The binary is the installed build (`--profile dist`, README "Install"): whole-program
+# optimised. PROFILE=release measures the plain release build instead.
+#
 # Needs hyperfine and strace (apt-get install -y hyperfine strace) and the Python SDK
 # (pip install azure-mgmt-iothub). Usage: bench/drill.sh [runs]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-30}"
+profile="${PROFILE:-dist}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
-cargo build --release -q
-bin="$CARGO_TARGET_DIR/release/runbook"
+cargo build --profile "$profile" --locked -q
+bin="$CARGO_TARGET_DIR/$profile/runbook"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
