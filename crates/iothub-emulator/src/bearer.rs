@@ -95,6 +95,7 @@ fn dotnet_time(t: OffsetDateTime) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -180,6 +180,7 @@ pub fn resumed_log_name(log: &Path) -> PathBuf {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::dr_log::RunbookIdentity;
