@@ -1,7 +1,8 @@
 //! The failover cooldown's edges through the binary (README, "Failover cooldown"): files not
 //! modified within the last day are passed over; a refusal after the run already failed the
 //! hub over is exit 1, not 3; `--force-cooldown` works on `resume`; and forcing a check that
-//! would not refuse changes nothing but the record.
+//! would not refuse changes nothing but the record; history files that cannot be read (a FIFO,
+//! a directory, a dangling link, bytes that are not text) are passed over without a hang.
 //!
 //! Runs use the tests' time scale against an emulator in the test process, so "an hour" is
 //! 36 s and "a day" 864 s; an earlier run is a DR log written beside this run's.
@@ -250,4 +251,60 @@ async fn runbook_history_dir_points_the_check_at_another_directory() {
     let cooldown = preflight_check(&read(dir.path(), "dr.json"), "cooldown").clone();
     assert_eq!(cooldown["outcome"], "refused", "{cooldown}");
     assert!(posts(&emu.requests()).is_empty());
+}
+
+/// Runs `cmd` to its end, failing the test (and killing the run) if it has not ended within
+/// a minute: what this guards is a run that hangs on a history file.
+async fn output_unless_hung(mut cmd: std::process::Command) -> std::process::Output {
+    use std::process::Stdio;
+    let mut run = cmd.stdout(Stdio::piped()).stderr(Stdio::piped()).start();
+    tokio::task::spawn_blocking(move || {
+        wait_until("the run to end (a history file read that hangs?)", || {
+            run.try_wait().unwrap().is_some()
+        });
+        run.wait_with_output()
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_files_that_cannot_be_read_are_passed_over_and_never_fail_the_run() {
+    // Beside the run's log: a FIFO (opened for reading, it would block for ever), a directory,
+    // a dangling symlink and files that are not text or not whole, each named as history is.
+    // The tests run as root, which reads any file whatever its mode, so these stand in for an
+    // unreadable one.
+    let emu = emulator_yaml(HUB).await;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(d.join("pipe.json"))
+        .status()
+        .unwrap();
+    assert!(fifo.success(), "mkfifo");
+    std::fs::create_dir(d.join("folder.json")).unwrap();
+    std::os::unix::fs::symlink("nowhere/gone.jsonl", d.join("gone.jsonl")).unwrap();
+    std::fs::write(d.join("binary.json"), [0xff, 0xfe, 0x00, 0x7b, 0xc3]).unwrap();
+    std::fs::write(
+        d.join("torn.jsonl"),
+        "{\"event\":\"run_started\",\"run_id\":\"torn\"}\n{\"event\":\"step_fin",
+    )
+    .unwrap();
+
+    // With a recent failback among them (the control), the check still finds it.
+    write_earlier(d);
+    let out = output_unless_hung(exec(&emu, d, "runbooks/drill.yaml", "fresh.json")).await;
+    assert_eq!(out.status.code(), Some(3), "{}", shown(&out));
+    let cooldown = preflight_check(&read(d, "fresh.json"), "cooldown").clone();
+    assert_eq!(cooldown["outcome"], "refused", "{cooldown}");
+    assert_eq!(cooldown["source"], "local files", "{cooldown}");
+    for name in ["earlier.json", "fresh.json", "fresh.json.jsonl"] {
+        let _ = std::fs::remove_file(d.join(name));
+    }
+
+    // Without it, nothing left there blocks, fails or hangs the drill.
+    let out = output_unless_hung(exec(&emu, d, "runbooks/drill.yaml", "dr.json")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", shown(&out));
+    assert_eq!(posts(&emu.requests()).len(), 1);
+    assert_eq!(read(d, "dr.json")["status"], "succeeded");
 }

@@ -1,6 +1,7 @@
 //! Crash safety, proved by killing: a drill is killed (SIGKILL) at every event boundary of
 //! its journal, then resumed; every time, the emulator saw exactly one failover POST and the
-//! DR log says the hub changed.
+//! DR log says the hub changed. The one run killed between the failover's intent and its POST
+//! resumes with the failover step saying the request left no trace, and no other run does.
 //!
 //! The kill lands exactly at a boundary: the binary's crash-test hook
 //! (`RUNBOOK_CRASH_TEST_STOP_AFTER_EVENT=N`) freezes the process with SIGSTOP right after the
@@ -64,27 +65,44 @@ async fn killed_at_every_event_boundary_the_resumed_drill_posts_one_failover() {
     // until a run ends before its event n, which is then a whole unkilled drill. Every
     // boundary of every run that reached it is covered.
     let mut n = 0;
+    // Runs killed with the failover's intent on disk and no POST sent: the request left no
+    // trace, which the resumed failover step must say in its details.
+    let mut no_trace_runs = 0;
     loop {
         n += 1;
         let emu = fresh_emulator().await;
         let dir = tempfile::tempdir().unwrap();
         let (url, d) = (emu.base_url().to_string(), dir.path().to_path_buf());
-        let (stopped, on_disk, after, log_when_killed) = tokio::task::spawn_blocking(move || {
-            let mut child = spawn_drill(&url, &d, Some(n));
-            let stopped = stopped_at_hook(&mut child);
-            child.kill().unwrap();
-            let status = child.wait().unwrap();
-            let on_disk = journal_lines(&d);
-            let log_when_killed = d.join("dr.json").exists();
-            let after = if stopped {
-                Ok(resume(&url, &d))
-            } else {
-                Err(status)
-            };
-            (stopped, on_disk, after, log_when_killed)
-        })
-        .await
-        .unwrap();
+        let (stopped, status, on_disk, log_when_killed, journal) = {
+            let d = d.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut child = spawn_drill(&url, &d, Some(n));
+                let stopped = stopped_at_hook(&mut child);
+                child.kill().unwrap();
+                let status = child.wait().unwrap();
+                let journal = std::fs::read_to_string(d.join("dr.json.jsonl")).unwrap_or_default();
+                (
+                    stopped,
+                    status,
+                    journal_lines(&d),
+                    d.join("dr.json").exists(),
+                    journal,
+                )
+            })
+            .await
+            .unwrap()
+        };
+        let no_trace = stopped
+            && journal.contains("\"event\":\"failover_intent\"")
+            && posts(&emu.requests()).is_empty();
+        let after = if stopped {
+            let url = emu.base_url().to_string();
+            Ok(tokio::task::spawn_blocking(move || resume(&url, &d))
+                .await
+                .unwrap())
+        } else {
+            Err(status)
+        };
         let resumed = match after {
             Ok(resumed) => resumed,
             Err(status) => {
@@ -98,6 +116,10 @@ async fn killed_at_every_event_boundary_the_resumed_drill_posts_one_failover() {
                     "{on_disk} events on disk, yet it never reached {n}"
                 );
                 assert_eq!(posts(&emu.requests()).len(), 1);
+                assert_eq!(
+                    no_trace_runs, 1,
+                    "exactly one boundary lies between the intent and the POST"
+                );
                 emu.shutdown().await;
                 break;
             }
@@ -137,6 +159,16 @@ async fn killed_at_every_event_boundary_the_resumed_drill_posts_one_failover() {
             Some(0),
             "killed after event {n}: {stderr}"
         );
+        let details = step(&log, "initiate_failover")["details"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert_eq!(
+            details.contains("left no trace"),
+            no_trace,
+            "killed after event {n}: the failover step's details: {details}"
+        );
+        no_trace_runs += usize::from(no_trace);
         emu.shutdown().await;
     }
 }

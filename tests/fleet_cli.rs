@@ -1,7 +1,8 @@
 //! Fleet drills through the real binary: a runbook with `targets:` over generated emulator
 //! hubs. The happy path, max_errors stopping new hubs (and staying stopped on resume, which
 //! refuses a runbook changed since), Ctrl-C mid-fleet and a resume that finishes it without a
-//! second failover, and ARM's budget kept (no 429) under throttling.
+//! second failover, ARM's budget kept (no 429) under throttling, and a fleet whose hubs'
+//! cleanup fails exiting 4.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -441,5 +442,53 @@ fn without_yes_a_fleets_confirm_steps_stop_its_hubs_before_any_change() {
             assert_eq!(dr["changed"], false, "{hub}");
             assert!(dr["failover_started"].is_null(), "{hub}");
         }
+    }
+}
+
+#[test]
+fn a_fleet_whose_finally_step_fails_exits_4() {
+    // The fleet drill with a finally step no hub can pass: every hub's drill succeeds, then
+    // its cleanup fails, which is exit 4 for the hub and so for the fleet.
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = dir.path().join("cleanup-fails.yaml");
+    let text = format!(
+        "{}finally:\n  - id: impossible_check\n    validate: {{ state: Deleting }}\n",
+        std::fs::read_to_string(repo(DRILL)).unwrap()
+    );
+    std::fs::write(&runbook, text).unwrap();
+    let out = command(dir.path())
+        .arg("exec")
+        .arg(&runbook)
+        .args(["--emulator", "--scenario"])
+        .arg(repo("tests/fixtures/fleet/twenty.yaml"))
+        .args(["--time-scale", SCALE, "--yes", "--fleet-dir", "fleet"])
+        .args(["--limit", "2"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fleet = dir.path().join("fleet");
+    let log = fleet_log(&fleet);
+    assert_eq!(log["exit_code"], 4);
+    let hubs = log["hubs"].as_array().unwrap();
+    assert_eq!(hubs.len(), 2);
+    for hub in hubs {
+        assert_eq!(hub["exit_code"], 4, "{hub}");
+        let dr: Value = serde_json::from_str(
+            &std::fs::read_to_string(fleet.join(hub["log"].as_str().unwrap())).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            dr["changed"], true,
+            "the hub failed over before its cleanup"
+        );
+        assert_eq!(dr["status"], "failed");
+        assert_eq!(step(&dr, "devices")["status"], "success");
+        assert_eq!(step(&dr, "impossible_check")["status"], "failed");
     }
 }

@@ -1,7 +1,7 @@
 //! Shards through the binary (`exec --shard I/N`, `plan --shards N`, `resume` of one shard),
 //! against one emulator enforcing ARM's per-subscription budgets: every hub drilled exactly
 //! once over all shards, no 429s, and a shard that shares its subscription spending only its
-//! part of the budget.
+//! part of the budget. A shard that gets no hub says so, exits 0 and changes nothing.
 
 #![allow(clippy::unwrap_used)]
 
@@ -253,4 +253,55 @@ async fn one_interrupted_shard_resumes_on_its_own_without_a_second_post() {
             .count();
         assert_eq!(n, 1, "{hub}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shard_that_gets_no_hub_says_so_exits_0_and_changes_nothing() {
+    // Two hubs over three shards: the plan (the control) deals one hub to each of shards 0
+    // and 1 and none to shard 2, as a Job with more completions than hubs would.
+    let emu = emulator_yaml(&format!(
+        "generate: {{ count: 2, subscriptions: [{SUB_A}], tags: {{ dr-drill: enabled }} }}"
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let runbook = repo("tests/fixtures/fleet/drill.yaml");
+    let sub = format!("subscription={SUB_A}");
+    let mut plan = command(dir.path());
+    // `plan` waits for nothing, so it takes no --time-scale.
+    plan.arg("plan")
+        .arg(&runbook)
+        .args(["--arm-endpoint", emu.base_url(), "--auth", "emulator"])
+        .args(["--set", &sub, "--resolve", "--shards", "3", "--json"]);
+    let out = output_of(plan).await;
+    assert_exit(&out, 0);
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sizes: Vec<usize> = plan["shards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["hubs"].as_array().unwrap().len())
+        .collect();
+    assert_eq!(sizes, [1, 1, 0], "{plan}");
+
+    let mut empty = shard_command(&emu, dir.path(), &runbook, "2/3");
+    empty.args(["--set", &sub]);
+    let out = output_of(empty).await;
+    assert_exit(&out, 0);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("shard 2/3: no hub falls to this shard (2 hubs over 3 shards)"),
+        "{stdout}"
+    );
+    assert!(
+        !dir.path().join("shard-2-of-3").exists(),
+        "an empty shard leaves no fleet directory to resume"
+    );
+    let reqs = emu.requests();
+    assert!(
+        reqs.iter().all(|r| r.method == "GET"),
+        "only the listing reads: {:?}",
+        reqs.iter()
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect::<Vec<_>>()
+    );
 }
