@@ -1,7 +1,8 @@
 //! The hub lock through the binary: where it lives (`--lock-dir`, `RUNBOOK_LOCK_DIR`, the
 //! default `<temp>/runbook-locks`), that `--emulator` takes none, that a refused run makes no
 //! ARM call at all, that the hub's identity is case-insensitive, and that a fleet locks each
-//! of its hubs (a hub whose lock another drill holds is that fleet's `error`, exit 2).
+//! of its hubs (a hub whose lock another drill holds is that fleet's `error`, exit 2, and
+//! counts toward `max_errors`).
 //!
 //! A holder keeps the lock for as long as the test wants: its failover completes only when the
 //! test calls `complete_failover` (`complete: manual`), so no test races a duration.
@@ -72,7 +73,13 @@ fn fleet_drill(emu: &Emulator, dir: &Path, locks: &Path) -> Command {
 
 /// Starts a drill that holds the hub's lock until its failover is completed by the test.
 async fn holder(emu: &Emulator, dir: &Path, locks: &Path) -> Running {
+    holder_with(emu, dir, locks, &[]).await
+}
+
+/// `holder`, with `args` added to its command line.
+async fn holder_with(emu: &Emulator, dir: &Path, locks: &Path, args: &[&str]) -> Running {
     let child = drill(emu, dir, "holder.json")
+        .args(args)
         .env("RUNBOOK_LOCK_DIR", locks)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -214,6 +221,48 @@ async fn a_refused_run_makes_no_arm_call_and_the_hub_is_matched_case_insensitive
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_subscription_is_matched_case_insensitively_too() {
+    // A subscription id with letters in it (the default one is all digits, which has no case),
+    // held in lower case and asked for in upper case: ARM treats both as one, so does the lock.
+    const SUB: &str = "abcdef00-0000-4000-8000-0000000000ab";
+    let emu = emulator_yaml(&format!(
+        "hubs: [{{ name: myIoTHub, subscription: {SUB}, location: westus2, secondary: westus, failover: {{ complete: manual }} }}]\n\
+         faults: [{{ method: GET, path: operationResults, hold: before, times: 1 }}]"
+    ))
+    .await;
+    let (first, second, locks) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let lower = format!("subscription={SUB}");
+    let held = holder_with(&emu, first.path(), locks.path(), &["--set", &lower]).await;
+    let parked = emu
+        .wait_for_hold(std::time::Duration::from_secs(60))
+        .await
+        .expect("the holder looks at its failover");
+    let before = emu.requests().len();
+
+    let upper = format!("subscription={}", SUB.to_ascii_uppercase());
+    let mut cmd = drill(&emu, second.path(), "refused.json");
+    cmd.args(["--set", &upper])
+        .env("RUNBOOK_LOCK_DIR", locks.path());
+    let out = output_of(cmd).await;
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains(&format!("pid {}", held.id())), "{err}");
+    assert_eq!(
+        emu.requests().len(),
+        before,
+        "the refused run called ARM: {:?}",
+        &emu.requests()[before..]
+    );
+    assert_eq!(lock_files(locks.path()).len(), 1, "one hub, one lock file");
+    assert!(emu.release(parked.id));
+    finish_holder(&emu, held).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fleet_locks_each_of_its_hubs() {
     // Each hub's first look at its failover is parked (see HUB_PARKED): once all three are,
     // the fleet sends nothing until the test releases them.
@@ -311,6 +360,73 @@ async fn a_fleet_hub_whose_lock_is_held_is_an_error_and_the_fleet_exits_2() {
 
     assert_eq!(emu.release_all(), 1);
     finish_holder_of(&emu, "hub-0002", holder).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hub_whose_lock_is_held_counts_toward_max_errors() {
+    // One hub at a time, stopping after one error: the first hub's lock is held by a single
+    // drill, so the fleet's first hub cannot start, and no other hub may start after it.
+    let emu = three_hubs(1).await;
+    let (dir, locks) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let holder = drill(&emu, dir.path(), "holder.json")
+        .args(["--set", "hub=hub-0001"])
+        .env("RUNBOOK_LOCK_DIR", locks.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .start();
+    until("the holder's look to be parked", || emu.holds().len() == 1).await;
+    let before = emu.requests().len();
+
+    let runbook = dir.path().join("one-at-a-time.yaml");
+    let text = std::fs::read_to_string(repo("tests/fixtures/fleet/drill.yaml"))
+        .unwrap()
+        .replace(
+            "rollout: { max_concurrency: 5, max_errors: 2 }",
+            "rollout: { max_concurrency: 1, max_errors: 1 }",
+        );
+    assert!(text.contains("max_errors: 1"), "the fixture changed shape");
+    std::fs::write(&runbook, text).unwrap();
+    let mut fleet = command(dir.path());
+    fleet
+        .arg("exec")
+        .arg(&runbook)
+        .args(against(&emu))
+        .args(["--yes", "--fleet-dir", "fleet"])
+        .env("RUNBOOK_LOCK_DIR", locks.path());
+    let out = output_of(fleet).await;
+    assert_exit(&out, 2);
+    let log: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("fleet").join("fleet.json")).unwrap(),
+    )
+    .unwrap();
+    let statuses: Vec<(&str, &str)> = log["hubs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["hub"].as_str().unwrap(), h["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("hub-0001", "error"),
+            ("hub-0002", "not_started"),
+            ("hub-0003", "not_started")
+        ],
+        "{log}"
+    );
+    let others: Vec<String> = emu.requests()[before..]
+        .iter()
+        .filter(|r| r.path.contains("hub-0002") || r.path.contains("hub-0003"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(
+        others,
+        Vec::<String>::new(),
+        "a hub after the error was touched"
+    );
+
+    assert_eq!(emu.release_all(), 1);
+    finish_holder_of(&emu, "hub-0001", holder).await;
 }
 
 /// Completes the failover of `hub` that `holder` awaits, and sees it succeed.
