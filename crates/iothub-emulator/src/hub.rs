@@ -192,7 +192,9 @@ impl Hub {
         };
         st.operations.push(Operation {
             seq,
-            started_at: OffsetDateTime::now_utc(),
+            // On the request's clock, as its end is: a wall-clock read here, later than `now`
+            // by however long the request waited, could fall after a short failover's end.
+            started_at: wall_time_of(now),
             ends_at,
             status: OpStatus::InProgress,
             ended_at: None,
@@ -323,7 +325,10 @@ impl HubState {
         let fail = seed.failover.outcome == Outcome::Failed;
         // State changes are applied when someone next looks, but they happened at `end`: the
         // operation's endTime and the cooldown count from then, not from the look.
-        op.ended_at = Some(OffsetDateTime::now_utc() - now.saturating_duration_since(end));
+        // After it began, whatever the clocks' reads did meanwhile, and by a microsecond at
+        // least: the Activity Log lists newest first, and a failover's end must come above
+        // its start even when it took no time.
+        op.ended_at = Some(wall_time_of(end).max(op.started_at + time::Duration::microseconds(1)));
         if fail {
             op.status = OpStatus::Failed;
             op.error = Some(seed.failover.error.clone().unwrap_or(OperationErrorSeed {
@@ -379,6 +384,12 @@ impl HubState {
     pub fn operation(&self, seq: u64) -> Option<&Operation> {
         self.operations.iter().find(|op| op.seq == seq)
     }
+}
+
+/// The wall-clock time of the monotonic instant `at` (in the past or now): the emulator
+/// schedules on `Instant`s and reports times in UTC.
+fn wall_time_of(at: Instant) -> OffsetDateTime {
+    OffsetDateTime::now_utc() - Instant::now().saturating_duration_since(at)
 }
 
 /// How long a client should wait before polling a running operation.

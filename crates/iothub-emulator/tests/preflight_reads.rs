@@ -152,6 +152,51 @@ async fn activity_log_holds_seeded_events_and_the_emulators_own_failovers() {
     emu.shutdown().await;
 }
 
+#[tokio::test]
+async fn a_failover_that_takes_no_time_still_lists_its_end_above_its_start() {
+    // The start and the end of a failover are read off two clocks (the request's instant and
+    // the wall clock); with no time between them, a start read late once sorted below its own
+    // end. Twenty hubs, since one would be a coin toss.
+    let names: Vec<String> = (0..20).map(|i| format!("hub-{i:02}")).collect();
+    let hubs: String = names
+        .iter()
+        .map(|n| format!("  - {{ name: {n}, failover: {{ duration: 0s, outcome: failed }} }}\n"))
+        .collect();
+    let emu = start_yaml(&format!("hubs:\n{hubs}")).await;
+    let now = OffsetDateTime::now_utc();
+    for name in &names {
+        let accepted = post(
+            &format!(
+                "{}{}/failover?{API}",
+                emu.base_url(),
+                hub_path(SUB, RG, name)
+            ),
+            &json!({ "failoverRegion": "westus" }),
+        )
+        .await;
+        assert_eq!(accepted.status, 202, "{name}");
+        wait_operation(&accepted.header("azure-asyncoperation").unwrap()).await;
+        let filter = format!(
+            "eventTimestamp ge '{}' and eventTimestamp le '{}' and resourceUri eq '{}'",
+            stamp(now - Duration::from_secs(60)),
+            stamp(now + Duration::from_secs(600)),
+            hub_path(SUB, RG, name)
+        );
+        let a = get(&activity_url(&emu, &filter)).await;
+        let events = a.body["value"].as_array().unwrap();
+        let statuses: Vec<&str> = events
+            .iter()
+            .map(|e| e["status"]["value"].as_str().unwrap())
+            .collect();
+        assert_eq!(statuses, ["Failed", "Started"], "{name}");
+        let at = |e: &Value| {
+            OffsetDateTime::parse(e["eventTimestamp"].as_str().unwrap(), &Rfc3339).unwrap()
+        };
+        assert!(at(&events[0]) > at(&events[1]), "{name}: {events:?}");
+    }
+    emu.shutdown().await;
+}
+
 fn fixture_in(folder: &str, name: &str) -> Value {
     spec(folder, name).doc
 }
